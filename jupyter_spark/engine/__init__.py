@@ -1,0 +1,9 @@
+"""Warm onnxruntime engine: load a model once, complete code at the cursor, stream the text.
+
+Entry point: ``Engine.load(model=None)`` then ``engine.complete(prefix, suffix, mode)``.
+"""
+
+from .config import EngineConfig
+from .engine import Completion, CompletionResult, Engine
+
+__all__ = ["Completion", "CompletionResult", "Engine", "EngineConfig"]

@@ -1,0 +1,46 @@
+"""Every tunable of the engine, named once, with its default and what it trades."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def default_threads() -> int:
+    """Cores this process may run on, capped: past ~8 threads a 135M model only waits on RAM."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Knobs of the warm engine. The server and the CLI expose these; nothing else hard-codes."""
+
+    # onnxruntime intra-op threads. All cores: a keystroke's one-token step is latency-bound.
+    threads: int = 0  # 0 = default_threads()
+    # Tokens each KV slot holds (prompt + completion). Memory per slot is
+    # layers * 2 * kv_heads * head_dim * 4 bytes * this: 70 MB for SmolLM2-135M at 1536.
+    max_context: int = 1536
+    # KV slots kept warm (LRU). Two cover "typing in one cell, glancing at another".
+    kv_slots: int = 2
+    # Tokens prefilled per forward call when a prompt is new; bounds one step's latency.
+    prefill_chunk: int = 512
+    # When a prompt must be cut at the left, cut on a multiple of this many tokens so the
+    # start stays put (and the KV prefix stays valid) while the user types.
+    trim_granularity: int = 256
+    # Generation limits per mode.
+    max_tokens_line: int = 48
+    max_tokens_block: int = 160
+    # Wall-time budget of one completion (ms); a late suggestion is worth nothing.
+    time_budget_ms: float = 2000.0
+    # Re-generate the last prompt token(s) constrained to their text ("token healing"), so a
+    # prompt ending mid-identifier or in spaces completes as the model would have tokenized it.
+    token_healing: bool = True
+    # Run one tiny completion at load so the first real request finds warm caches.
+    warmup: bool = True
+
+    def resolved_threads(self) -> int:
+        return self.threads or default_threads()

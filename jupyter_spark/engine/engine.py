@@ -1,0 +1,304 @@
+"""The warm engine: prompt -> tokens -> (reused KV prefix + prefill) -> greedy decode -> text.
+
+One Engine per model, shared by every caller of the process. ``complete()`` returns a
+``Completion`` that yields the whole completion text so far each time it grows (what
+JupyterLab's inline completer wants) and carries the final ``CompletionResult`` once done.
+Generation holds one lock: onnxruntime releases the GIL, so other threads (the server's IO loop)
+keep running, and a newer request waits at most one step if the caller cancels the older one.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from ..models.errors import InvalidModelFile
+from .config import EngineConfig
+from .healing import Healer
+from .session import DecoderSession, KVSlot
+from .stops import StopRules
+
+MODES = ("line", "block")
+
+# Token names that end generation in models whose metadata does not list them.
+_STOP_TOKEN_NAMES = ("<|endoftext|>", "<|im_end|>", "<|eot_id|>", "</s>", "<|end|>", "<eos>",
+                     "<file_sep>", "<jupyter_output>", "<|file_separator|>")
+_FIM_NAMES = {
+    "prefix": ("<fim_prefix>", "<|fim_prefix|>", "<PRE>"),
+    "suffix": ("<fim_suffix>", "<|fim_suffix|>", "<SUF>"),
+    "middle": ("<fim_middle>", "<|fim_middle|>", "<MID>"),
+}
+
+
+class Cancelled(Exception):
+    """Raised inside generation when the caller cancelled; never escapes ``Completion``."""
+
+
+@dataclass
+class CompletionResult:
+    """What a finished completion reports (the protocol's ``done`` message carries this)."""
+
+    text: str
+    tokens: int
+    ttft_ms: float
+    total_ms: float
+    cached_tokens: int
+    prompt_tokens: int
+    stop_reason: str  # eos | newline | block | max_tokens | time | cancelled | context
+    model: str
+
+    def stats(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k not in ("text", "model")}
+
+
+@dataclass(frozen=True)
+class ModelSpecials:
+    """Special token ids the generation loop cares about."""
+
+    stop: frozenset[int]
+    fim: tuple[int, int, int] | None  # prefix, suffix, middle
+    all_special: frozenset[int]
+
+
+def _load_specials(tok: Tokenizer, model_dir: Path) -> ModelSpecials:
+    """From spark_model.json (our conversions) or tokenizer/config files (bring your own)."""
+    vocab = tok.get_vocab(with_added_tokens=True)
+    added = {t.content for t in tok.get_added_tokens_decoder().values() if t.special}
+    stop = {vocab[n] for n in _STOP_TOKEN_NAMES if n in vocab}
+    fim = None
+    meta_path = model_dir / "spark_model.json"
+    if meta_path.is_file():
+        sp = json.loads(meta_path.read_text(encoding="utf-8")).get("special_tokens", {})
+        stop |= {int(i) for i in sp.get("stop", []) if i is not None}
+        if sp.get("eos") is not None:
+            stop.add(int(sp["eos"]))
+        if None not in (sp.get("fim_prefix"), sp.get("fim_suffix"), sp.get("fim_middle")):
+            fim = (int(sp["fim_prefix"]), int(sp["fim_suffix"]), int(sp["fim_middle"]))
+    for cfg_name in ("generation_config.json", "config.json"):
+        p = model_dir / cfg_name
+        if p.is_file():
+            eos = json.loads(p.read_text(encoding="utf-8")).get("eos_token_id")
+            stop |= set(eos) if isinstance(eos, list) else {eos} if isinstance(eos, int) else set()
+    if fim is None:
+        found = [next((vocab[n] for n in names if n in vocab), None) for names in
+                 _FIM_NAMES.values()]
+        if None not in found:
+            fim = tuple(found)  # type: ignore[assignment]
+    special_ids = {vocab[n] for n in added if n in vocab}
+    return ModelSpecials(frozenset(stop), fim, frozenset(special_ids))
+
+
+class Completion:
+    """A running completion: iterate for text-so-far; ``result`` once finished."""
+
+    def __init__(self, gen: Iterator[str]) -> None:
+        self._gen = gen
+        self._cancel = threading.Event()
+        self.result: CompletionResult | None = None
+
+    def cancel(self) -> None:
+        """Stop at the next token boundary; the result's stop_reason becomes "cancelled"."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def __iter__(self) -> Iterator[str]:
+        return self._gen
+
+    def wait(self) -> CompletionResult:
+        """Run to the end without streaming and return the result."""
+        for _ in self._gen:
+            pass
+        assert self.result is not None
+        return self.result
+
+
+class Engine:
+    """A model loaded once and held warm; thread-safe."""
+
+    def __init__(self, model_dir: Path, onnx_path: Path, tokenizer_path: Path, name: str,
+                 config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.name = name
+        try:
+            self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        except Exception as e:
+            raise InvalidModelFile(tokenizer_path, f"not a tokenizers tokenizer.json ({e})") from e
+        self.session = DecoderSession(onnx_path, self.config)
+        self.specials = _load_specials(self.tokenizer, Path(model_dir))
+        self.healer = Healer(self.tokenizer, set(self.specials.all_special))
+        self._lock = threading.Lock()
+        self._slots: list[KVSlot] = []
+        if self.config.warmup:
+            self.complete("import os\n", max_tokens=2).wait()
+
+    @classmethod
+    def load(cls, model: str | Path | None = None, config: EngineConfig | None = None,
+             progress: bool = True) -> Engine:
+        """Resolve ``model`` (None: the default, pulled on first use) and load it warm."""
+        from ..models import resolve_model
+
+        info = resolve_model(model, progress=progress)
+        return cls(info.path, info.onnx_path, info.tokenizer_path, info.name, config)
+
+    # -- prompt ---------------------------------------------------------------------------
+
+    def encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=False).ids
+
+    def _prompt_ids(self, prefix: str, suffix: str, budget: int) -> list[int]:
+        """Token ids of the prompt, cut at the left on a stable boundary to fit ``budget``."""
+        fim = self.specials.fim if suffix.strip() else None
+        if fim is not None:
+            sfx = self.encode(suffix)[: budget // 4]
+            head, tail = [fim[0]], [fim[1], *sfx, fim[2]]
+            budget -= len(head) + len(tail)
+        ids = self.encode(prefix)
+        if len(ids) > budget:
+            g = max(1, self.config.trim_granularity)
+            cut = len(ids) - budget
+            cut = min(len(ids), -(-cut // g) * g)  # round up to the granularity
+            ids = ids[cut:]
+        if fim is not None:
+            # PSM order; the suffix goes last so typing in the prefix keeps <fim_prefix>... warm
+            return [*head, *ids, *tail]
+        return ids
+
+    # -- KV slots -------------------------------------------------------------------------
+
+    def _pick_slot(self, ids: list[int]) -> tuple[KVSlot, int]:
+        """The slot sharing the longest token prefix with ``ids`` (LRU-evicting if none)."""
+        best, best_len = None, -1
+        for slot in self._slots:
+            n = _common_prefix(slot.tokens, ids)
+            if n > best_len or (n == best_len and best and slot.last_used > best.last_used):
+                best, best_len = slot, n
+        if best is None or (best_len == 0 and len(self._slots) < self.config.kv_slots):
+            best, best_len = self.session.new_slot(), 0
+            self._slots.append(best)
+        elif best_len == 0:
+            best = min(self._slots, key=lambda s: s.last_used)
+        return best, max(0, best_len)
+
+    # -- generation -----------------------------------------------------------------------
+
+    def complete(self, prefix: str, suffix: str = "", mode: str = "line",
+                 max_tokens: int | None = None) -> Completion:
+        """Start a completion of the text at the cursor (``prefix`` | ``suffix``)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        limit = max_tokens or (self.config.max_tokens_line if mode == "line"
+                               else self.config.max_tokens_block)
+        completion = Completion(iter(()))
+        completion._gen = self._generate(completion, prefix, suffix, mode, max(1, int(limit)))
+        return completion
+
+    def _generate(self, c: Completion, prefix: str, suffix: str, mode: str,
+                  max_tokens: int) -> Iterator[str]:
+        t0 = time.perf_counter()
+        deadline = t0 + self.config.time_budget_ms / 1000
+        rules = StopRules(mode, prefix, suffix)
+        budget = self.session.max_context - max_tokens - 1
+        with self._lock:
+            ids = self._prompt_ids(prefix, suffix, budget) or self.encode("\n")
+            heal_n, heal_text = (self.healer.rollback(ids) if self.config.token_healing
+                                 else (0, ""))
+            if heal_n:
+                ids = ids[:-heal_n]
+            slot, reuse = self._pick_slot(ids)
+            reuse = min(reuse, len(ids) - 1)  # always run >= 1 token to get fresh logits
+            self.session.truncate(slot, reuse)
+            out_ids: list[int] = []
+            text, emitted, reason, ttft = "", "", "max_tokens", 0.0
+            try:
+                logits = self._prefill(slot, ids[reuse:], c)
+                remaining = heal_text
+                for _ in range(max_tokens + heal_n):
+                    if remaining:
+                        allowed = self.healer.allowed(remaining)
+                        tok = int(allowed[np.argmax(logits[allowed])]) if len(allowed) else int(
+                            np.argmax(logits))
+                        s = self.healer.id_to_string.get(tok, "")
+                        remaining = remaining[len(s):] if s.startswith(remaining[: len(s)]) \
+                            else ""
+                    else:
+                        tok = int(np.argmax(logits))
+                    if not ttft:
+                        ttft = (time.perf_counter() - t0) * 1000
+                    if tok in self.specials.stop:
+                        reason = "eos"
+                        break
+                    out_ids.append(tok)
+                    text = self._visible(out_ids, heal_text)
+                    final = rules.check(text)
+                    if final is not None:
+                        text, reason = final, ("newline" if mode == "line" else "block")
+                        break
+                    if text != emitted and not remaining:
+                        emitted = text
+                        yield text
+                    if c.cancelled:
+                        raise Cancelled
+                    if time.perf_counter() > deadline:
+                        reason = "time"
+                        break
+                    if len(out_ids) >= max_tokens + heal_n:
+                        break
+                    if len(slot.tokens) + 1 >= self.session.max_context:
+                        reason = "context"
+                        break
+                    logits = self.session.forward(slot, [tok])
+            except Cancelled:
+                reason = "cancelled"
+            text = rules.finish(text) if reason != "cancelled" else text
+            if text != emitted and reason != "cancelled":
+                yield text
+            c.result = CompletionResult(
+                text=text, tokens=len(out_ids), ttft_ms=round(ttft, 3),
+                total_ms=round((time.perf_counter() - t0) * 1000, 3), cached_tokens=reuse,
+                prompt_tokens=len(ids) + heal_n, stop_reason=reason, model=self.name,
+            )
+
+    def _prefill(self, slot: KVSlot, new_ids: list[int], c: Completion) -> np.ndarray:
+        """Feed the uncached prompt tokens in bounded chunks; return the last logits."""
+        step = max(1, self.config.prefill_chunk)
+        logits = None
+        for i in range(0, len(new_ids), step):
+            if c.cancelled:
+                raise Cancelled
+            logits = self.session.forward(slot, new_ids[i: i + step])
+        assert logits is not None
+        return logits
+
+    def _visible(self, out_ids: list[int], heal_text: str) -> str:
+        """Decoded completion minus the healed text, holding back a split UTF-8 character."""
+        text = self.tokenizer.decode(out_ids, skip_special_tokens=False)
+        if heal_text:
+            healed = bytes(_byte(ch) for ch in heal_text).decode("utf-8", errors="replace")
+            text = text[len(healed):] if text.startswith(healed) else text
+        return text.rstrip("\ufffd")
+
+
+def _byte(ch: str) -> int:
+    from ..models.tokenizer_bytes import BYTE_DECODER
+
+    return BYTE_DECODER[ch]
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    """Length of the common prefix of two token lists (numpy: ~1 us per 1k tokens)."""
+    n = min(len(a), len(b))
+    if n == 0:
+        return 0
+    x, y = np.asarray(a[:n]), np.asarray(b[:n])
+    diff = np.flatnonzero(x != y)
+    return int(diff[0]) if len(diff) else n

@@ -1,0 +1,133 @@
+"""One onnxruntime decoder session and its KV-cache slots.
+
+Two cache layouts, read off the graph:
+
+- "shared" (our GGUF conversions, GroupQueryAttention): each layer's past is a preallocated
+  (1, kv_heads, max_context, head_dim) buffer bound as both past input and present output, so a
+  step writes its new keys in place and copies nothing. Reusing a prompt prefix is free: tokens
+  past the common prefix are simply overwritten.
+- "concat" (Optimum / onnxruntime-genai exports): present = past + new; the slot keeps the
+  present OrtValues to feed back as the next past, and slices them when a prefix is reused.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from ..models.errors import InvalidModelFile
+from .config import EngineConfig
+
+_ORT_DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
+
+
+@dataclass
+class KVSlot:
+    """A KV cache and the tokens whose keys/values it holds (positions 0..len(tokens)-1)."""
+
+    past: dict[str, ort.OrtValue]
+    tokens: list[int] = field(default_factory=list)
+    last_used: float = 0.0
+
+
+class DecoderSession:
+    """The warm InferenceSession plus what the generation loop needs to drive it."""
+
+    def __init__(self, onnx_path: Path, cfg: EngineConfig) -> None:
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = cfg.resolved_threads()
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.log_severity_level = 3
+        try:
+            self.sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types
+            raise InvalidModelFile(onnx_path, f"onnxruntime cannot load it ({e})") from e
+        inputs = {i.name: i for i in self.sess.get_inputs()}
+        self.past_names = sorted(
+            (n for n in inputs if n.startswith("past_key_values.")),
+            key=lambda n: (int(n.split(".")[1]), n),
+        )
+        if "input_ids" not in inputs or not self.past_names:
+            raise InvalidModelFile(onnx_path, "not a decoder with a KV cache (no past inputs)")
+        first = inputs[self.past_names[0]]
+        self.kv_dtype = _ORT_DTYPES.get(first.type, np.float32)
+        self.kv_heads, self.head_dim = int(first.shape[1]), int(first.shape[3])
+        self.has_position_ids = "position_ids" in inputs
+        self.has_logits_to_keep = "logits_to_keep" in inputs
+        meta = {}
+        spark_json = Path(onnx_path).parent / "spark_model.json"
+        if spark_json.is_file():
+            meta = json.loads(spark_json.read_text(encoding="utf-8"))
+        self.shared_kv = meta.get("kv_layout") == "shared"
+        self.max_context = cfg.max_context
+        if self.shared_kv:
+            ctx = int(meta.get("config", {}).get("context_length", cfg.max_context))
+            self.max_context = min(cfg.max_context, ctx)
+        self.vocab = int(self.sess.get_outputs()[0].shape[-1] or 0)
+        self._logits_buf: ort.OrtValue | None = None
+        if self.vocab and self.has_logits_to_keep:
+            self._logits_buf = ort.OrtValue.ortvalue_from_numpy(
+                np.zeros((1, 1, self.vocab), np.float32)
+            )
+
+    def new_slot(self) -> KVSlot:
+        """A fresh, empty cache (preallocated to max_context for the shared layout)."""
+        n = self.max_context if self.shared_kv else 0
+        shape = (1, self.kv_heads, n, self.head_dim)
+        past = {
+            name: ort.OrtValue.ortvalue_from_numpy(np.zeros(shape, self.kv_dtype))
+            for name in self.past_names
+        }
+        return KVSlot(past=past)
+
+    def truncate(self, slot: KVSlot, keep: int) -> None:
+        """Forget cached tokens after the first ``keep`` (the reused common prefix)."""
+        if keep >= len(slot.tokens):
+            return
+        if not self.shared_kv:
+            for name, v in slot.past.items():
+                arr = np.ascontiguousarray(v.numpy()[:, :, :keep])
+                slot.past[name] = ort.OrtValue.ortvalue_from_numpy(arr)
+        del slot.tokens[keep:]
+
+    def forward(self, slot: KVSlot, new_ids: list[int]) -> np.ndarray:
+        """Run ``new_ids`` after the slot's tokens; return the last position's logits (vocab,)."""
+        past_len = len(slot.tokens)
+        total = past_len + len(new_ids)
+        if self.shared_kv and total > self.max_context:
+            raise ValueError(f"{total} tokens exceed the KV buffer of {self.max_context}")
+        b = self.sess.io_binding()
+        b.bind_cpu_input("input_ids", np.array([new_ids], dtype=np.int64))
+        b.bind_cpu_input("attention_mask", np.ones((1, total), dtype=np.int64))
+        if self.has_position_ids:
+            pos = np.arange(past_len, total, dtype=np.int64)[None, :]
+            b.bind_cpu_input("position_ids", pos)
+        if self.has_logits_to_keep:
+            b.bind_cpu_input("logits_to_keep", np.array([1], dtype=np.int64))
+        if self._logits_buf is not None:
+            b.bind_ortvalue_output("logits", self._logits_buf)
+        else:
+            b.bind_output("logits")
+        for name, value in slot.past.items():
+            b.bind_ortvalue_input(name, value)
+            present = "present" + name[len("past_key_values") :]
+            if self.shared_kv:
+                b.bind_ortvalue_output(present, value)
+            else:
+                b.bind_output(present)
+        self.sess.run_with_iobinding(b)
+        outs = b.get_outputs()
+        if not self.shared_kv:
+            for name, value in zip(slot.past, outs[1:], strict=True):
+                slot.past[name] = value
+        slot.tokens.extend(new_ids)
+        slot.last_used = time.monotonic()
+        logits = self._logits_buf if self._logits_buf is not None else outs[0]
+        return logits.numpy()[0, -1]
