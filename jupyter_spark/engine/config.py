@@ -39,6 +39,9 @@ class EngineConfig:
     # Re-generate the last prompt token(s) constrained to their text ("token healing"), so a
     # prompt ending mid-identifier or in spaces completes as the model would have tokenized it.
     token_healing: bool = True
+    # Reuse the KV cache of the longest common token prefix. False gives the naive pipeline
+    # (full prefill per request) that the latency benchmark compares against.
+    prefix_reuse: bool = True
     # Run one tiny completion at load so the first real request finds warm caches.
     warmup: bool = True
 

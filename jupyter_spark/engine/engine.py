@@ -215,6 +215,8 @@ class Engine:
             if heal_n:
                 ids = ids[:-heal_n]
             slot, reuse = self._pick_slot(ids)
+            if not self.config.prefix_reuse:
+                reuse = 0
             reuse = min(reuse, len(ids) - 1)  # always run >= 1 token to get fresh logits
             self.session.truncate(slot, reuse)
             out_ids: list[int] = []
