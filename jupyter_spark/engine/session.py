@@ -98,7 +98,10 @@ class DecoderSession:
         del slot.tokens[keep:]
 
     def forward(self, slot: KVSlot, new_ids: list[int]) -> np.ndarray:
-        """Run ``new_ids`` after the slot's tokens; return the last position's logits (vocab,)."""
+        """Run ``new_ids`` after the slot's tokens; return the last position's logits (vocab,).
+
+        The array is a view of a reused output buffer: valid until the next call.
+        """
         past_len = len(slot.tokens)
         total = past_len + len(new_ids)
         if self.shared_kv and total > self.max_context:

@@ -1,0 +1,181 @@
+"""The generation loop on the tiny converted model: reuse, cancellation, stops, healing."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import make_engine
+from tinymodel import ReferenceLlama
+
+from jupyter_spark.engine.engine import Completion
+
+CODE = "def forward(self, x):\n    return self.linear(x)\nfor i in range(10):\n    print(i)\n"
+
+
+def test_streams_growing_text_then_result(tiny_engine):
+    c = tiny_engine.complete("def forward(self, x):\n    return self.lin", max_tokens=12)
+    chunks = list(c)
+    assert chunks, "a 12-token completion streams at least one chunk"
+    assert all(b.startswith(a) for a, b in zip(chunks, chunks[1:], strict=False))
+    r = c.result
+    assert r.text == chunks[-1]
+    assert r.model == "tiny"
+    assert 0 < r.ttft_ms <= r.total_ms
+    assert r.prompt_tokens > 0
+
+
+def test_prefix_reuse_gives_same_tokens_as_cold_run(tiny_model_dir):
+    warm = make_engine(tiny_model_dir)
+    cold = make_engine(tiny_model_dir, prefix_reuse=False)
+    for i in range(len(CODE) - 30, len(CODE), 3):  # typing: each prompt extends the last
+        w = warm.complete(CODE[:i], max_tokens=8).wait()
+        c = cold.complete(CODE[:i], max_tokens=8).wait()
+        assert (w.text, w.tokens) == (c.text, c.tokens), CODE[:i]
+        assert c.cached_tokens == 0
+    assert w.cached_tokens >= w.prompt_tokens - 4, "only the last few tokens are new"
+
+
+def test_reuse_across_two_prompts_uses_two_slots(tiny_model_dir):
+    eng = make_engine(tiny_model_dir, kv_slots=2)
+    a, b = CODE, "import numpy as np\nimport pandas as pd\n" * 3
+    eng.complete(a, max_tokens=2).wait()
+    eng.complete(b, max_tokens=2).wait()
+    again = eng.complete(a, max_tokens=2).wait()
+    assert again.cached_tokens >= again.prompt_tokens - 3
+
+
+def test_cancel_stops_within_one_token(tiny_engine):
+    c = tiny_engine.complete("x = np.zer", mode="block", max_tokens=40)
+    it = iter(c)
+    next(it)
+    c.cancel()
+    rest = list(it)
+    assert rest == []
+    assert c.result.stop_reason == "cancelled"
+    assert c.result.tokens <= 3
+
+
+def test_cancel_from_another_thread(tiny_engine):
+    c = tiny_engine.complete("x = np.zer", mode="block", max_tokens=40)
+    seen: list[str] = []
+
+    def consume() -> None:
+        for text in c:
+            seen.append(text)
+            time.sleep(0.01)
+
+    t = threading.Thread(target=consume)
+    t.start()
+    time.sleep(0.02)
+    c.cancel()
+    t.join(5)
+    assert not t.is_alive()
+    assert c.result.stop_reason == "cancelled"
+    assert c.result.tokens < 40
+
+
+def test_max_tokens(tiny_engine):
+    r = tiny_engine.complete("x = np.zer", max_tokens=5).wait()
+    assert r.stop_reason == "max_tokens"
+    assert r.text == "rrrrr"[: len(r.text)] and len(r.text) >= 4
+
+
+def test_time_budget(tiny_model_dir):
+    eng = make_engine(tiny_model_dir, time_budget_ms=0.0)
+    r = eng.complete("x = np.zer", max_tokens=40).wait()
+    assert r.stop_reason == "time"
+    assert r.tokens == 1
+
+
+def test_stop_token_ends_generation(tiny_model_dir):
+    eng = make_engine(tiny_model_dir, token_healing=False)
+    prompt = "x = np.zer"  # the tiny model answers "zer" (id 352) over and over
+    assert eng.complete(prompt, max_tokens=4).wait().text == "zerzerzerzer"
+    eng.specials = type(eng.specials)(eng.specials.stop | {352}, eng.specials.fim,
+                                      eng.specials.all_special)
+    r = eng.complete(prompt, max_tokens=10).wait()
+    assert (r.stop_reason, r.tokens, r.text) == ("eos", 0, "")
+
+
+def test_line_mode_never_returns_a_second_line(tiny_engine):
+    for i in range(20, len(CODE), 7):
+        r = tiny_engine.complete(CODE[:i], mode="line", max_tokens=20).wait()
+        assert "\n" not in r.text.lstrip("\n")
+
+
+def test_token_healing_regenerates_the_cut_token(tiny_model_dir, tiny_gguf):
+    """'self.lin' ends in token 'in'; healing drops it and picks the best token starting 'in'."""
+    eng = make_engine(tiny_model_dir)
+    prompt = "def forward(self, x):\n    return self.lin"
+    ids = eng.encode(prompt)
+    n, text = eng.healer.rollback(ids)
+    assert (n, text) == (1, "in")
+    allowed = eng.healer.allowed("in")
+    strings = {eng.healer.id_to_string[int(i)] for i in allowed}
+    assert "in" in strings and all(s.startswith("in") or "in".startswith(s) for s in strings)
+    # The same constrained greedy decoding, done with the numpy reference:
+    ref, seq, remaining, out = ReferenceLlama(tiny_gguf), ids[:-1], "in", []
+    while len(out) < 3 + 1:
+        logits = ref.logits(seq)[-1]
+        if remaining:
+            ok = eng.healer.allowed(remaining)
+            tok = int(ok[np.argmax(logits[ok])])
+            remaining = remaining[len(eng.healer.id_to_string[tok]) :]
+        else:
+            tok = int(np.argmax(logits))
+        out.append(tok)
+        seq = [*seq, tok]
+    want = eng.tokenizer.decode(out)
+    assert want.startswith("in")
+    healed = eng.complete(prompt, max_tokens=3).wait()
+    assert healed.text and want[2:].startswith(healed.text)
+
+
+def test_healing_takes_back_an_indent(tiny_engine):
+    ids = tiny_engine.encode("for i in range(10):\n    ")
+    n, text = tiny_engine.healer.rollback(ids)
+    assert n >= 1 and text.endswith("Ġ")
+
+
+def test_long_prompt_is_trimmed_to_the_context(tiny_model_dir):
+    eng = make_engine(tiny_model_dir, max_context=128, trim_granularity=32)
+    r = eng.complete(CODE * 20, max_tokens=8).wait()
+    assert r.prompt_tokens <= 128 - 8
+    again = eng.complete(CODE * 20 + "x", max_tokens=8).wait()
+    assert again.cached_tokens > 0, "the trimmed start stays put while typing"
+
+
+def test_empty_prompt(tiny_engine):
+    r = tiny_engine.complete("", max_tokens=3).wait()
+    assert r.prompt_tokens >= 1
+
+
+def test_bad_mode(tiny_engine):
+    with pytest.raises(ValueError, match="mode"):
+        tiny_engine.complete("x", mode="paragraph")
+
+
+def test_thread_safe_concurrent_requests(tiny_model_dir):
+    eng = make_engine(tiny_model_dir)
+    prompts = [CODE[: 30 + 5 * i] for i in range(6)]
+    expected = [eng.complete(p, max_tokens=6).wait().text for p in prompts]
+    results: dict[int, str] = {}
+
+    def run(i: int) -> None:
+        results[i] = eng.complete(prompts[i], max_tokens=6).wait().text
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [results[i] for i in range(len(prompts))] == expected
+
+
+def test_completion_object_without_iteration(tiny_engine):
+    c = tiny_engine.complete("import numpy as np\n", max_tokens=3)
+    assert isinstance(c, Completion) and c.result is None
+    assert c.wait() is c.result
