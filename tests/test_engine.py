@@ -28,8 +28,8 @@ def test_streams_growing_text_then_result(tiny_engine):
 
 
 def test_prefix_reuse_gives_same_tokens_as_cold_run(tiny_model_dir):
-    warm = make_engine(tiny_model_dir)
-    cold = make_engine(tiny_model_dir, prefix_reuse=False)
+    warm = make_engine(tiny_model_dir, typed_through=False)
+    cold = make_engine(tiny_model_dir, prefix_reuse=False, typed_through=False)
     for i in range(len(CODE) - 30, len(CODE), 3):  # typing: each prompt extends the last
         w = warm.complete(CODE[:i], max_tokens=8).wait()
         c = cold.complete(CODE[:i], max_tokens=8).wait()
@@ -38,8 +38,18 @@ def test_prefix_reuse_gives_same_tokens_as_cold_run(tiny_model_dir):
     assert w.cached_tokens >= w.prompt_tokens - 4, "only the last few tokens are new"
 
 
+def test_typing_through_a_suggestion_reuses_it_without_the_model(tiny_model_dir):
+    eng = make_engine(tiny_model_dir)
+    first = eng.complete("x = np.zer", max_tokens=6).wait()
+    assert first.text.startswith("rr")
+    r = eng.complete("x = np.zerr", max_tokens=6).wait()
+    assert (r.text, r.stop_reason, r.tokens) == (first.text[1:], "typed_through", 0)
+    other = eng.complete("x = np.zerq", max_tokens=6).wait()  # typed something else
+    assert other.stop_reason != "typed_through" and other.tokens > 0
+
+
 def test_reuse_across_two_prompts_uses_two_slots(tiny_model_dir):
-    eng = make_engine(tiny_model_dir, kv_slots=2)
+    eng = make_engine(tiny_model_dir, kv_slots=2, typed_through=False)
     a, b = CODE, "import numpy as np\nimport pandas as pd\n" * 3
     eng.complete(a, max_tokens=2).wait()
     eng.complete(b, max_tokens=2).wait()
@@ -141,7 +151,7 @@ def test_healing_takes_back_an_indent(tiny_engine):
 
 
 def test_long_prompt_is_trimmed_to_the_context(tiny_model_dir):
-    eng = make_engine(tiny_model_dir, max_context=128, trim_granularity=32)
+    eng = make_engine(tiny_model_dir, max_context=128, trim_granularity=32, typed_through=False)
     r = eng.complete(CODE * 20, max_tokens=8).wait()
     assert r.prompt_tokens <= 128 - 8
     again = eng.complete(CODE * 20 + "x", max_tokens=8).wait()

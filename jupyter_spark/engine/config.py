@@ -42,6 +42,9 @@ class EngineConfig:
     # Reuse the KV cache of the longest common token prefix. False gives the naive pipeline
     # (full prefill per request) that the latency benchmark compares against.
     prefix_reuse: bool = True
+    # Answer a keystroke that types the start of the last suggestion with the rest of that
+    # suggestion, without running the model (what an editor does with ghost text).
+    typed_through: bool = True
     # Run one tiny completion at load so the first real request finds warm caches.
     warmup: bool = True
 

@@ -51,7 +51,7 @@ class CompletionResult:
     total_ms: float
     cached_tokens: int
     prompt_tokens: int
-    stop_reason: str  # eos | newline | block | max_tokens | time | cancelled | context
+    stop_reason: str  # eos|newline|block|max_tokens|time|cancelled|context|typed_through
     model: str
 
     def stats(self) -> dict:
@@ -138,6 +138,8 @@ class Engine:
         self.healer = Healer(self.tokenizer, set(self.specials.all_special))
         self._lock = threading.Lock()
         self._slots: list[KVSlot] = []
+        # The last finished completion, for keystrokes that type into it (see _typed_through).
+        self._last: tuple[str, str, str, str] | None = None
         if self.config.warmup:
             self.complete("import os\n", max_tokens=2).wait()
 
@@ -199,8 +201,38 @@ class Engine:
         limit = max_tokens or (self.config.max_tokens_line if mode == "line"
                                else self.config.max_tokens_block)
         completion = Completion(iter(()))
-        completion._gen = self._generate(completion, prefix, suffix, mode, max(1, int(limit)))
+        reused = self._typed_through(completion, prefix, suffix, mode)
+        completion._gen = reused or self._generate(completion, prefix, suffix, mode,
+                                                   max(1, int(limit)))
         return completion
+
+    def _typed_through(self, c: Completion, prefix: str, suffix: str,
+                       mode: str) -> Iterator[str] | None:
+        """If the user typed the start of the last suggestion, the rest of it is the answer.
+
+        Same as an editor keeping ghost text while you type through it, but on the server, so
+        a client that re-asks per keystroke gets the remainder at once without the model.
+        """
+        last = self._last
+        if last is None or not self.config.typed_through:
+            return None
+        old_prefix, old_suffix, old_mode, old_text = last
+        typed = prefix[len(old_prefix):]
+        if (mode != old_mode or suffix != old_suffix or not typed
+                or not prefix.startswith(old_prefix) or not old_text.startswith(typed)
+                or len(old_text) == len(typed)):
+            return None
+        rest = old_text[len(typed):]
+
+        def gen() -> Iterator[str]:
+            t0 = time.perf_counter()
+            yield rest
+            ms = round((time.perf_counter() - t0) * 1000, 3)
+            c.result = CompletionResult(text=rest, tokens=0, ttft_ms=ms, total_ms=ms,
+                                        cached_tokens=0, prompt_tokens=0,
+                                        stop_reason="typed_through", model=self.name)
+
+        return gen()
 
     def _generate(self, c: Completion, prefix: str, suffix: str, mode: str,
                   max_tokens: int) -> Iterator[str]:
@@ -264,6 +296,8 @@ class Engine:
             text = rules.finish(text) if reason != "cancelled" else text
             if text != emitted and reason != "cancelled":
                 yield text
+            if reason != "cancelled":
+                self._last = (prefix, suffix, mode, text)
             c.result = CompletionResult(
                 text=text, tokens=len(out_ids), ttft_ms=round(ttft, 3),
                 total_ms=round((time.perf_counter() - t0) * 1000, 3), cached_tokens=reuse,
