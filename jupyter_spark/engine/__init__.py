@@ -4,6 +4,6 @@ Entry point: ``Engine.load(model=None)`` then ``engine.complete(prefix, suffix, 
 """
 
 from .config import EngineConfig
-from .engine import Completion, CompletionResult, Engine
+from .engine import MODES, Completion, CompletionResult, Engine
 
-__all__ = ["Completion", "CompletionResult", "Engine", "EngineConfig"]
+__all__ = ["MODES", "Completion", "CompletionResult", "Engine", "EngineConfig"]

