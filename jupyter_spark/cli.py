@@ -156,6 +156,7 @@ def _short_time(iso: str | None) -> str:
 # jupyter spark complete
 #
 
+
 def _add_complete_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "complete",
@@ -166,7 +167,9 @@ def _add_complete_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--prefix", help="text before the cursor")
     p.add_argument("--suffix", default="", help="text after the cursor")
-    p.add_argument("--mode", choices=("line", "block"), default="line", help="rest of line, or whole block")
+    p.add_argument(
+        "--mode", choices=("line", "block"), default="line", help="rest of line, or whole block"
+    )
     p.add_argument("--max-tokens", type=int, default=None, help="generation limit")
     p.add_argument("--model", default=None, help="model name, GGUF file or ONNX directory")
     out = p.add_mutually_exclusive_group()
@@ -176,8 +179,15 @@ def _add_complete_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _result_json(r: Any) -> dict:
-    return {"text": r.text, "tokens": r.tokens, "ttft_ms": r.ttft_ms, "total_ms": r.total_ms,
-            "model": r.model, "stop_reason": r.stop_reason, "cached_tokens": r.cached_tokens}
+    return {
+        "text": r.text,
+        "tokens": r.tokens,
+        "ttft_ms": r.ttft_ms,
+        "total_ms": r.total_ms,
+        "model": r.model,
+        "stop_reason": r.stop_reason,
+        "cached_tokens": r.cached_tokens,
+    }
 
 
 def _run_complete(args: argparse.Namespace) -> int:
@@ -202,8 +212,9 @@ def _run_complete(args: argparse.Namespace) -> int:
             mode = req.get("mode", "line")
             if mode not in MODES:
                 raise ValueError(f"mode must be one of {MODES}")
-            r = engine.complete(req["prefix"], str(req.get("suffix", "")), mode,
-                                req.get("max_tokens")).wait()
+            r = engine.complete(
+                req["prefix"], str(req.get("suffix", "")), mode, req.get("max_tokens")
+            ).wait()
             print(json.dumps(_result_json(r)), flush=True)
         except (ValueError, TypeError) as e:  # one bad line does not end the batch
             print(json.dumps({"error": f"line {n}: {e}"}), flush=True)

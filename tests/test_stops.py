@@ -35,8 +35,11 @@ def test_line_mode(prefix, generated, want):
         # opener written by the user: its body, up to the dedent
         ("def f(x):", "\n    y = x\n    return y\nprint(f(1))\n", "\n    y = x\n    return y"),
         # from an empty line inside a body: lines at that indent, up to a blank line
-        ("def f(x):\n    ", "if x:\n        return 1\n    return 2\n\nz = 3\n",
-         "if x:\n        return 1\n    return 2"),
+        (
+            "def f(x):\n    ",
+            "if x:\n        return 1\n    return 2\n\nz = 3\n",
+            "if x:\n        return 1\n    return 2",
+        ),
         # dedent out of the block ends it
         ("for i in r:\n    ", "a = i\n    b = i\nc = 0\n", "a = i\n    b = i"),
     ],

@@ -11,6 +11,7 @@ special tokens in front, so tokenizer round-trips and token healing are exercise
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -42,7 +43,9 @@ with open(path) as f:
     data = f.read()
 """
 
-_PRETOKENIZE = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+""")
+_PRETOKENIZE = re.compile(
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+"""
+)
 
 
 def bytes_to_unicode() -> dict[int, str]:
@@ -63,15 +66,13 @@ def bytes_to_unicode() -> dict[int, str]:
 def tiny_vocab(n_merges: int = 150) -> tuple[list[str], list[int], list[str]]:
     """(tokens, token_types, merges): special tokens, the 256 byte symbols, then merged pairs."""
     b2u = bytes_to_unicode()
-    words = Counter(
-        tuple(b2u[b] for b in w.encode()) for w in _PRETOKENIZE.findall(_CORPUS)
-    )
+    words = Counter(tuple(b2u[b] for b in w.encode()) for w in _PRETOKENIZE.findall(_CORPUS))
     merges: list[str] = []
     merged_tokens: list[str] = []
     for _ in range(n_merges):
         pairs: Counter[tuple[str, str]] = Counter()
         for w, c in words.items():
-            for a, b in zip(w, w[1:], strict=False):
+            for a, b in itertools.pairwise(w):
                 pairs[(a, b)] += c
         if not pairs:
             break

@@ -28,8 +28,17 @@ from .stops import StopRules
 MODES = ("line", "block")
 
 # Token names that end generation in models whose metadata does not list them.
-_STOP_TOKEN_NAMES = ("<|endoftext|>", "<|im_end|>", "<|eot_id|>", "</s>", "<|end|>", "<eos>",
-                     "<file_sep>", "<jupyter_output>", "<|file_separator|>")
+_STOP_TOKEN_NAMES = (
+    "<|endoftext|>",
+    "<|im_end|>",
+    "<|eot_id|>",
+    "</s>",
+    "<|end|>",
+    "<eos>",
+    "<file_sep>",
+    "<jupyter_output>",
+    "<|file_separator|>",
+)
 _FIM_NAMES = {
     "prefix": ("<fim_prefix>", "<|fim_prefix|>", "<PRE>"),
     "suffix": ("<fim_suffix>", "<|fim_suffix|>", "<SUF>"),
@@ -87,8 +96,9 @@ def _load_specials(tok: Tokenizer, model_dir: Path) -> ModelSpecials:
             eos = json.loads(p.read_text(encoding="utf-8")).get("eos_token_id")
             stop |= set(eos) if isinstance(eos, list) else {eos} if isinstance(eos, int) else set()
     if fim is None:
-        found = [next((vocab[n] for n in names if n in vocab), None) for names in
-                 _FIM_NAMES.values()]
+        found = [
+            next((vocab[n] for n in names if n in vocab), None) for names in _FIM_NAMES.values()
+        ]
         if None not in found:
             fim = tuple(found)  # type: ignore[assignment]
     special_ids = {vocab[n] for n in added if n in vocab}
@@ -125,8 +135,14 @@ class Completion:
 class Engine:
     """A model loaded once and held warm; thread-safe."""
 
-    def __init__(self, model_dir: Path, onnx_path: Path, tokenizer_path: Path, name: str,
-                 config: EngineConfig | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        onnx_path: Path,
+        tokenizer_path: Path,
+        name: str,
+        config: EngineConfig | None = None,
+    ) -> None:
         self.config = config or EngineConfig()
         self.name = name
         try:
@@ -144,8 +160,12 @@ class Engine:
             self.complete("import os\n", max_tokens=2).wait()
 
     @classmethod
-    def load(cls, model: str | Path | None = None, config: EngineConfig | None = None,
-             progress: bool = True) -> Engine:
+    def load(
+        cls,
+        model: str | Path | None = None,
+        config: EngineConfig | None = None,
+        progress: bool = True,
+    ) -> Engine:
         """Resolve ``model`` (None: the default, pulled on first use) and load it warm."""
         from ..models import resolve_model
 
@@ -193,21 +213,25 @@ class Engine:
 
     # -- generation -----------------------------------------------------------------------
 
-    def complete(self, prefix: str, suffix: str = "", mode: str = "line",
-                 max_tokens: int | None = None) -> Completion:
+    def complete(
+        self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
+    ) -> Completion:
         """Start a completion of the text at the cursor (``prefix`` | ``suffix``)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        limit = max_tokens or (self.config.max_tokens_line if mode == "line"
-                               else self.config.max_tokens_block)
+        limit = max_tokens or (
+            self.config.max_tokens_line if mode == "line" else self.config.max_tokens_block
+        )
         completion = Completion(iter(()))
         reused = self._typed_through(completion, prefix, suffix, mode)
-        completion._gen = reused or self._generate(completion, prefix, suffix, mode,
-                                                   max(1, int(limit)))
+        completion._gen = reused or self._generate(
+            completion, prefix, suffix, mode, max(1, int(limit))
+        )
         return completion
 
-    def _typed_through(self, c: Completion, prefix: str, suffix: str,
-                       mode: str) -> Iterator[str] | None:
+    def _typed_through(
+        self, c: Completion, prefix: str, suffix: str, mode: str
+    ) -> Iterator[str] | None:
         """If the user typed the start of the last suggestion, the rest of it is the answer.
 
         Same as an editor keeping ghost text while you type through it, but on the server, so
@@ -217,33 +241,45 @@ class Engine:
         if last is None or not self.config.typed_through:
             return None
         old_prefix, old_suffix, old_mode, old_text = last
-        typed = prefix[len(old_prefix):]
-        if (mode != old_mode or suffix != old_suffix or not typed
-                or not prefix.startswith(old_prefix) or not old_text.startswith(typed)
-                or len(old_text) == len(typed)):
+        typed = prefix[len(old_prefix) :]
+        if (
+            mode != old_mode
+            or suffix != old_suffix
+            or not typed
+            or not prefix.startswith(old_prefix)
+            or not old_text.startswith(typed)
+            or len(old_text) == len(typed)
+        ):
             return None
-        rest = old_text[len(typed):]
+        rest = old_text[len(typed) :]
 
         def gen() -> Iterator[str]:
             t0 = time.perf_counter()
             yield rest
             ms = round((time.perf_counter() - t0) * 1000, 3)
-            c.result = CompletionResult(text=rest, tokens=0, ttft_ms=ms, total_ms=ms,
-                                        cached_tokens=0, prompt_tokens=0,
-                                        stop_reason="typed_through", model=self.name)
+            c.result = CompletionResult(
+                text=rest,
+                tokens=0,
+                ttft_ms=ms,
+                total_ms=ms,
+                cached_tokens=0,
+                prompt_tokens=0,
+                stop_reason="typed_through",
+                model=self.name,
+            )
 
         return gen()
 
-    def _generate(self, c: Completion, prefix: str, suffix: str, mode: str,
-                  max_tokens: int) -> Iterator[str]:
+    def _generate(
+        self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
+    ) -> Iterator[str]:
         t0 = time.perf_counter()
         deadline = t0 + self.config.time_budget_ms / 1000
         rules = StopRules(mode, prefix, suffix)
         budget = self.session.max_context - max_tokens - 1
         with self._lock:
             ids = self._prompt_ids(prefix, suffix, budget) or self.encode("\n")
-            heal_n, heal_text = (self.healer.rollback(ids) if self.config.token_healing
-                                 else (0, ""))
+            heal_n, heal_text = self.healer.rollback(ids) if self.config.token_healing else (0, "")
             if heal_n:
                 ids = ids[:-heal_n]
             slot, reuse = self._pick_slot(ids)
@@ -259,11 +295,13 @@ class Engine:
                 for _ in range(max_tokens + heal_n):
                     if remaining:
                         allowed = self.healer.allowed(remaining)
-                        tok = int(allowed[np.argmax(logits[allowed])]) if len(allowed) else int(
-                            np.argmax(logits))
+                        tok = (
+                            int(allowed[np.argmax(logits[allowed])])
+                            if len(allowed)
+                            else int(np.argmax(logits))
+                        )
                         s = self.healer.id_to_string.get(tok, "")
-                        remaining = remaining[len(s):] if s.startswith(remaining[: len(s)]) \
-                            else ""
+                        remaining = remaining[len(s) :] if s.startswith(remaining[: len(s)]) else ""
                     else:
                         tok = int(np.argmax(logits))
                     if not ttft:
@@ -299,9 +337,14 @@ class Engine:
             if reason != "cancelled":
                 self._last = (prefix, suffix, mode, text)
             c.result = CompletionResult(
-                text=text, tokens=len(out_ids), ttft_ms=round(ttft, 3),
-                total_ms=round((time.perf_counter() - t0) * 1000, 3), cached_tokens=reuse,
-                prompt_tokens=len(ids) + heal_n, stop_reason=reason, model=self.name,
+                text=text,
+                tokens=len(out_ids),
+                ttft_ms=round(ttft, 3),
+                total_ms=round((time.perf_counter() - t0) * 1000, 3),
+                cached_tokens=reuse,
+                prompt_tokens=len(ids) + heal_n,
+                stop_reason=reason,
+                model=self.name,
             )
 
     def _prefill(self, slot: KVSlot, new_ids: list[int], c: Completion) -> np.ndarray:
@@ -311,7 +354,7 @@ class Engine:
         for i in range(0, len(new_ids), step):
             if c.cancelled:
                 raise Cancelled
-            logits = self.session.forward(slot, new_ids[i: i + step])
+            logits = self.session.forward(slot, new_ids[i : i + step])
         assert logits is not None
         return logits
 
@@ -320,7 +363,7 @@ class Engine:
         text = self.tokenizer.decode(out_ids, skip_special_tokens=False)
         if heal_text:
             healed = bytes(_byte(ch) for ch in heal_text).decode("utf-8", errors="replace")
-            text = text[len(healed):] if text.startswith(healed) else text
+            text = text[len(healed) :] if text.startswith(healed) else text
         return text.rstrip("\ufffd")
 
 

@@ -60,8 +60,11 @@ class Healer:
         lo = bisect.bisect_left(self.strings, remaining)
         hi = bisect.bisect_left(self.strings, remaining + "\U0010ffff")
         ids = [self.ids[lo:hi]]
-        prefixes = [self.by_string[remaining[:k]] for k in range(1, len(remaining))
-                    if remaining[:k] in self.by_string]
+        prefixes = [
+            self.by_string[remaining[:k]]
+            for k in range(1, len(remaining))
+            if remaining[:k] in self.by_string
+        ]
         if prefixes:
             ids.append(np.array(prefixes, dtype=np.int64))
         return np.concatenate(ids)

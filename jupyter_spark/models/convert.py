@@ -139,8 +139,17 @@ def llama_config(reader, path: Path) -> LlamaConfig:
     missing = [
         f"blk.{i}.{w}.weight"
         for i in range(n_layers)
-        for w in ("attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm",
-                  "ffn_gate", "ffn_up", "ffn_down")
+        for w in (
+            "attn_norm",
+            "attn_q",
+            "attn_k",
+            "attn_v",
+            "attn_output",
+            "ffn_norm",
+            "ffn_gate",
+            "ffn_up",
+            "ffn_down",
+        )
         if f"blk.{i}.{w}.weight" not in names
     ]
     if missing or "output_norm.weight" not in names:
@@ -171,18 +180,30 @@ class QuantMatrix:
         """Stack matrices with the same K along N (q|k|v, gate|up) so one op computes them."""
         kinds = {(p.kind, p.bits, p.block_min is not None) for p in parts}
         if len(kinds) != 1:  # mixed types: fall back to dense for the fused matrix
-            return QuantMatrix("dense", sum(p.n for p in parts), parts[0].k,
-                               dense=np.concatenate([p.to_dense() for p in parts], axis=1))
+            return QuantMatrix(
+                "dense",
+                sum(p.n for p in parts),
+                parts[0].k,
+                dense=np.concatenate([p.to_dense() for p in parts], axis=1),
+            )
         first = parts[0]
         if first.kind == "dense":
-            return QuantMatrix("dense", sum(p.n for p in parts), first.k,
-                               dense=np.concatenate([p.dense for p in parts], axis=1))
+            return QuantMatrix(
+                "dense",
+                sum(p.n for p in parts),
+                first.k,
+                dense=np.concatenate([p.dense for p in parts], axis=1),
+            )
         return QuantMatrix(
-            "nbits", sum(p.n for p in parts), first.k, first.bits,
+            "nbits",
+            sum(p.n for p in parts),
+            first.k,
+            first.bits,
             packed=np.concatenate([p.packed for p in parts]),
             scales=np.concatenate([p.scales for p in parts]),
             zero_points=np.concatenate([p.zero_points for p in parts]),
-            block_min=None if first.block_min is None
+            block_min=None
+            if first.block_min is None
             else np.concatenate([p.block_min for p in parts]),
         )
 
@@ -232,21 +253,34 @@ def quant_matrix(tensor) -> QuantMatrix:
         d = blocks[..., 0:2].copy().view(np.float16)[..., 0].astype(np.float32)
         q = blocks[..., 2:].view(np.int8).astype(np.int16) + 128
         return QuantMatrix(
-            "nbits", n, k, 8, packed=q.astype(np.uint8), scales=d.reshape(-1),
+            "nbits",
+            n,
+            k,
+            8,
+            packed=q.astype(np.uint8),
+            scales=d.reshape(-1),
             zero_points=np.full(n * nb, 128, np.uint8),
         )
     has_min = ttype == gguf.GGMLQuantizationType.Q4_1
     off = 4 if has_min else 2
     d = blocks[..., 0:2].copy().view(np.float16)[..., 0].astype(np.float32)
-    qs = blocks[..., off:off + QK // 2]
+    qs = blocks[..., off : off + QK // 2]
     q = np.concatenate([qs & 0x0F, qs >> 4], axis=-1)  # (N, nb, 32) in weight order
     zp_value = 0 if has_min else 8
     zp = np.full((n, (nb + 1) // 2), zp_value | (zp_value << 4), np.uint8)
     m = None
     if has_min:
         m = blocks[..., 2:4].copy().view(np.float16)[..., 0].astype(np.float32)
-    return QuantMatrix("nbits", n, k, 4, packed=_pack_nibbles(q), scales=d.reshape(-1),
-                       zero_points=zp.reshape(-1), block_min=m)
+    return QuantMatrix(
+        "nbits",
+        n,
+        k,
+        4,
+        packed=_pack_nibbles(q),
+        scales=d.reshape(-1),
+        zero_points=zp.reshape(-1),
+        block_min=m,
+    )
 
 
 def dense_weight(tensor) -> np.ndarray:
@@ -254,9 +288,11 @@ def dense_weight(tensor) -> np.ndarray:
     import gguf
 
     shape = [int(x) for x in reversed(tensor.shape)]
-    return gguf.quants.dequantize(np.asarray(tensor.data), tensor.tensor_type).astype(
-        np.float32
-    ).reshape(shape)
+    return (
+        gguf.quants.dequantize(np.asarray(tensor.data), tensor.tensor_type)
+        .astype(np.float32)
+        .reshape(shape)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,11 +316,15 @@ class GraphBuilder:
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
-    def op(self, op_type: str, inputs: list[str], n_out: int = 1, domain: str = "",
-           **attrs) -> list[str]:
+    def op(
+        self, op_type: str, inputs: list[str], n_out: int = 1, domain: str = "", **attrs
+    ) -> list[str]:
         outs = [self.name(op_type) for _ in range(n_out)]
-        self.nodes.append(helper.make_node(op_type, inputs, outs, name=self.name(op_type + "_n"),
-                                           domain=domain, **attrs))
+        self.nodes.append(
+            helper.make_node(
+                op_type, inputs, outs, name=self.name(op_type + "_n"), domain=domain, **attrs
+            )
+        )
         return outs
 
     def const_i64(self, values: list[int]) -> str:
@@ -300,8 +340,16 @@ class GraphBuilder:
             self.init(prefix + ".scales", w.scales),
             self.init(prefix + ".zp", w.zero_points),
         ]
-        y = self.op("MatMulNBits", ins, domain="com.microsoft", K=w.k, N=w.n, bits=w.bits,
-                    block_size=QK, accuracy_level=self.accuracy_level)[0]
+        y = self.op(
+            "MatMulNBits",
+            ins,
+            domain="com.microsoft",
+            K=w.k,
+            N=w.n,
+            bits=w.bits,
+            block_size=QK,
+            accuracy_level=self.accuracy_level,
+        )[0]
         if w.block_min is None:
             return y
         # Q4_1: + sum_b m[n, b] * sum_{k in block b} x[k]; (B, S, nb) @ (nb, N)
@@ -318,8 +366,12 @@ def _rope_cache(cfg: LlamaConfig) -> tuple[np.ndarray, np.ndarray]:
     return np.cos(ang).astype(np.float32), np.sin(ang).astype(np.float32)
 
 
-def build_graph(reader, cfg: LlamaConfig, accuracy_level: int = DEFAULT_ACCURACY_LEVEL,
-                progress: Progress | None = None) -> onnx.ModelProto:
+def build_graph(
+    reader,
+    cfg: LlamaConfig,
+    accuracy_level: int = DEFAULT_ACCURACY_LEVEL,
+    progress: Progress | None = None,
+) -> onnx.ModelProto:
     """Build the decoder graph (Optimum/genai input and output names) from GGUF tensors."""
     t = {x.name: x for x in reader.tensors}
     g = GraphBuilder(accuracy_level)
@@ -352,11 +404,16 @@ def build_graph(reader, cfg: LlamaConfig, accuracy_level: int = DEFAULT_ACCURACY
         if hidden is None:  # first layer: nothing to add to the residual yet
             h = g.op("SimplifiedLayerNormalization", [x, norm_w], axis=-1, epsilon=cfg.rms_eps)[0]
         else:
-            h, _, _, residual = g.op("SkipSimplifiedLayerNormalization",
-                                     [hidden, residual, norm_w], n_out=4, domain="com.microsoft",
-                                     epsilon=cfg.rms_eps)
-        qkv_w = QuantMatrix.concat([quant_matrix(t[p + n]) for n in
-                                    ("attn_q.weight", "attn_k.weight", "attn_v.weight")])
+            h, _, _, residual = g.op(
+                "SkipSimplifiedLayerNormalization",
+                [hidden, residual, norm_w],
+                n_out=4,
+                domain="com.microsoft",
+                epsilon=cfg.rms_eps,
+            )
+        qkv_w = QuantMatrix.concat(
+            [quant_matrix(t[p + n]) for n in ("attn_q.weight", "attn_k.weight", "attn_v.weight")]
+        )
         qkv = g.linear(h, qkv_w, p + "qkv")  # (B, S, (nh + 2 nkv) * hd)
         past_k, past_v = f"past_key_values.{i}.key", f"past_key_values.{i}.value"
         pres_k, pres_v = f"present.{i}.key", f"present.{i}.value"
@@ -365,19 +422,32 @@ def build_graph(reader, cfg: LlamaConfig, accuracy_level: int = DEFAULT_ACCURACY
         for nm in (pres_k, pres_v):
             outputs.append(helper.make_tensor_value_info(nm, f32, ["batch", nkv, "present", hd]))
         attn = g.name("attn")
-        g.nodes.append(helper.make_node(
-            "GroupQueryAttention",
-            [qkv, "", "", past_k, past_v, seqlens_k, total_len, "rope.cos", "rope.sin"],
-            [attn, pres_k, pres_v], name=g.name("gqa"), domain="com.microsoft",
-            num_heads=cfg.num_heads, kv_num_heads=nkv, do_rotary=1, rotary_interleaved=1,
-            scale=float(1.0 / np.sqrt(hd)),
-        ))
+        g.nodes.append(
+            helper.make_node(
+                "GroupQueryAttention",
+                [qkv, "", "", past_k, past_v, seqlens_k, total_len, "rope.cos", "rope.sin"],
+                [attn, pres_k, pres_v],
+                name=g.name("gqa"),
+                domain="com.microsoft",
+                num_heads=cfg.num_heads,
+                kv_num_heads=nkv,
+                do_rotary=1,
+                rotary_interleaved=1,
+                scale=float(1.0 / np.sqrt(hd)),
+            )
+        )
         hidden = g.linear(attn, quant_matrix(t[p + "attn_output.weight"]), p + "o")
         norm_w = g.init(f"{p}ffn_norm", dense_weight(t[p + "ffn_norm.weight"]))
-        h, _, _, residual = g.op("SkipSimplifiedLayerNormalization", [hidden, residual, norm_w],
-                                 n_out=4, domain="com.microsoft", epsilon=cfg.rms_eps)
-        gu_w = QuantMatrix.concat([quant_matrix(t[p + "ffn_gate.weight"]),
-                                   quant_matrix(t[p + "ffn_up.weight"])])
+        h, _, _, residual = g.op(
+            "SkipSimplifiedLayerNormalization",
+            [hidden, residual, norm_w],
+            n_out=4,
+            domain="com.microsoft",
+            epsilon=cfg.rms_eps,
+        )
+        gu_w = QuantMatrix.concat(
+            [quant_matrix(t[p + "ffn_gate.weight"]), quant_matrix(t[p + "ffn_up.weight"])]
+        )
         gate_up = g.linear(h, gu_w, p + "gate_up")
         gate, up = g.op("Split", [gate_up, g.const_i64([cfg.ff, cfg.ff])], n_out=2, axis=-1)
         silu = g.op("Mul", [gate, g.op("Sigmoid", [gate])[0]])[0]
@@ -387,8 +457,13 @@ def build_graph(reader, cfg: LlamaConfig, accuracy_level: int = DEFAULT_ACCURACY
             progress("converting", (i + 1) / L)
 
     norm_w = g.init("output_norm", dense_weight(t["output_norm.weight"]))
-    final, _, _, _ = g.op("SkipSimplifiedLayerNormalization", [hidden, residual, norm_w],
-                          n_out=4, domain="com.microsoft", epsilon=cfg.rms_eps)
+    final, _, _, _ = g.op(
+        "SkipSimplifiedLayerNormalization",
+        [hidden, residual, norm_w],
+        n_out=4,
+        domain="com.microsoft",
+        epsilon=cfg.rms_eps,
+    )
     # Only the last `logits_to_keep` positions reach the LM head.
     start = g.op("Neg", ["logits_to_keep"])[0]
     kept = g.op("Slice", [final, start, g.const_i64([2**62]), g.const_i64([1])])[0]
@@ -397,8 +472,9 @@ def build_graph(reader, cfg: LlamaConfig, accuracy_level: int = DEFAULT_ACCURACY
     g.nodes.append(helper.make_node("Identity", [logits], ["logits"], name="logits_out"))
 
     graph = helper.make_graph(g.nodes, "spark_llama", inputs, outputs, g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
-                                                    helper.make_opsetid("com.microsoft", 1)])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    )
     model.ir_version = 8
     return model
 
@@ -408,8 +484,13 @@ def quantization_summary(reader) -> dict[str, int]:
     return dict(Counter(t.tensor_type.name for t in reader.tensors))
 
 
-def convert_gguf(gguf_path: Path, out_dir: Path, *, progress: Progress | None = None,
-                 accuracy_level: int = DEFAULT_ACCURACY_LEVEL) -> dict:
+def convert_gguf(
+    gguf_path: Path,
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+    accuracy_level: int = DEFAULT_ACCURACY_LEVEL,
+) -> dict:
     """Convert a Llama-family GGUF into ``out_dir``: model.onnx, tokenizer.json, spark_model.json.
 
     ``out_dir`` must exist; the caller (the registry) makes it a temporary directory and renames
@@ -444,5 +525,9 @@ def convert_gguf(gguf_path: Path, out_dir: Path, *, progress: Progress | None = 
     (out_dir / "spark_model.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
     if progress:
         progress("writing", 1.0)
-    return {"architecture": cfg.architecture, "n_layers": cfg.num_layers,
-            "quantization": info["quantization"], "name": cfg.name}
+    return {
+        "architecture": cfg.architecture,
+        "n_layers": cfg.num_layers,
+        "quantization": info["quantization"],
+        "name": cfg.name,
+    }
