@@ -1,0 +1,455 @@
+"""Notebook cells + kernel state -> one prompt that fits the model's budget.
+
+Layout of ``Prompt.prefix`` (percent format, the way models have seen notebooks as scripts)::
+
+    # Kernel state:                  <- kernel block (stable while the kernel is idle)
+    # df: DataFrame 1000x3: ...
+    <blank>
+    # %%                             <- chosen cells, in notebook order
+    import pandas as pd
+    <blank>
+    # %% (cell below)
+    ...
+    <blank>
+    # %%                             <- the current cell: everything above this line is the
+    df = pd.read_csv("x.csv")            "stable part", byte-identical across keystrokes
+    df.gro|                          <- cursor
+
+The engine reuses its KV cache for the longest common token prefix of consecutive prompts, so
+everything that does not change while the user types comes first, and the choice of cells is
+remembered and reused until something it depends on changes: another cell, the notebook's
+structure, the names the current cell links to, the kernel block, or the current cell outgrowing
+the room left for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .analysis import code_names
+from .config import DEFAULT_CONFIG, ContextConfig, estimate_tokens
+from .kernel import KernelState, render_block
+from .notebook import Notebook
+
+CountTokens = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the engine gets: ``engine.complete(prefix=prompt.prefix, suffix=prompt.suffix)``."""
+
+    prefix: str  # everything before the cursor the model sees
+    suffix: str  # text after the cursor in the current cell (cut to its budget)
+    included_cells: tuple[str, ...]  # ids of other cells included, in prompt order
+    tokens_estimate: int  # by the builder's count_tokens, summed over the parts
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The stable part chosen for one (notebook, cell), with what it was chosen from."""
+
+    structure_version: int
+    version: int
+    edits: int  # the current cell's own edit count then: its edits alone do not invalidate
+    cell_type: str
+    linked: frozenset[str]  # names the current cell uses that some cell defines
+    kernel_text: str
+    stable: str
+    stable_tokens: int
+    included: tuple[str, ...]
+
+
+class _Candidate(NamedTuple):
+    score: float
+    distance: int  # in cells, signed: > 0 above the current cell, < 0 below
+    position: int
+    cell_id: str
+
+
+class _Chosen(NamedTuple):
+    position: int
+    cell_id: str
+    marker: str  # the cell's "# %%" line
+    text: str  # its fitted body and the blank line after it
+    tokens: int  # of marker + text
+
+
+class ContextBuilder:
+    """Builds prompts; remembers per-cell selections so a keystroke costs microseconds.
+
+    ``count_tokens`` defaults to a fast estimate; the server passes the real tokenizer's count.
+    The three budgets override those of ``config`` (which holds the ranking weights).
+    One builder serves one IO loop: ``build`` mutates caches without locks.
+    """
+
+    def __init__(
+        self,
+        budget_tokens: int = DEFAULT_CONFIG.budget_tokens,
+        count_tokens: CountTokens | None = None,
+        suffix_budget_tokens: int = DEFAULT_CONFIG.suffix_budget_tokens,
+        kernel_budget_tokens: int = DEFAULT_CONFIG.kernel_budget_tokens,
+        config: ContextConfig | None = None,
+    ) -> None:
+        self.config = dataclasses.replace(
+            config or DEFAULT_CONFIG,
+            budget_tokens=budget_tokens,
+            suffix_budget_tokens=suffix_budget_tokens,
+            kernel_budget_tokens=kernel_budget_tokens,
+        )
+        self.count_tokens: CountTokens = count_tokens or estimate_tokens
+        self._cell_limit = int(self.config.max_cell_share * budget_tokens)
+        self._selections: OrderedDict[tuple[int, str | None], _Selection] = OrderedDict()
+        self._kernel_blocks: OrderedDict[tuple[KernelState, frozenset[str]], tuple[str, int]] = (
+            OrderedDict()
+        )
+        self._kernel_names: tuple[KernelState | None, frozenset[str]] = (None, frozenset())
+        self._markers: dict[tuple[str, bool], tuple[str, int]] = {}
+        self._cuts: OrderedDict[tuple[int, str | None], str] = OrderedDict()  # kept heads cut off
+        self._suffix_memo: tuple[str, str, int] = ("", "", 0)
+
+    # -- the request path ----------------------------------------------------------------
+
+    def build(
+        self,
+        *,
+        prefix: str,
+        suffix: str = "",
+        notebook: Notebook | None = None,
+        cell_id: str | None = None,
+        kernel: KernelState | None = None,
+    ) -> Prompt:
+        """The prompt for a cursor between ``prefix`` and ``suffix`` in cell ``cell_id``."""
+        cfg, count = self.config, self.count_tokens
+        suffix, suffix_tokens = self._fit_suffix(suffix)
+        prefix_tokens = count(prefix)
+        room = cfg.budget_tokens - suffix_tokens  # for the current prefix and the context
+        key = (notebook.uid if notebook is not None else 0, cell_id)
+        if prefix_tokens > room:  # the current prefix alone is too long: keep its end
+            tail = self._tail(key, prefix, room)
+            return Prompt(tail, suffix, (), count(tail) + suffix_tokens)
+
+        cell = notebook.cell(cell_id) if notebook is not None and cell_id is not None else None
+        others = notebook is not None and len(notebook) > (cell is not None)
+        if not others and kernel is None:  # nothing to add: the prompt is the cell itself
+            return Prompt(prefix, suffix, (), prefix_tokens + suffix_tokens)
+
+        if notebook is not None and cell is not None:  # its names as synced: stable while typing
+            info = notebook.info(cell.id)
+            assert info is not None
+            source, cell_type, uses = cell.source, cell.cell_type, info.uses
+        else:
+            source = prefix + suffix
+            cell_type, uses = "code", self._unsynced_uses(source)
+        uses = _without_word_being_typed(uses, prefix, source)
+        linked = (
+            frozenset(n for n in uses if notebook.definers(n))
+            if notebook is not None
+            else frozenset()
+        )
+        kernel_text, kernel_tokens = self._kernel_block(kernel, uses)
+
+        sel = self._selections.get(key)
+        if not (
+            sel is not None
+            and self._still_valid(sel, notebook, cell_id, cell_type, linked, kernel_text)
+            and sel.stable_tokens + prefix_tokens + suffix_tokens <= cfg.budget_tokens
+        ):
+            sel = self._select(
+                notebook,
+                cell_id,
+                cell_type,
+                linked,
+                kernel_text,
+                kernel_tokens,
+                room - prefix_tokens,
+            )
+            self._remember(self._selections, key, sel)
+        else:
+            self._selections.move_to_end(key)
+        return Prompt(
+            sel.stable + prefix,
+            suffix,
+            sel.included,
+            sel.stable_tokens + prefix_tokens + suffix_tokens,
+        )
+
+    @staticmethod
+    def _still_valid(
+        sel: _Selection,
+        nb: Notebook | None,
+        cell_id: str | None,
+        cell_type: str,
+        linked: frozenset[str],
+        kernel_text: str,
+    ) -> bool:
+        """True if only the current cell changed since ``sel`` and ``sel`` still covers it.
+
+        Covering is one-sided on purpose: a name the cell no longer uses leaves its definer in
+        the prompt (harmless until the next selection), and a newly used name forces a new
+        selection only if none of its definers is already in. Typing then reshuffles the
+        context once per genuinely new link, not at every keystroke that (un)links a name.
+        """
+        if sel.cell_type != cell_type or sel.kernel_text != kernel_text:
+            return False
+        if nb is None:
+            return True
+        own_edits = nb.edits(cell_id) - sel.edits if cell_id is not None else 0
+        if nb.structure_version != sel.structure_version or nb.version - sel.version != own_edits:
+            return False
+        return all(not nb.definers(name).isdisjoint(sel.included) for name in linked - sel.linked)
+
+    # -- choosing the stable part --------------------------------------------------------
+
+    def _select(
+        self,
+        nb: Notebook | None,
+        cell_id: str | None,
+        cell_type: str,
+        linked: frozenset[str],
+        kernel_text: str,
+        kernel_tokens: int,
+        available: int,
+    ) -> _Selection:
+        """Pack the kernel block, then cells by score, into ``available`` minus typing room.
+
+        The headroom makes the selection outlive the next keystrokes: it is reused while it
+        still fits (see ``build``), so the stable part changes once per ``headroom`` tokens typed
+        rather than at every keystroke once the budget is full.
+        """
+        cfg = self.config
+        left = max(available - cfg.typing_headroom_tokens, available // 2)
+        opener, opener_tokens = self._marker(cell_type, below=False)
+        left -= opener_tokens
+        parts: list[str] = []
+        if kernel_text and kernel_tokens <= left:
+            parts.append(kernel_text)
+            left -= kernel_tokens
+        else:
+            kernel_tokens = 0
+        chosen = self._choose_cells(nb, cell_id, linked, left) if nb is not None else []
+        for c in chosen:
+            parts.extend((c.marker, c.text))
+        used = kernel_tokens + sum(c.tokens for c in chosen)
+        if parts:
+            parts.append(opener)
+            used += opener_tokens
+        return _Selection(
+            structure_version=nb.structure_version if nb is not None else 0,
+            version=nb.version if nb is not None else 0,
+            edits=nb.edits(cell_id) if nb is not None and cell_id is not None else 0,
+            cell_type=cell_type,
+            linked=linked,
+            kernel_text=kernel_text,
+            stable="".join(parts),
+            stable_tokens=used,
+            included=tuple(c.cell_id for c in chosen),
+        )
+
+    def _choose_cells(
+        self, nb: Notebook, cell_id: str | None, linked: frozenset[str], budget: int
+    ) -> list[_Chosen]:
+        """Greedy by score within ``budget``; returned in notebook order, so the prompt reads
+        like the notebook and its start stays put when a cell further down changes."""
+        chosen: list[_Chosen] = []
+        misses = 0
+        if budget <= 0:
+            return chosen
+        for cand in self._rank(nb, cell_id, linked):
+            info = nb.info(cand.cell_id)
+            assert info is not None  # ranked ids come from the notebook
+            if not info.body:
+                continue
+            text, n = info.fitted(self.count_tokens, self._cell_limit)
+            marker, m = self._marker(info.cell_type, below=cand.distance < 0)
+            if text and n + m <= budget:
+                chosen.append(_Chosen(cand.position, cand.cell_id, marker, text, n + m))
+                budget -= n + m
+            else:
+                misses += 1
+                if misses >= self.config.max_misses:
+                    break
+        chosen.sort()
+        return chosen
+
+    def _rank(self, nb: Notebook, cell_id: str | None, linked: frozenset[str]) -> list[_Candidate]:
+        """Candidate cells, best first: definers of linked names and the nearby cells.
+
+        Score = (name score + distance_weight / |distance|) * (below_factor if below). A name's
+        nearest definer above (what most likely ran last) gets the full name weight, its other
+        definers ``shadowed_factor`` of it. ``distance`` is signed: negative below.
+        """
+        cfg = self.config
+        here = nb.position(cell_id) if cell_id is not None else None
+        if here is None:  # not synced yet: treat it as a new cell at the end
+            here = len(nb)
+
+        def where(cid: str) -> tuple[bool, int]:  # nearest-above-first order of definers
+            p = nb.position(cid)
+            assert p is not None
+            return (p > here, abs(p - here))
+
+        names: dict[str, float] = {}
+        for name in linked:
+            ids = [cid for cid in nb.definers(name) if cid != cell_id]
+            if not ids:
+                continue
+            nearest = min(ids, key=where)
+            for cid in ids:
+                weight = 1.0 if cid == nearest else cfg.shadowed_factor
+                names[cid] = names.get(cid, 0.0) + cfg.name_weight * weight
+        lo, hi = max(0, here - cfg.neighbor_window), min(len(nb), here + cfg.neighbor_window + 1)
+        for p in range(lo, hi):
+            names.setdefault(nb.id_at(p), 0.0)
+        if cell_id is not None:
+            names.pop(cell_id, None)
+
+        ranked = []
+        for cid, name_score in names.items():
+            p = nb.position(cid)
+            assert p is not None
+            distance = here - p  # > 0 above, < 0 below
+            score = name_score + cfg.distance_weight / max(1, abs(distance))
+            if distance < 0:
+                score *= cfg.below_factor
+            ranked.append(_Candidate(score, distance, p, cid))
+        ranked.sort(key=lambda c: (-c.score, abs(c.distance), c.position))
+        return ranked
+
+    # -- small cached pieces -------------------------------------------------------------
+
+    def _marker(self, cell_type: str, below: bool) -> tuple[str, int]:
+        """The percent-format line opening a cell, and its tokens."""
+        hit = self._markers.get((cell_type, below))
+        if hit is None:
+            title = " (cell below)" if below else ""
+            kind = " [markdown]" if cell_type == "markdown" else ""
+            text = f"# %%{title}{kind}\n"
+            hit = self._markers[(cell_type, below)] = (text, self.count_tokens(text))
+        return hit
+
+    @staticmethod
+    def _unsynced_uses(text: str) -> frozenset[str]:
+        """Free names of a cell the notebook does not have yet (parsed per request, no cache:
+        the text changes at every keystroke)."""
+        return code_names(text)[1]
+
+    def _kernel_block(self, kernel: KernelState | None, uses: frozenset[str]) -> tuple[str, int]:
+        """The kernel block, cached by (state, which of its names the cell uses)."""
+        if kernel is None:
+            return "", 0
+        state, names = self._kernel_names
+        if state is not kernel:
+            names = frozenset(v.name for v in kernel.variables) | {a for a, _ in kernel.modules}
+            self._kernel_names = (kernel, names)
+        key = (kernel, uses & names)
+        hit = self._kernel_blocks.get(key)
+        if hit is None:
+            cfg = self.config
+            hit = render_block(
+                kernel, key[1], self.count_tokens, cfg.kernel_budget_tokens, cfg.kernel_line_chars
+            )
+            self._remember(self._kernel_blocks, key, hit)
+        return hit
+
+    def _remember(self, cache: OrderedDict, key: object, value: object) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > self.config.cache_entries:
+            cache.popitem(last=False)
+
+    # -- cutting text that does not fit --------------------------------------------------
+
+    def _fit_suffix(self, suffix: str) -> tuple[str, int]:
+        """The suffix's head within its budget (the line after the cursor matters most)."""
+        if suffix == self._suffix_memo[0]:
+            return self._suffix_memo[1], self._suffix_memo[2]
+        limit, count = self.config.suffix_budget_tokens, self.count_tokens
+        n = count(suffix) if suffix else 0
+        if n > limit:
+            ends = _line_starts(suffix)[1:]
+            cut = _last_fitting(ends, lambda i: count(suffix[:i]) <= limit)
+            if cut is None:
+                cut = _last_fitting(range(len(suffix)), lambda i: count(suffix[:i]) <= limit) or 0
+            kept = suffix[:cut]
+            n = count(kept) if kept else 0
+        else:
+            kept = suffix
+        self._suffix_memo = (suffix, kept, n)
+        return kept, n
+
+    def _tail(self, key: tuple[int, str | None], prefix: str, room: int) -> str:
+        """The end of a prefix too long for the budget, cut at a line start when possible.
+
+        The cut is remembered per cell and kept while the text after it still fits, so the
+        prompt's start (and the engine's KV prefix) moves once per ``typing_headroom_tokens``.
+        """
+        count = self.count_tokens
+        head = self._cuts.get(key)
+        if head is not None and prefix.startswith(head) and count(prefix[len(head) :]) <= room:
+            return prefix[len(head) :]
+        target = max(room - self.config.typing_headroom_tokens, room // 2)
+        starts = _line_starts(prefix)
+        cut = _first_fitting(starts, lambda i: count(prefix[i:]) <= target)
+        if cut is None:  # the last line alone is too long
+            cut = _first_fitting(
+                range(starts[-1], len(prefix) + 1), lambda i: count(prefix[i:]) <= target
+            )
+            cut = len(prefix) if cut is None else cut
+        self._remember(self._cuts, key, prefix[:cut])
+        return prefix[cut:]
+
+
+_WORD_AT_END = re.compile(r"[A-Za-z_]\w*\Z")
+# Enough of the prefix's end to hold the identifier being typed.
+_WORD_WINDOW = 80
+
+
+def _without_word_being_typed(uses: frozenset[str], prefix: str, source: str) -> frozenset[str]:
+    """``uses`` minus the identifier at the cursor when it occurs nowhere else in the cell.
+
+    ``pr`` on the way to ``print`` must not link to a cell that defines ``pr``; the synced
+    source may lag or lead the prefix by a keystroke, so any name that is a prefix of the word
+    (or that the word is a prefix of) counts as being typed.
+    """
+    m = _WORD_AT_END.search(prefix[-_WORD_WINDOW:])
+    if m is None:
+        return uses
+    word = m.group()
+    typing = {n for n in uses if n.startswith(word) or word.startswith(n)}
+    typing = {n for n in typing if len(re.findall(rf"(?<![\w.]){n}(?!\w)", source)) < 2}
+    return uses - typing if typing else uses
+
+
+def _line_starts(text: str) -> list[int]:
+    """0 and the index after each newline (the candidate cut points, in order)."""
+    return [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
+
+
+def _first_fitting(positions: Sequence[int], fits: Callable[[int], bool]) -> int | None:
+    """The first position where ``fits`` holds, given it holds from some point on."""
+    lo, hi, found = 0, len(positions) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if fits(positions[mid]):
+            found, hi = positions[mid], mid - 1
+        else:
+            lo = mid + 1
+    return found
+
+
+def _last_fitting(positions: Sequence[int], fits: Callable[[int], bool]) -> int | None:
+    """The last position where ``fits`` holds, given it holds up to some point."""
+    lo, hi, found = 0, len(positions) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if fits(positions[mid]):
+            found, lo = positions[mid], mid + 1
+        else:
+            hi = mid - 1
+    return found

@@ -1,0 +1,202 @@
+"""Synced copies of notebooks: cells in order, their analyses, and a name -> definers index.
+
+The client sends a notebook whole once, then one-cell changes as the user types. Each change
+re-analyzes only that cell and patches the index, so the cost of a keystroke does not grow with
+the notebook. Counters (``version``, ``structure_version``, per-cell ``edits``) let the prompt
+builder tell "only the current cell changed" from "something it showed changed" in O(1).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .analysis import CellInfo, analyze
+
+_NOTEBOOK_IDS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell as the client sends it (no outputs: they never reach the prompt)."""
+
+    id: str
+    cell_type: str  # "code" | "markdown" | "raw"
+    source: str
+
+
+class UnknownNotebook(KeyError):
+    """Changes arrived for a path that was never synced whole: the client must resend it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class Notebook:
+    """Cells in order plus per-cell analysis, recomputed only for cells whose source changed.
+
+    Mutated only through ``NotebookStore`` (one IO loop, no locks). ``uid`` is unique per
+    object for the lifetime of the process, so caches can key on it without holding the object.
+    """
+
+    def __init__(self, cells: Iterable[Cell] = ()) -> None:
+        self.uid = next(_NOTEBOOK_IDS)
+        self._cells: dict[str, Cell] = {}
+        self._info: dict[str, CellInfo] = {}
+        self._order: list[str] = []
+        self._pos: dict[str, int] | None = {}  # None: stale after a structure change
+        self._definers: dict[str, set[str]] = {}  # name -> ids of cells binding it
+        self._edits: dict[str, int] = {}  # id -> times its content changed
+        self.version = 0  # bumped by every change of content or structure
+        self.structure_version = 0  # bumped when cells are added, deleted or reordered
+        self.update(list(cells))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, cell_id: object) -> bool:
+        return cell_id in self._cells
+
+    @property
+    def cells(self) -> list[Cell]:
+        """The cells in notebook order (a new list: O(cells), not for the per-request path)."""
+        return [self._cells[i] for i in self._order]
+
+    @property
+    def order(self) -> Sequence[str]:
+        """Cell ids in notebook order (read-only view)."""
+        return tuple(self._order)
+
+    def id_at(self, position: int) -> str:
+        return self._order[position]
+
+    def cell(self, cell_id: str) -> Cell | None:
+        return self._cells.get(cell_id)
+
+    def info(self, cell_id: str) -> CellInfo | None:
+        return self._info.get(cell_id)
+
+    def position(self, cell_id: str) -> int | None:
+        if self._pos is None:
+            self._pos = {cid: i for i, cid in enumerate(self._order)}
+        return self._pos.get(cell_id)
+
+    def definers(self, name: str) -> set[str]:
+        """Ids of the cells that bind ``name`` (empty if none; do not mutate)."""
+        return self._definers.get(name, _EMPTY)
+
+    def edits(self, cell_id: str) -> int:
+        return self._edits.get(cell_id, 0)
+
+    # -- changing (through NotebookStore) ------------------------------------------------
+
+    def update(self, cells: Sequence[Cell]) -> None:
+        """Make the notebook equal to ``cells``, touching only what differs."""
+        wanted = {c.id for c in cells}
+        for cid in [cid for cid in self._order if cid not in wanted]:
+            self.delete(cid)
+        for c in cells:
+            self.put(c)
+        self.reorder([c.id for c in cells])
+
+    def put(self, cell: Cell) -> None:
+        """Add or change one cell (appended if new); a no-op if it is unchanged."""
+        old = self._cells.get(cell.id)
+        if old == cell:
+            return
+        info = analyze(cell.cell_type, cell.source)
+        if old is None:
+            self._order.append(cell.id)
+            if self._pos is not None:
+                self._pos[cell.id] = len(self._order) - 1
+            self.structure_version += 1
+        else:
+            self._unindex(cell.id)
+        self._cells[cell.id] = cell
+        self._info[cell.id] = info
+        for name in info.defines:
+            self._definers.setdefault(name, set()).add(cell.id)
+        self._edits[cell.id] = self._edits.get(cell.id, 0) + 1
+        self.version += 1
+
+    def delete(self, cell_id: str) -> None:
+        """Remove a cell; unknown ids are ignored (the client may repeat a delete)."""
+        if cell_id not in self._cells:
+            return
+        self._unindex(cell_id)
+        del self._cells[cell_id], self._info[cell_id]
+        self._edits.pop(cell_id, None)
+        self._order.remove(cell_id)
+        self._pos = None
+        self.structure_version += 1
+        self.version += 1
+
+    def reorder(self, order: Sequence[str]) -> None:
+        """Put the cells ``order`` names in that order; cells it omits keep theirs, after them."""
+        seen: dict[str, None] = {cid: None for cid in order if cid in self._cells}
+        new = list(seen)
+        if len(new) < len(self._order):
+            new.extend(cid for cid in self._order if cid not in seen)
+        if new != self._order:
+            self._order = new
+            self._pos = None
+            self.structure_version += 1
+            self.version += 1
+
+    def _unindex(self, cell_id: str) -> None:
+        for name in self._info[cell_id].defines:
+            ids = self._definers[name]
+            ids.discard(cell_id)
+            if not ids:
+                del self._definers[name]
+
+
+_EMPTY: set[str] = set()
+
+
+class NotebookStore:
+    """Synced copies of notebooks, by path, updated incrementally.
+
+    Thread-safe enough for one IO loop: every call runs to completion without awaiting.
+    """
+
+    def __init__(self) -> None:
+        self._notebooks: dict[str, Notebook] = {}
+
+    def replace(self, path: str, cells: list[Cell]) -> None:
+        """The whole notebook; unchanged cells keep their analysis (and the builder's cache)."""
+        nb = self._notebooks.get(path)
+        if nb is None:
+            self._notebooks[path] = Notebook(cells)
+        else:
+            nb.update(cells)
+
+    def apply_changes(self, path: str, changes: list[dict], order: list[str] | None) -> None:
+        """Apply ``{"id", "source", "cell_type"?}`` / ``{"id", "deleted": True}`` changes.
+
+        A change for an unknown id adds the cell (at the end unless ``order`` places it); a new
+        cell without ``cell_type`` is code, a known one keeps its type.
+        """
+        nb = self._notebooks.get(path)
+        if nb is None:
+            raise UnknownNotebook(path)
+        for ch in changes:
+            cid = ch["id"]
+            if ch.get("deleted"):
+                nb.delete(cid)
+                continue
+            old = nb.cell(cid)
+            cell_type = ch.get("cell_type") or (old.cell_type if old else "code")
+            nb.put(Cell(cid, cell_type, ch["source"]))
+        if order is not None:
+            nb.reorder(order)
+
+    def get(self, path: str) -> Notebook | None:
+        return self._notebooks.get(path)
+
+    def drop(self, path: str) -> None:
+        self._notebooks.pop(path, None)

@@ -1,0 +1,95 @@
+"""The Jupyter server extension: configuration (every option once, with its default) and wiring.
+
+Enabled by a plain install (jupyter-config/jupyter_server_config.d/jupyter_spark.json in the
+wheel). Configure in jupyter_server_config.py, e.g. ``c.SparkExtension.context_budget = 768``,
+or on the command line, ``jupyter lab --SparkExtension.model=/path/to/model.gguf``.
+"""
+
+from __future__ import annotations
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Float, Int, Unicode
+
+from ..engine import EngineConfig
+from .handlers import default_handlers
+from .service import CompletionService
+
+_ENGINE = EngineConfig()
+
+
+class SparkExtension(ExtensionApp):
+    """Holds the model warm and serves spark/status, spark/complete and spark/ws."""
+
+    name = "jupyter_spark"
+
+    model = Unicode(
+        "",
+        config=True,
+        help="Model to serve: empty for the default (SmolLM2-135M-Instruct, pulled and "
+        "converted on first use), a cached model's name, a Llama-family .gguf file, or a "
+        "directory with an ONNX decoder export and tokenizer.json.",
+    )
+    context_budget = Int(
+        1024,
+        config=True,
+        help="Prompt tokens built from the notebook, the kernel state and the current cell.",
+    )
+    max_message_bytes = Int(
+        4 * 1024 * 1024,
+        config=True,
+        help="Largest websocket frame or POST body accepted; larger ones get a too_large error.",
+    )
+    threads = Int(
+        _ENGINE.threads,
+        config=True,
+        help="onnxruntime intra-op threads (0: the cores this process may use, up to 8).",
+    )
+    max_context = Int(
+        _ENGINE.max_context, config=True, help="Tokens per KV-cache slot (prompt + completion)."
+    )
+    kv_slots = Int(_ENGINE.kv_slots, config=True, help="KV-cache slots kept warm (LRU).")
+    time_budget_ms = Float(
+        _ENGINE.time_budget_ms,
+        config=True,
+        help="Wall-time limit of one completion, in milliseconds.",
+    )
+    kernel_state_timeout = Float(
+        2.0,
+        config=True,
+        help="Seconds a kernel-state snapshot may take; a busy kernel is simply skipped.",
+    )
+
+    def initialize_settings(self) -> None:
+        engine_config = EngineConfig(
+            threads=self.threads,
+            max_context=self.max_context,
+            kv_slots=self.kv_slots,
+            time_budget_ms=self.time_budget_ms,
+        )
+        reader = None
+        try:
+            from .kernel_state import KernelStateReader
+
+            reader = KernelStateReader(
+                self.serverapp.kernel_manager, timeout=self.kernel_state_timeout, log=self.log
+            )
+        except ImportError:  # pragma: no cover - the module ships with the package
+            self.log.warning("jupyter-spark: kernel state reader unavailable")
+        self.service = CompletionService(
+            self.model or None, engine_config, self.context_budget, reader, self.log
+        )
+        self.settings.update(
+            spark_service=self.service, spark_max_message_bytes=self.max_message_bytes
+        )
+        self.service.start()  # background thread: server start is not delayed
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(
+            (pattern, handler, {"service": self.service}) for pattern, handler in default_handlers
+        )
+
+    async def stop_extension(self) -> None:
+        reader = self.service.kernel_reader
+        if reader is not None:
+            await reader.close()
+        self.service.close()

@@ -1,0 +1,157 @@
+"""HTTP and websocket handlers: decode, authorize, hand to the service, encode. Thin on purpose.
+
+Auth the jupyter_server way: every handler is a JupyterHandler with ``auth_resource = "spark"``;
+REST methods use ``@web.authenticated`` + ``@authorized`` (XSRF is checked on POST by
+JupyterHandler), the websocket uses ``@ws_authenticated``, an explicit "execute" authorization
+and WebSocketMixin's origin check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from tornado import web
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
+
+from .protocol import (
+    CancelRequest,
+    CompleteRequest,
+    ProtocolError,
+    SyncRequest,
+    parse,
+    parse_message,
+)
+from .service import CompletionService
+
+AUTH_RESOURCE = "spark"
+
+
+class SparkAPIHandler(APIHandler):
+    auth_resource = AUTH_RESOURCE
+
+    def initialize(self, service: CompletionService) -> None:
+        self.service = service
+
+
+class StatusHandler(SparkAPIHandler):
+    """GET spark/status: model state, progress and recent latency percentiles."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish(json.dumps(self.service.status_message()))
+
+
+class CompleteHandler(SparkAPIHandler):
+    """POST spark/complete: the websocket's complete request, answered with one JSON reply."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.request.body
+        if len(body) > self.settings["spark_max_message_bytes"]:
+            raise web.HTTPError(413, "request too large")
+        try:
+            msg = json.loads(body or b"{}")
+            if isinstance(msg, dict):
+                msg.setdefault("type", "complete")
+            req = parse_message(msg)
+            if not isinstance(req, CompleteRequest):
+                raise ProtocolError("bad_message", "POST spark/complete takes a complete request")
+            completion = self.service.start_completion(req)
+        except json.JSONDecodeError as e:
+            self.set_status(400)
+            self.finish(json.dumps({"type": "error", "code": "bad_json", "message": str(e)}))
+            return
+        except ProtocolError as e:
+            self.set_status(503 if e.code in ("model_not_ready", "model_error") else 400)
+            self.finish(json.dumps(e.to_message()))
+            return
+        replies: list[dict[str, Any]] = []
+        await self.service.run(req, completion, replies.append)
+        self.finish(json.dumps(replies[-1]))
+
+
+class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
+    """GET spark/ws: protocol v1 over JSON text frames (docs/protocol.md)."""
+
+    auth_resource = AUTH_RESOURCE
+
+    def initialize(self, service: CompletionService) -> None:
+        self.service = service
+        self._current: tuple[str, Any] | None = None  # (request id, Completion)
+        self._tasks: set[asyncio.Task] = set()
+
+    def set_default_headers(self) -> None:
+        """JupyterHandler's default headers make no sense on a websocket upgrade."""
+
+    @ws_authenticated
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        ok = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "execute", AUTH_RESOURCE)
+        )
+        if not ok:
+            raise web.HTTPError(403)
+        await super().get(*args, **kwargs)
+
+    def send(self, msg: dict[str, Any]) -> None:
+        with contextlib.suppress(WebSocketClosedError):
+            self.write_message(json.dumps(msg))
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            req = parse(message, self.settings["spark_max_message_bytes"])
+            if isinstance(req, CompleteRequest):
+                self._complete(req)
+            elif isinstance(req, CancelRequest):
+                if self._current and self._current[0] == req.id:
+                    self._current[1].cancel()
+            elif isinstance(req, SyncRequest):
+                self.service.sync(req)
+        except ProtocolError as e:
+            self.send(e.to_message())
+
+    def _complete(self, req: CompleteRequest) -> None:
+        if self._current is not None:  # the newest request of a connection wins
+            self._current[1].cancel()
+        completion = self.service.start_completion(req)
+        self._current = (req.id, completion)
+        task = asyncio.ensure_future(self._run(req, completion))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, req: CompleteRequest, completion: Any) -> None:
+        try:
+            await self.service.run(req, completion, self.send)
+        except Exception as e:  # an engine failure answers this request, not the connection
+            self.log.exception("jupyter-spark: completion failed")
+            self.send(
+                {
+                    "type": "error",
+                    "id": req.id,
+                    "code": "internal",
+                    "message": f"{type(e).__name__}: {e}",
+                }
+            )
+        finally:
+            if self._current and self._current[1] is completion:
+                self._current = None
+
+    def on_close(self) -> None:
+        if self._current is not None:
+            self._current[1].cancel()
+        super().on_close()
+
+
+default_handlers = [
+    (r"/spark/status", StatusHandler),
+    (r"/spark/complete", CompleteHandler),
+    (r"/spark/ws", SparkWebSocket),
+]

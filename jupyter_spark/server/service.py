@@ -1,0 +1,236 @@
+"""The completion service behind the handlers: model state, context, inference off the IO loop.
+
+Handlers only parse and send; this object owns the warm engine (loaded in a background thread
+so the server starts at once), the synced notebooks, the kernel-state reader and one inference
+thread. Generation runs in that thread (onnxruntime releases the GIL); each new text is handed
+back to the IO loop with ``call_soon_threadsafe``. The IO loop never waits on the model or on a
+kernel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..context import ContextBuilder, Notebook, NotebookStore, UnknownNotebook
+from ..engine import Completion, Engine, EngineConfig
+from ..models.errors import ModelError
+from .protocol import CompleteRequest, ProtocolError, SyncRequest
+
+Send = Callable[[dict[str, Any]], None]
+
+# Recent requests kept for the latency percentiles shown by spark/status.
+LATENCY_WINDOW = 200
+
+STATES = ("starting", "pulling", "converting", "loading", "ready", "error")
+
+
+@dataclass
+class ModelStatus:
+    """What GET spark/status reports about the model."""
+
+    state: str = "starting"
+    percent: float = 0.0
+    model: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+    since: float = field(default_factory=time.time)
+
+
+class CompletionService:
+    """One per server: the shared engine and everything a request needs besides HTTP."""
+
+    def __init__(
+        self,
+        model: str | None,
+        engine_config: EngineConfig,
+        context_budget: int,
+        kernel_reader: Any | None = None,
+        log: Any = None,
+    ) -> None:
+        self.model_spec = model
+        self.engine_config = engine_config
+        self.context_budget = context_budget
+        self.kernel_reader = kernel_reader
+        self.log = log
+        self.status = ModelStatus()
+        self.engine: Engine | None = None
+        self.notebooks = NotebookStore()
+        self.builder: ContextBuilder | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-infer")
+        self._ttft: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._total: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._loader: threading.Thread | None = None
+        # The last prompt sent to the engine, for `spark/status?debug` and the tests that check
+        # what context reached the model.
+        self.last_prompt: Any = None
+
+    # -- model lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Pull (if missing), convert and load the model in a background thread."""
+        self._loader = threading.Thread(target=self._load, name="spark-load", daemon=True)
+        self._loader.start()
+
+    def _progress(self, stage: str, fraction: float) -> None:
+        state = {
+            "download": "pulling",
+            "downloading": "pulling",
+            "extracting": "pulling",
+            "pulling": "pulling",
+        }.get(stage, "converting")
+        self.status.state, self.status.percent = state, round(100 * fraction, 1)
+
+    def _load(self) -> None:
+        from ..models import resolve_model
+
+        try:
+            self.status.state = "pulling"
+            info = resolve_model(self.model_spec, progress=self._progress)
+            self.status.state, self.status.percent, self.status.model = "loading", 0.0, info.name
+            engine = Engine(
+                info.path, info.onnx_path, info.tokenizer_path, info.name, self.engine_config
+            )
+            tok = engine.tokenizer
+
+            def count(text: str) -> int:
+                return len(tok.encode(text, add_special_tokens=False).ids)
+
+            self.builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
+            self.engine = engine
+            self.status.state, self.status.percent = "ready", 100.0
+        except ModelError as e:
+            self.status.state, self.status.error, self.status.error_code = "error", str(e), e.code
+        except Exception as e:  # anything else: show it, keep the server up
+            self.status.state, self.status.error = "error", f"{type(e).__name__}: {e}"
+            self.status.error_code = "load_failed"
+            if self.log:
+                self.log.exception("jupyter-spark: loading the model failed")
+        finally:
+            self.status.since = time.time()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until loading ends (tests and the CLI; never called on the IO loop)."""
+        if self._loader is not None:
+            self._loader.join(timeout)
+        return self.status.state == "ready"
+
+    def status_message(self) -> dict[str, Any]:
+        s = self.status
+
+        def pct(values: deque[float]) -> dict[str, float | None]:
+            if not values:
+                return {"p50": None, "p95": None}
+            ordered = sorted(values)
+            return {
+                "p50": round(statistics.median(ordered), 2),
+                "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
+            }
+
+        return {
+            "state": s.state,
+            "percent": s.percent,
+            "model": s.model,
+            "error": s.error,
+            "error_code": s.error_code,
+            "since": s.since,
+            "latency": {
+                "requests": len(self._ttft),
+                "ttft_ms": pct(self._ttft),
+                "total_ms": pct(self._total),
+            },
+        }
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- requests -------------------------------------------------------------------------
+
+    def sync(self, req: SyncRequest) -> None:
+        try:
+            if req.cells is not None:
+                self.notebooks.replace(req.path, list(req.cells))
+            else:
+                self.notebooks.apply_changes(
+                    req.path, list(req.changes or ()), list(req.order) if req.order else None
+                )
+        except UnknownNotebook:
+            raise ProtocolError(
+                "unknown_notebook",
+                f"{req.path!r} was never synced: send "
+                "the whole notebook first ({'type':'sync','cells':[...]})",
+            ) from None
+
+    def _notebook_for(self, req: CompleteRequest) -> Notebook | None:
+        if req.cells is not None:
+            if req.path:  # a request with cells refreshes the synced copy too
+                self.notebooks.replace(req.path, list(req.cells))
+                return self.notebooks.get(req.path)
+            scratch = NotebookStore()
+            scratch.replace("", list(req.cells))
+            return scratch.get("")
+        return self.notebooks.get(req.path) if req.path else None
+
+    def start_completion(self, req: CompleteRequest) -> Completion:
+        """Build the prompt (on the IO loop, a few ms at most) and create the completion."""
+        engine, builder = self.engine, self.builder
+        if engine is None or builder is None:
+            s = self.status
+            if s.state == "error":
+                raise ProtocolError("model_error", f"the model failed to load: {s.error}", req.id)
+            raise ProtocolError(
+                "model_not_ready", f"the model is {s.state} ({s.percent:.0f}%)", req.id
+            )
+        kernel = None
+        if req.kernel_id and self.kernel_reader is not None:
+            kernel = self.kernel_reader.get(req.kernel_id)  # cached; never waits on the kernel
+        prompt = builder.build(
+            prefix=req.prefix,
+            suffix=req.suffix,
+            notebook=self._notebook_for(req),
+            cell_id=req.cell_id,
+            kernel=kernel,
+        )
+        self.last_prompt = prompt
+        return engine.complete(prompt.prefix, prompt.suffix, req.mode, req.max_tokens)
+
+    async def run(self, req: CompleteRequest, completion: Completion, send: Send) -> None:
+        """Stream ``completion`` in the inference thread; chunks reach ``send`` on this loop."""
+        loop = asyncio.get_running_loop()
+
+        def work() -> None:
+            for text in completion:
+                loop.call_soon_threadsafe(send, {"type": "chunk", "id": req.id, "text": text})
+
+        await loop.run_in_executor(self._executor, work)
+        r = completion.result
+        if r is None:  # cancelled before it started
+            send(
+                {
+                    "type": "done",
+                    "id": req.id,
+                    "text": "",
+                    "cancelled": True,
+                    "stats": {"ttft_ms": 0, "total_ms": 0, "tokens": 0, "cached_tokens": 0},
+                }
+            )
+            return
+        if r.stop_reason != "cancelled":
+            self._ttft.append(r.ttft_ms)
+            self._total.append(r.total_ms)
+        send(
+            {
+                "type": "done",
+                "id": req.id,
+                "text": r.text,
+                "cancelled": r.stop_reason == "cancelled",
+                "stats": r.stats(),
+            }
+        )

@@ -1,0 +1,244 @@
+"""The server extension in a real jupyter server (pytest-jupyter) with a real ipykernel."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+CELLS = [
+    {"id": "a", "cell_type": "markdown", "source": "# Sales analysis"},
+    {"id": "b", "cell_type": "code", "source": "def load_sales(path):\n    return path\n"},
+    {"id": "c", "cell_type": "code", "source": "x = load_sa"},
+]
+
+
+@pytest.fixture
+def jp_server_config(tiny_model_dir):
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_spark": True}},
+        "SparkExtension": {"model": str(tiny_model_dir), "max_context": 256, "threads": 1},
+    }
+
+
+@pytest.fixture
+def service(jp_serverapp):
+    svc = jp_serverapp.web_app.settings["spark_service"]
+    assert svc.wait_ready(60), svc.status
+    return svc
+
+
+async def recv(ws: WebSocketClientConnection, timeout: float = 20) -> dict:
+    msg = await asyncio.wait_for(ws.read_message(), timeout)
+    assert msg is not None, "websocket closed"
+    return json.loads(msg)
+
+
+async def until_done(ws: WebSocketClientConnection, rid: str) -> tuple[list[dict], dict]:
+    chunks = []
+    while True:
+        m = await recv(ws)
+        if m.get("id") != rid:
+            continue
+        if m["type"] == "chunk":
+            chunks.append(m)
+        else:
+            return chunks, m
+
+
+def complete(rid: str, prefix: str, **extra) -> str:
+    return json.dumps({"type": "complete", "id": rid, "prefix": prefix, **extra})
+
+
+async def test_status_and_rest_complete(service, jp_fetch):
+    status = json.loads((await jp_fetch("spark", "status")).body)
+    assert status["model"] == service.status.model and status["percent"] == 100.0
+    r = await jp_fetch(
+        "spark",
+        "complete",
+        method="POST",
+        body=json.dumps({"id": "1", "prefix": "x = np.zer", "max_tokens": 4}),
+    )
+    done = json.loads(r.body)
+    assert done["type"] == "done" and done["id"] == "1"
+    assert set(done["stats"]) >= {"ttft_ms", "total_ms", "tokens", "cached_tokens"}
+    status = json.loads((await jp_fetch("spark", "status")).body)
+    assert status["latency"]["requests"] >= 1 and status["latency"]["ttft_ms"]["p50"] > 0
+
+
+async def test_ws_streams_chunks_then_done(service, jp_ws_fetch):
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(complete("r1", "x = np.zer", mode="block", max_tokens=8))
+    chunks, done = await until_done(ws, "r1")
+    assert done["type"] == "done" and chunks
+    assert all(b["text"].startswith(a["text"]) for a, b in itertools.pairwise(chunks))
+    assert done["stats"]["tokens"] >= 1 and not done["cancelled"]
+    ws.close()
+
+
+async def test_cancel_and_supersede(service, jp_ws_fetch):
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(complete("old", "x = np.zer", mode="block", max_tokens=200))
+    ws.write_message(json.dumps({"type": "cancel", "id": "old"}))
+    _, done = await until_done(ws, "old")
+    assert done["cancelled"] and done["stats"]["tokens"] < 200
+    ws.write_message(complete("a", "x = np.zer", mode="block", max_tokens=200))
+    ws.write_message(complete("b", "import numpy as np\n", max_tokens=3))
+    _, done_a = await until_done(ws, "a")
+    _, done_b = await until_done(ws, "b")
+    assert done_a["cancelled"] and done_a["stats"]["tokens"] < 200
+    assert not done_b["cancelled"]
+    ws.close()
+
+
+async def test_sync_then_complete_without_cells(service, jp_ws_fetch):
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(json.dumps({"type": "sync", "path": "n.ipynb", "cells": CELLS}))
+    ws.write_message(
+        json.dumps(
+            {
+                "type": "sync",
+                "path": "n.ipynb",
+                "changes": [
+                    {"id": "d", "source": "REGION_COLUMNS = ['north']"},
+                    {"id": "a", "deleted": True},
+                ],
+                "order": ["b", "d", "c"],
+            }
+        )
+    )
+    ws.write_message(complete("r", "x = load_sa", path="n.ipynb", cell_id="c", max_tokens=3))
+    _, done = await until_done(ws, "r")
+    assert done["type"] == "done"
+    prompt = service.last_prompt.prefix
+    assert "def load_sales(path)" in prompt and "REGION_COLUMNS" in prompt
+    assert "Sales analysis" not in prompt  # deleted
+    assert prompt.endswith("x = load_sa")
+    ws.close()
+
+
+async def test_complete_with_cells_uses_other_cells(service, jp_ws_fetch):
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(complete("r", "x = load_sa", cells=CELLS, cell_id="c", max_tokens=3))
+    _, done = await until_done(ws, "r")
+    assert done["type"] == "done"
+    assert "def load_sales" in service.last_prompt.prefix
+    ws.close()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{not json", "bad_json"),
+        (b"\x00\x01binary", "binary_frame"),
+        (json.dumps({"type": "explode", "id": "1"}), "unknown_type"),
+        (json.dumps({"type": "complete", "id": "1"}), "missing_field"),
+        (json.dumps({"type": "complete", "id": "1", "prefix": 3}), "bad_field"),
+        (json.dumps({"type": "complete", "id": "1", "prefix": "x", "mode": "page"}), "bad_field"),
+        (json.dumps([1, 2]), "bad_message"),
+        (json.dumps({"type": "sync", "path": "never.ipynb", "changes": []}), "unknown_notebook"),
+        (json.dumps({"type": "complete", "id": "1", "prefix": "x" * 5_000_001}), "too_large"),
+    ],
+)
+async def test_bad_input_gets_error_and_connection_survives(service, jp_ws_fetch, frame, code):
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(frame, binary=isinstance(frame, bytes))
+    err = await recv(ws)
+    assert (err["type"], err["code"]) == ("error", code)
+    ws.write_message(complete("ok", "import numpy as np\n", max_tokens=2, extra_field=1))
+    _, done = await until_done(ws, "ok")
+    assert done["type"] == "done"
+    ws.close()
+
+
+async def test_rest_bad_input(service, jp_fetch):
+    with pytest.raises(HTTPClientError) as e:
+        await jp_fetch("spark", "complete", method="POST", body="{nope")
+    assert e.value.code == 400
+    with pytest.raises(HTTPClientError) as e:
+        await jp_fetch("spark", "complete", method="POST", body=json.dumps({"id": "1"}))
+    assert e.value.code == 400
+
+
+async def test_requests_without_credentials_are_rejected(
+    service, jp_http_port, jp_base_url, http_server_client
+):
+    base = jp_base_url  # http_server_client prepends the server's address
+    for path, method, body in (
+        ("spark/status", "GET", None),
+        ("spark/complete", "POST", json.dumps({"id": "1", "prefix": "x"})),
+    ):
+        with pytest.raises(HTTPClientError) as e:
+            await http_server_client.fetch(
+                base + path, method=method, body=body, follow_redirects=False
+            )
+        assert e.value.code in (302, 403)
+    ws_url = f"ws://localhost:{jp_http_port}{jp_base_url}spark/ws"
+    with pytest.raises(HTTPClientError) as e:
+        await websocket_connect(ws_url)
+    assert e.value.code == 403
+
+
+async def test_foreign_origin_rejected(service, jp_serverapp, jp_http_port, jp_base_url,
+                                       http_server_client):
+    """A browser page elsewhere carries the login cookie but not the token: origin matters."""
+    token = jp_serverapp.identity_provider.token
+    r = await http_server_client.fetch(f"{jp_base_url}api/status?token={token}")
+    cookie = "; ".join(c.split(";", 1)[0] for c in r.headers.get_list("Set-Cookie"))
+    host = f"127.0.0.1:{jp_http_port}"
+    url = f"ws://{host}{jp_base_url}spark/ws"
+    ok = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie,
+                                                           "Origin": f"http://{host}"}))
+    ok.close()  # same origin with the cookie: accepted
+    with pytest.raises(HTTPClientError) as e:
+        await websocket_connect(
+            HTTPRequest(url, headers={"Cookie": cookie, "Origin": "http://evil.example"})
+        )
+    assert e.value.code == 403
+
+
+async def _start_kernel(jp_fetch, jp_serverapp):
+    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kid = json.loads(r.body)["id"]
+    kc = jp_serverapp.kernel_manager.get_kernel(kid).client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    return kid, kc
+
+
+async def test_kernel_variables_reach_the_prompt(service, jp_fetch, jp_ws_fetch, jp_serverapp):
+    kid, kc = await _start_kernel(jp_fetch, jp_serverapp)
+    try:
+        await kc.execute_interactive(
+            "import pandas as pd\nsales = pd.DataFrame({'unit_price': [1.0], 'region': ['n']})",
+            timeout=60,
+        )
+        reader = service.kernel_reader
+        state = None
+        for _ in range(100):  # the snapshot is taken after the execution, in the background
+            state = reader.get(kid)
+            if state and any(v.name == "sales" for v in state.variables):
+                break
+            await asyncio.sleep(0.1)
+        ws = await jp_ws_fetch("spark", "ws")
+        ws.write_message(complete("k", "sales.", kernel_id=kid, max_tokens=3))
+        _, done = await until_done(ws, "k")
+        assert done["type"] == "done"
+        prompt = service.last_prompt.prefix
+        assert "unit_price" in prompt and "sales" in prompt
+        # A cell sleeping 30 s does not delay completions.
+        kc.execute("import time; time.sleep(30)")
+        await asyncio.sleep(0.3)
+        t0 = time.monotonic()
+        ws.write_message(complete("k2", "sales.", kernel_id=kid, max_tokens=3))
+        _, done = await until_done(ws, "k2")
+        assert done["type"] == "done" and time.monotonic() - t0 < 5
+        ws.close()
+    finally:
+        kc.stop_channels()
+        await jp_serverapp.kernel_manager.shutdown_kernel(kid, now=True)
