@@ -191,3 +191,11 @@ def test_completion_object_without_iteration(tiny_engine):
     c = tiny_engine.complete("import numpy as np\n", max_tokens=3)
     assert isinstance(c, Completion) and c.result is None
     assert c.wait() is c.result
+
+
+def test_partial_healing_shows_nothing_yet(tiny_engine):
+    """A first token that spells only part of the healed tail is not visible text (nor a stop)."""
+    healed = tiny_engine.healer.to_bytes_string("\n\n    ")
+    partial = tiny_engine.encode("\n\n  ")
+    assert tiny_engine._visible(partial, healed) == ""
+    assert tiny_engine._visible(tiny_engine.encode("\n\n    return"), healed) == "return"

@@ -311,7 +311,7 @@ class Engine:
                         break
                     out_ids.append(tok)
                     text = self._visible(out_ids, heal_text)
-                    final = rules.check(text)
+                    final = None if remaining else rules.check(text)
                     if final is not None:
                         text, reason = final, ("newline" if mode == "line" else "block")
                         break
@@ -363,6 +363,8 @@ class Engine:
         text = self.tokenizer.decode(out_ids, skip_special_tokens=False)
         if heal_text:
             healed = bytes(_byte(ch) for ch in heal_text).decode("utf-8", errors="replace")
+            if healed.startswith(text):  # still re-spelling the healed prompt tail
+                return ""
             text = text[len(healed) :] if text.startswith(healed) else text
         return text.rstrip("\ufffd")
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the warm engine (latency, accuracy); run as scripts or ``python -m``."""
