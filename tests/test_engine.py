@@ -199,3 +199,10 @@ def test_partial_healing_shows_nothing_yet(tiny_engine):
     partial = tiny_engine.encode("\n\n  ")
     assert tiny_engine._visible(partial, healed) == ""
     assert tiny_engine._visible(tiny_engine.encode("\n\n    return"), healed) == "return"
+
+
+def test_healing_never_takes_the_whole_prompt(tiny_engine):
+    ids = tiny_engine.encode("    ")
+    n, _ = tiny_engine.healer.rollback(ids)
+    assert n < len(ids)
+    assert tiny_engine.complete("  ", max_tokens=2).wait().prompt_tokens >= 1

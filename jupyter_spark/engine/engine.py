@@ -280,17 +280,21 @@ class Engine:
         with self._lock:
             ids = self._prompt_ids(prefix, suffix, budget) or self.encode("\n")
             heal_n, heal_text = self.healer.rollback(ids) if self.config.token_healing else (0, "")
-            if heal_n:
-                ids = ids[:-heal_n]
+            base = len(ids) - heal_n  # tokens before the healed tail
             slot, reuse = self._pick_slot(ids)
             if not self.config.prefix_reuse:
                 reuse = 0
-            reuse = min(reuse, len(ids) - 1)  # always run >= 1 token to get fresh logits
+            reuse = min(reuse, base - 1)  # run >= 1 token so the healed tail gets fresh logits
             self.session.truncate(slot, reuse)
             out_ids: list[int] = []
             text, emitted, reason, ttft = "", "", "max_tokens", 0.0
             try:
-                logits = self._prefill(slot, ids[reuse:], c)
+                # The healed tail is fed with the prompt and its logits kept: when the model
+                # re-picks the same tokens (the usual case) their KV is already in place and
+                # the next logits come free, so healing costs no extra step.
+                free = self._prefill(slot, ids[reuse:], heal_n + 1, c)
+                tail, confirmed = ids[base:], 0
+                logits = free[0]
                 remaining = heal_text
                 for _ in range(max_tokens + heal_n):
                     if remaining:
@@ -325,6 +329,13 @@ class Engine:
                         break
                     if len(out_ids) >= max_tokens + heal_n:
                         break
+                    if confirmed < len(tail) and tok == tail[confirmed]:
+                        confirmed += 1  # its KV is already cached: next logits for free
+                        logits = free[confirmed]
+                        continue
+                    if confirmed < len(tail):  # diverged from the prompt's tail: drop its KV
+                        self.session.truncate(slot, base + confirmed)
+                        tail = []
                     if len(slot.tokens) + 1 >= self.session.max_context:
                         reason = "context"
                         break
@@ -342,21 +353,23 @@ class Engine:
                 ttft_ms=round(ttft, 3),
                 total_ms=round((time.perf_counter() - t0) * 1000, 3),
                 cached_tokens=reuse,
-                prompt_tokens=len(ids) + heal_n,
+                prompt_tokens=len(ids),
                 stop_reason=reason,
                 model=self.name,
             )
 
-    def _prefill(self, slot: KVSlot, new_ids: list[int], c: Completion) -> np.ndarray:
-        """Feed the uncached prompt tokens in bounded chunks; return the last logits."""
+    def _prefill(self, slot: KVSlot, new_ids: list[int], keep: int, c: Completion) -> np.ndarray:
+        """Feed the uncached prompt tokens in bounded chunks; return the last ``keep`` logits."""
         step = max(1, self.config.prefill_chunk)
-        logits = None
-        for i in range(0, len(new_ids), step):
+        head, last = new_ids[:-keep], new_ids[-keep:]
+        for i in range(0, len(head), step):
             if c.cancelled:
                 raise Cancelled
-            logits = self.session.forward(slot, new_ids[i : i + step])
-        assert logits is not None
-        return logits
+            self.session.forward(slot, head[i : i + step])
+        if c.cancelled:
+            raise Cancelled
+        rows = self.session.forward(slot, last, keep=keep)
+        return rows.reshape(keep, -1).copy() if keep > 1 else rows.reshape(1, -1)
 
     def _visible(self, out_ids: list[int], heal_text: str) -> str:
         """Decoded completion minus the healed text, holding back a split UTF-8 character."""

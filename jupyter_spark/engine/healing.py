@@ -44,7 +44,8 @@ class Healer:
         if not self.enabled or len(prompt_ids) < 2:
             return 0, ""
         n, text = 0, ""
-        for tid in reversed(prompt_ids[-MAX_HEALED_TOKENS:]):
+        # Keep at least one prompt token before the healed tail.
+        for tid in reversed(prompt_ids[-min(MAX_HEALED_TOKENS, len(prompt_ids) - 1) :]):
             s = self.id_to_string.get(tid)
             if s is None:  # a special token: never heal across it
                 break

@@ -97,10 +97,11 @@ class DecoderSession:
                 slot.past[name] = ort.OrtValue.ortvalue_from_numpy(arr)
         del slot.tokens[keep:]
 
-    def forward(self, slot: KVSlot, new_ids: list[int]) -> np.ndarray:
-        """Run ``new_ids`` after the slot's tokens; return the last position's logits (vocab,).
+    def forward(self, slot: KVSlot, new_ids: list[int], keep: int = 1) -> np.ndarray:
+        """Run ``new_ids`` after the slot's tokens; return the last position's logits (vocab,),
+        or with ``keep`` > 1 the last ``keep`` positions' logits (keep, vocab).
 
-        The array is a view of a reused output buffer: valid until the next call.
+        The array may be a view of a reused output buffer: valid until the next call.
         """
         past_len = len(slot.tokens)
         total = past_len + len(new_ids)
@@ -113,8 +114,8 @@ class DecoderSession:
             pos = np.arange(past_len, total, dtype=np.int64)[None, :]
             b.bind_cpu_input("position_ids", pos)
         if self.has_logits_to_keep:
-            b.bind_cpu_input("logits_to_keep", np.array([1], dtype=np.int64))
-        if self._logits_buf is not None:
+            b.bind_cpu_input("logits_to_keep", np.array([keep], dtype=np.int64))
+        if self._logits_buf is not None and keep == 1:
             b.bind_ortvalue_output("logits", self._logits_buf)
         else:
             b.bind_output("logits")
@@ -132,5 +133,7 @@ class DecoderSession:
                 slot.past[name] = value
         slot.tokens.extend(new_ids)
         slot.last_used = time.monotonic()
-        logits = self._logits_buf if self._logits_buf is not None else outs[0]
-        return logits.numpy()[0, -1]
+        if keep == 1 and self._logits_buf is not None:
+            return self._logits_buf.numpy()[0, -1]
+        rows = outs[0].numpy()[0, -keep:]
+        return rows[-1] if keep == 1 else rows

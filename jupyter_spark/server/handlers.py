@@ -101,6 +101,11 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             raise web.HTTPError(403)
         await super().get(*args, **kwargs)
 
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        # Small frames must leave at once: Nagle's algorithm would hold a chunk ~40 ms.
+        self.set_nodelay(True)
+        super().open(*args, **kwargs)
+
     def send(self, msg: dict[str, Any]) -> None:
         with contextlib.suppress(WebSocketClosedError):
             self.write_message(json.dumps(msg))
