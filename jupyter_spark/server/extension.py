@@ -12,6 +12,8 @@ from traitlets import Float, Int, Unicode
 
 from ..engine import EngineConfig
 from .handlers import default_handlers
+from .kernel_state import TIMEOUT as KERNEL_STATE_TIMEOUT
+from .kernel_state import KernelStateReader
 from .service import CompletionService
 
 _ENGINE = EngineConfig()
@@ -54,7 +56,7 @@ class SparkExtension(ExtensionApp):
         help="Wall-time limit of one completion, in milliseconds.",
     )
     kernel_state_timeout = Float(
-        2.0,
+        KERNEL_STATE_TIMEOUT,
         config=True,
         help="Seconds a kernel-state snapshot may take; a busy kernel is simply skipped.",
     )
@@ -66,15 +68,9 @@ class SparkExtension(ExtensionApp):
             kv_slots=self.kv_slots,
             time_budget_ms=self.time_budget_ms,
         )
-        reader = None
-        try:
-            from .kernel_state import KernelStateReader
-
-            reader = KernelStateReader(
-                self.serverapp.kernel_manager, timeout=self.kernel_state_timeout, log=self.log
-            )
-        except ImportError:  # pragma: no cover - the module ships with the package
-            self.log.warning("jupyter-spark: kernel state reader unavailable")
+        reader = KernelStateReader(
+            self.serverapp.kernel_manager, timeout=self.kernel_state_timeout, log=self.log
+        )
         self.service = CompletionService(
             self.model or None, engine_config, self.context_budget, reader, self.log
         )

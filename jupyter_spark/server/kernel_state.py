@@ -1,0 +1,483 @@
+"""A read-only snapshot of a live kernel's user namespace, taken without a visible trace.
+
+The prompt gets better when the model knows that ``df`` has the columns ``id, price, city``, but
+the kernel belongs to the user: a snapshot must not run their code, add to their history, move
+``execution_count``, touch ``_`` or ``sys.last_value``, print on the notebook, or make a keystroke
+wait for a kernel that is busy with a 30 s cell. So:
+
+- The snapshot rides on an ``execute_request`` with ``code=""``, ``silent=True``,
+  ``store_history=False`` and one ``user_expressions`` entry, sent on a client of our own (the
+  reply comes to us, not to the user's websocket). Empty code makes IPython return before
+  anything is counted, logged or stored; ``silent`` suppresses ``execute_input``; the expression
+  is evaluated with a plain ``eval`` (no displayhook, so no ``_``/``Out``) and only its
+  ``text/plain`` repr comes back. The expression ``exec``s the probe (``kernel_probe.py``, sent
+  as source text) in a fresh dict that receives the user namespace as a value, so no name is
+  added to it, and the probe catches every exception (one escaping to IPython's
+  ``user_expressions`` would set ``sys.last_value``). What the kernel still shows: one busy/idle
+  pair on iopub (two on the first snapshot of a kernel process, which asks ``kernel_info`` for
+  the language and version), and its ``post_execute`` hooks run as for any silent execute.
+- Snapshots are taken after each user execution (``execute_input`` from another session, then
+  idle), debounced, and cached; :meth:`KernelStateReader.get` only reads the cache (and asks for
+  a first snapshot of a kernel it has none of). A kernel our iopub shows busy, a dead or
+  restarting one, or one whose spec is not Python gets no request; a request that times out (the
+  kernel was busy before we saw it) is remembered, no second probe is queued behind it, and its
+  late reply becomes the snapshot.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+import zmq.asyncio
+from jupyter_client.session import Session
+
+from ..context import KernelState, KernelVar
+
+# -- tunables: each is the default of the KernelStateReader argument of the same name --------
+TIMEOUT = 2.0  # s: one refresh at most (kernel_info, probe, reply); a slower kernel is skipped
+MAX_VARS = 200  # variables (and, separately, module aliases) in one snapshot
+MAX_BYTES = 32_000  # characters of names + summaries in one snapshot; later names are dropped
+MAX_SUMMARY = 240  # characters of one variable's summary
+MAX_ITEMS = 20  # dict keys, DataFrame columns, attributes or methods listed in one summary
+PROBE_MS = 50.0  # ms of work inside the kernel before the probe stops describing variables
+DEBOUNCE = 0.5  # s between a user execution going idle and the refresh (Run All: one refresh)
+RETRY = 10.0  # s before get() asks again for a first snapshot after a failed one
+
+# The oldest Python the probe's bootstrap runs on (it reads a lambda's ``__builtins__``, 3.10+).
+MIN_PYTHON = (3, 10)
+# Executions of other clients remembered while waiting for their idle status.
+_MAX_TRACKED_RUNS = 64
+_EXPR_KEY = "spark"
+_PROBE_NAME = "__jupyter_spark_probe__"
+_PROBE_SOURCE = (Path(__file__).parent / "kernel_probe.py").read_text("utf-8")
+
+
+def probe_expression(limits: dict[str, Any]) -> str:
+    """The one ``user_expressions`` entry that runs the probe inside the kernel.
+
+    Only literals and attribute access on a fresh lambda appear in it, so nothing the user
+    rebound (``exec``, ``compile``, ``locals``, ``dict``...) is looked up. ``locals()`` is called
+    in the eval frame itself, where it is the user namespace; the probe gets it as a value in a
+    fresh globals dict, so no name is added to the user's namespace.
+    """
+    builtins = "(lambda: 0).__builtins__"
+    return (
+        "(lambda B, ns: (lambda g: (B['exec'](B['compile']("
+        f"{_PROBE_SOURCE!r}, '<jupyter_spark_probe>', 'exec'), g), g['result'])[1])("
+        f"{{'__name__': {_PROBE_NAME!r}, '__builtins__': B, 'user_ns': ns, "
+        f"'limits': {limits!r}}}))({builtins}, {builtins}['locals']())"
+    )
+
+
+def parse_reply(content: dict[str, Any]) -> KernelState | None:
+    """The snapshot in an execute_reply, or None if the probe did not answer with one."""
+    if content.get("status") != "ok":
+        return None
+    expr = (content.get("user_expressions") or {}).get(_EXPR_KEY) or {}
+    text = (expr.get("data") or {}).get("text/plain") if expr.get("status") == "ok" else None
+    if not isinstance(text, str):
+        return None
+    try:
+        data = json.loads(ast.literal_eval(text))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(data, dict) or "error" in data:
+        return None
+
+    def strings(row: Any, n: int) -> bool:
+        return isinstance(row, list) and len(row) == n and all(isinstance(x, str) for x in row)
+
+    variables = tuple(KernelVar(*row) for row in data.get("vars", ()) if strings(row, 3))
+    modules = tuple((a, m) for a, m in (r for r in data.get("modules", ()) if strings(r, 2)))
+    return KernelState(variables=variables, modules=modules, taken_at=time.time())
+
+
+@dataclass
+class _Watch:
+    """Our connection to one kernel and what its iopub told us."""
+
+    client: Any  # jupyter_client AsyncKernelClient (shell + iopub channels only)
+    session_id: str  # our session: executions from any other are the user's
+    incarnation: tuple[Any, ...]  # the kernel's process: another one means a restart
+    state: str = "unknown"  # the last execution_state seen on iopub
+    python: bool | None = None  # kernel_info said Python >= MIN_PYTHON (None: not asked yet)
+    pending: str | None = None  # msg_id of a probe that timed out; its reply is still due
+    last_try: float = float("-inf")  # loop time of the last refresh attempt
+    again: bool = False  # a user execution ended while a refresh was running
+    user_runs: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    listener: asyncio.Task[None] | None = None
+    refreshing: asyncio.Task[KernelState | None] | None = None
+    debounce: asyncio.TimerHandle | None = None
+
+
+class KernelStateReader:
+    """Cached namespace snapshots of the server's kernels, refreshed after user executions.
+
+    Everything runs on the server's IO loop; no method waits for a kernel except
+    :meth:`refresh`, which is bounded by ``timeout``.
+    """
+
+    def __init__(
+        self,
+        kernel_manager: Any,
+        *,
+        timeout: float = TIMEOUT,
+        max_vars: int = MAX_VARS,
+        max_bytes: int = MAX_BYTES,
+        max_summary: int = MAX_SUMMARY,
+        max_items: int = MAX_ITEMS,
+        probe_ms: float = PROBE_MS,
+        debounce: float = DEBOUNCE,
+        retry: float = RETRY,
+        log: logging.Logger | Any | None = None,
+    ) -> None:
+        self.km = kernel_manager  # jupyter_server's MappingKernelManager
+        self.timeout = timeout
+        self.debounce = debounce
+        self.retry = retry
+        self.log = log or logging.getLogger(__name__)
+        self.expression = probe_expression(
+            {
+                "max_vars": max_vars,
+                "max_bytes": max_bytes,
+                "max_summary": max_summary,
+                "max_items": max_items,
+                "budget_ms": probe_ms,
+            }
+        )
+        self._states: dict[str, KernelState] = {}
+        self._watches: dict[str, _Watch] = {}
+        self._unsupported: set[str] = set()  # kernels we cannot reach over ZMQ (gateway)
+        self._context: zmq.asyncio.Context | None = None
+        self._closed = False
+
+    # -- public API -------------------------------------------------------------------------
+
+    def get(self, kernel_id: str) -> KernelState | None:
+        """The cached snapshot, at once; for a known kernel with none yet, start taking one."""
+        if self._closed:
+            return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on the IO loop: the cache is all we can give
+            return self._states.get(kernel_id)
+        if not self._known(kernel_id):
+            if kernel_id in self._watches or kernel_id in self._states:
+                self._spawn(self.stop(kernel_id))
+            return None
+        w = self._watch(kernel_id)  # (first: it drops the state of a restarted kernel)
+        state = self._states.get(kernel_id)
+        if (
+            w is not None
+            and state is None
+            and w.python is not False
+            and not _running(w.refreshing)
+            and loop.time() - w.last_try >= self.retry
+        ):
+            self._start_refresh(kernel_id)
+        return state
+
+    async def refresh(self, kernel_id: str) -> KernelState | None:
+        """Take a snapshot now; None if the kernel is busy, dead, not Python or too slow."""
+        w = self._watch(kernel_id)
+        if w is None:
+            return None
+        task = w.refreshing if _running(w.refreshing) else self._start_refresh(kernel_id)
+        if task is None:
+            return None
+        return await asyncio.shield(task)
+
+    def start_watching(self, kernel_id: str) -> bool:
+        """Connect to the kernel (once) and refresh after each of the user's executions.
+
+        :meth:`get` and :meth:`refresh` do this themselves; False if the kernel is unknown or
+        cannot be reached.
+        """
+        return self._watch(kernel_id) is not None
+
+    async def stop(self, kernel_id: str) -> None:
+        """Stop watching one kernel and forget its snapshot."""
+        self._states.pop(kernel_id, None)
+        self._unsupported.discard(kernel_id)
+        w = self._watches.pop(kernel_id, None)
+        if w is not None:
+            await self._disconnect(w)
+
+    async def close(self) -> None:
+        """Stop watching every kernel (server shutdown)."""
+        self._closed = True
+        for kernel_id in list(self._watches):
+            await self.stop(kernel_id)
+        self._states.clear()
+        if self._context is not None:
+            self._context.destroy(linger=0)
+            self._context = None
+
+    # -- connection -------------------------------------------------------------------------
+
+    def _watch(self, kernel_id: str) -> _Watch | None:
+        """Our connection to the kernel, made (or remade after a restart) if needed."""
+        if self._closed or kernel_id in self._unsupported or not self._known(kernel_id):
+            return None
+        kernel = self.km.get_kernel(kernel_id)
+        w = self._watches.get(kernel_id)
+        if w is not None and w.incarnation == _incarnation(kernel):
+            return w
+        if w is not None:  # restarted: a new process, maybe on new ports; the old state is gone
+            self._states.pop(kernel_id, None)
+            self._spawn(self._disconnect(w))
+        try:
+            w = self._connect(kernel)
+        except _Unsupported as e:
+            self.log.info("jupyter-spark: no kernel state for kernel %s: %s", kernel_id, e)
+            self._unsupported.add(kernel_id)
+            self._watches.pop(kernel_id, None)
+            return None
+        except Exception as e:  # no connection info yet (starting), sockets failed, ...
+            self.log.debug("jupyter-spark: cannot connect to kernel %s: %s", kernel_id, e)
+            self._watches.pop(kernel_id, None)
+            return None
+        w.listener = asyncio.get_running_loop().create_task(self._listen(kernel_id, w))
+        self._watches[kernel_id] = w
+        return w
+
+    def _known(self, kernel_id: str) -> bool:
+        try:
+            return kernel_id in self.km
+        except Exception:
+            return False
+
+    def _connect(self, kernel: Any) -> _Watch:
+        """A client of our own (own session id), shell and iopub only; connecting never blocks."""
+        if self._context is None:
+            self._context = zmq.asyncio.Context()
+        ks = kernel.session
+        session = Session(
+            config=ks.config, key=ks.key, signature_scheme=ks.signature_scheme, username="spark"
+        )
+        client = kernel.client(session=session, context=self._context)
+        if inspect.iscoroutinefunction(client.start_channels):
+            raise _Unsupported("its client is not a local ZMQ client (a gateway kernel?)")
+        client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
+        return _Watch(client, session.session, _incarnation(kernel))
+
+    async def _disconnect(self, w: _Watch) -> None:
+        if w.debounce is not None:
+            w.debounce.cancel()
+        me = asyncio.current_task()
+        tasks = [t for t in (w.listener, w.refreshing) if t is not None and t is not me]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            w.client.stop_channels()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        task.add_done_callback(_ignore_result)
+
+    # -- watching iopub ---------------------------------------------------------------------
+
+    async def _listen(self, kernel_id: str, w: _Watch) -> None:
+        """Track the kernel's status; after a user execution goes idle, schedule a refresh."""
+        while True:
+            try:
+                msg = await w.client.iopub_channel.get_msg()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # a malformed message, or the socket closed under us
+                self.log.debug("jupyter-spark: iopub of %s: %s", kernel_id, e)
+                if not w.client.iopub_channel.is_alive():
+                    return
+                continue
+            self._on_iopub(kernel_id, w, msg)
+
+    def _on_iopub(self, kernel_id: str, w: _Watch, msg: dict[str, Any]) -> None:
+        msg_type = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
+        parent = msg.get("parent_header") or {}
+        if msg_type == "execute_input" and parent.get("session") != w.session_id:
+            w.user_runs[parent.get("msg_id", "")] = None
+            while len(w.user_runs) > _MAX_TRACKED_RUNS:
+                w.user_runs.popitem(last=False)
+        elif msg_type == "status" and parent.get("session") != w.session_id:
+            # (our own requests' busy/idle are ours to know: the reply may precede their idle)
+            w.state = str(msg.get("content", {}).get("execution_state", "unknown"))
+            if w.state == "starting":  # a fresh process: the namespace we saw is gone
+                self._states.pop(kernel_id, None)
+                w.python, w.pending = None, None
+            elif w.state == "idle" and parent.get("msg_id", "") in w.user_runs:
+                del w.user_runs[parent["msg_id"]]
+                if w.debounce is not None:
+                    w.debounce.cancel()
+                loop = asyncio.get_running_loop()
+                w.debounce = loop.call_later(self.debounce, self._after_user_run, kernel_id)
+
+    def _after_user_run(self, kernel_id: str) -> None:
+        w = self._watches.get(kernel_id)
+        if w is None:
+            return
+        w.debounce = None
+        if _running(w.refreshing):
+            w.again = True  # it may have read the namespace before this execution
+        else:
+            self._start_refresh(kernel_id)
+
+    # -- taking a snapshot ------------------------------------------------------------------
+
+    def _start_refresh(self, kernel_id: str) -> asyncio.Task[KernelState | None] | None:
+        w = self._watches.get(kernel_id)
+        if w is None:
+            return None
+        w.refreshing = asyncio.get_running_loop().create_task(self._refresh(kernel_id, w))
+        w.refreshing.add_done_callback(lambda _t: self._refreshed(kernel_id, w))
+        return w.refreshing
+
+    def _refreshed(self, kernel_id: str, w: _Watch) -> None:
+        if w.again and self._watches.get(kernel_id) is w and not self._closed:
+            w.again = False
+            self._after_user_run(kernel_id)
+
+    async def _refresh(self, kernel_id: str, w: _Watch) -> KernelState | None:
+        loop = asyncio.get_running_loop()
+        w.last_try = loop.time()
+        deadline = loop.time() + self.timeout
+        try:
+            if not self._known(kernel_id):
+                await self.stop(kernel_id)
+                return None
+            kernel = self.km.get_kernel(kernel_id)
+            if not await self._ready(kernel, w):
+                return None
+            if w.pending is not None and not await self._collect_pending(kernel_id, w):
+                return None  # the kernel has not reached our last probe: it is still busy
+            if w.python is None:
+                w.python = await self._is_python(kernel, w, deadline)
+            if not w.python:
+                return None
+            if w.state == "busy":  # (kernel_info may have waited behind a cell)
+                return None
+            msg_id = w.client.execute(
+                "",
+                silent=True,
+                store_history=False,
+                user_expressions={_EXPR_KEY: self.expression},
+                allow_stdin=False,
+                stop_on_error=False,
+            )
+            reply = await self._reply(kernel_id, w, msg_id, deadline)
+            if reply is None:
+                w.pending = msg_id
+                self.log.debug("jupyter-spark: kernel %s: snapshot timed out", kernel_id)
+                return None
+            return self._store(kernel_id, w, reply)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # never let a kernel's trouble reach a completion request
+            self.log.warning("jupyter-spark: kernel state of %s failed: %s", kernel_id, e)
+            return None
+
+    async def _ready(self, kernel: Any, w: _Watch) -> bool:
+        """Alive, not busy, and a Python kernel by its spec (no message sent to find out)."""
+        if w.python is False or w.state == "busy":
+            return False
+        # Not the server's "busy": it counts our own probes and lags behind the kernel's idle.
+        # Until our iopub has said something the kernel may be busy; then the probe waits behind
+        # the cell, times out, and its late reply is the snapshot once the cell ends.
+        if getattr(kernel, "execution_state", None) in ("dead", "restarting"):
+            return False
+        alive = kernel.is_alive()
+        if inspect.isawaitable(alive):
+            alive = await alive
+        if not alive:
+            return False
+        try:
+            language = (kernel.kernel_spec.language or "").lower()
+        except Exception:
+            language = ""
+        if language and language != "python":
+            w.python = False
+            return False
+        return True
+
+    async def _is_python(self, kernel: Any, w: _Watch, deadline: float) -> bool | None:
+        """kernel_info: a Python kernel new enough for the probe (None: no answer in time)."""
+        msg_id = w.client.kernel_info()
+        reply = await self._reply(None, w, msg_id, deadline)
+        if reply is None:
+            return None
+        info = reply.get("language_info") or {}
+        if str(info.get("name", "")).lower() != "python":
+            return False
+        try:
+            version = tuple(int(p) for p in str(info.get("version", "")).split(".")[:2])
+        except ValueError:
+            return False
+        return version >= MIN_PYTHON
+
+    async def _reply(
+        self, kernel_id: str | None, w: _Watch, msg_id: str, deadline: float
+    ) -> dict[str, Any] | None:
+        """The content of the shell reply to ``msg_id`` before ``deadline``, else None."""
+        loop = asyncio.get_running_loop()
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                msg = await w.client.get_shell_msg(timeout=remaining)
+            except Empty:
+                return None
+            parent_id = (msg.get("parent_header") or {}).get("msg_id")
+            if parent_id == msg_id:
+                return msg.get("content") or {}
+            if kernel_id is not None and parent_id == w.pending:  # a late probe: still good
+                w.pending = None
+                self._store(kernel_id, w, msg.get("content") or {})
+        return None
+
+    async def _collect_pending(self, kernel_id: str, w: _Watch) -> bool:
+        """Read replies already here; True once the timed-out probe's reply has arrived."""
+        while w.pending is not None:
+            try:
+                msg = await w.client.get_shell_msg(timeout=0)
+            except Empty:
+                return False
+            if (msg.get("parent_header") or {}).get("msg_id") == w.pending:
+                w.pending = None
+                self._store(kernel_id, w, msg.get("content") or {})
+        return True
+
+    def _store(self, kernel_id: str, w: _Watch, content: dict[str, Any]) -> KernelState | None:
+        state = parse_reply(content)
+        if state is None:
+            self.log.debug("jupyter-spark: kernel %s: no snapshot in the reply", kernel_id)
+        elif self._watches.get(kernel_id) is w:  # (not a reply from before a restart)
+            self._states[kernel_id] = state
+        return state
+
+
+class _Unsupported(Exception):
+    """A kernel this reader cannot talk to; it is not asked again."""
+
+
+def _incarnation(kernel: Any) -> tuple[Any, ...]:
+    """What changes when the kernel's process is replaced (a restart keeps the provisioner)."""
+    p = getattr(kernel, "provisioner", None)
+    return (id(p), id(getattr(p, "process", None)), getattr(p, "pid", None))
+
+
+def _running(task: asyncio.Task[Any] | None) -> bool:
+    return task is not None and not task.done()
+
+
+def _ignore_result(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
