@@ -21,6 +21,8 @@ from pathlib import Path
 import gguf
 import numpy as np
 
+from jupyter_spark.models.tokenizer_bytes import BYTE_ENCODER
+
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<jupyter_code>"]
 
 # A little code to train the tiny BPE on: enough merges that words become single tokens.
@@ -48,24 +50,10 @@ _PRETOKENIZE = re.compile(
 )
 
 
-def bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's reversible byte -> printable character map (byte-level BPE alphabet)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
-    bs += list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, (chr(c) for c in cs), strict=True))
-
-
 @lru_cache(maxsize=1)
 def tiny_vocab(n_merges: int = 150) -> tuple[list[str], list[int], list[str]]:
     """(tokens, token_types, merges): special tokens, the 256 byte symbols, then merged pairs."""
-    b2u = bytes_to_unicode()
+    b2u = BYTE_ENCODER
     words = Counter(tuple(b2u[b] for b in w.encode()) for w in _PRETOKENIZE.findall(_CORPUS))
     merges: list[str] = []
     merged_tokens: list[str] = []

@@ -327,6 +327,17 @@ class GraphBuilder:
         )
         return outs
 
+    def skip_norm(self, x: str, residual: str, weight: str, eps: float) -> tuple[str, str]:
+        """(RMSNorm(x + residual) * weight, x + residual) in one fused op."""
+        out, _, _, summed = self.op(
+            "SkipSimplifiedLayerNormalization",
+            [x, residual, weight],
+            n_out=4,
+            domain="com.microsoft",
+            epsilon=eps,
+        )
+        return out, summed
+
     def const_i64(self, values: list[int]) -> str:
         return self.init(self.name("c"), np.array(values, dtype=np.int64))
 
@@ -404,13 +415,7 @@ def build_graph(
         if hidden is None:  # first layer: nothing to add to the residual yet
             h = g.op("SimplifiedLayerNormalization", [x, norm_w], axis=-1, epsilon=cfg.rms_eps)[0]
         else:
-            h, _, _, residual = g.op(
-                "SkipSimplifiedLayerNormalization",
-                [hidden, residual, norm_w],
-                n_out=4,
-                domain="com.microsoft",
-                epsilon=cfg.rms_eps,
-            )
+            h, residual = g.skip_norm(hidden, residual, norm_w, cfg.rms_eps)
         qkv_w = QuantMatrix.concat(
             [quant_matrix(t[p + n]) for n in ("attn_q.weight", "attn_k.weight", "attn_v.weight")]
         )
@@ -438,13 +443,7 @@ def build_graph(
         )
         hidden = g.linear(attn, quant_matrix(t[p + "attn_output.weight"]), p + "o")
         norm_w = g.init(f"{p}ffn_norm", dense_weight(t[p + "ffn_norm.weight"]))
-        h, _, _, residual = g.op(
-            "SkipSimplifiedLayerNormalization",
-            [hidden, residual, norm_w],
-            n_out=4,
-            domain="com.microsoft",
-            epsilon=cfg.rms_eps,
-        )
+        h, residual = g.skip_norm(hidden, residual, norm_w, cfg.rms_eps)
         gu_w = QuantMatrix.concat(
             [quant_matrix(t[p + "ffn_gate.weight"]), quant_matrix(t[p + "ffn_up.weight"])]
         )
@@ -457,13 +456,7 @@ def build_graph(
             progress("converting", (i + 1) / L)
 
     norm_w = g.init("output_norm", dense_weight(t["output_norm.weight"]))
-    final, _, _, _ = g.op(
-        "SkipSimplifiedLayerNormalization",
-        [hidden, residual, norm_w],
-        n_out=4,
-        domain="com.microsoft",
-        epsilon=cfg.rms_eps,
-    )
+    final, _ = g.skip_norm(hidden, residual, norm_w, cfg.rms_eps)
     # Only the last `logits_to_keep` positions reach the LM head.
     start = g.op("Neg", ["logits_to_keep"])[0]
     kept = g.op("Slice", [final, start, g.const_i64([2**62]), g.const_i64([1])])[0]
