@@ -206,3 +206,12 @@ def test_healing_never_takes_the_whole_prompt(tiny_engine):
     n, _ = tiny_engine.healer.rollback(ids)
     assert n < len(ids)
     assert tiny_engine.complete("  ", max_tokens=2).wait().prompt_tokens >= 1
+
+
+def test_fill_in_the_middle_prompt_when_the_model_has_fim_tokens(tiny_model_dir):
+    eng = make_engine(tiny_model_dir, warmup=False)
+    pre, suf, mid = 1, 2, 3  # stand-ins: the tiny vocabulary has no FIM tokens of its own
+    eng.specials = type(eng.specials)(eng.specials.stop, (pre, suf, mid), eng.specials.all_special)
+    ids = eng._prompt_ids("x = f(", ")\nprint(x)", budget=200)
+    assert ids == [pre, *eng.encode("x = f("), suf, *eng.encode(")\nprint(x)"), mid]
+    assert eng._prompt_ids("x = f(", "", budget=200) == eng.encode("x = f(")  # no suffix: plain

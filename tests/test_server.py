@@ -184,16 +184,18 @@ async def test_requests_without_credentials_are_rejected(
     assert e.value.code == 403
 
 
-async def test_foreign_origin_rejected(service, jp_serverapp, jp_http_port, jp_base_url,
-                                       http_server_client):
+async def test_foreign_origin_rejected(
+    service, jp_serverapp, jp_http_port, jp_base_url, http_server_client
+):
     """A browser page elsewhere carries the login cookie but not the token: origin matters."""
     token = jp_serverapp.identity_provider.token
     r = await http_server_client.fetch(f"{jp_base_url}api/status?token={token}")
     cookie = "; ".join(c.split(";", 1)[0] for c in r.headers.get_list("Set-Cookie"))
     host = f"127.0.0.1:{jp_http_port}"
     url = f"ws://{host}{jp_base_url}spark/ws"
-    ok = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie,
-                                                           "Origin": f"http://{host}"}))
+    ok = await websocket_connect(
+        HTTPRequest(url, headers={"Cookie": cookie, "Origin": f"http://{host}"})
+    )
     ok.close()  # same origin with the cookie: accepted
     with pytest.raises(HTTPClientError) as e:
         await websocket_connect(
@@ -242,3 +244,23 @@ async def test_kernel_variables_reach_the_prompt(service, jp_fetch, jp_ws_fetch,
     finally:
         kc.stop_channels()
         await jp_serverapp.kernel_manager.shutdown_kernel(kid, now=True)
+
+
+async def test_io_loop_never_waits_on_inference(service, jp_fetch, jp_ws_fetch):
+    """While the model is busy (its lock held, as by a long generation in the inference
+    thread), the IO loop still takes requests and answers status; the queued completion
+    finishes once the model is free."""
+    ws = await jp_ws_fetch("spark", "ws")
+    lock = service.engine._lock
+    lock.acquire()
+    try:
+        ws.write_message(complete("queued", "import numpy as np\n", max_tokens=2))
+        status = json.loads((await jp_fetch("spark", "status")).body)
+        assert status["state"] == "ready"
+        with pytest.raises(asyncio.TimeoutError):  # still waiting for the model
+            await recv(ws, timeout=0.3)
+    finally:
+        lock.release()
+    _, done = await until_done(ws, "queued")
+    assert done["type"] == "done" and not done["cancelled"]
+    ws.close()
