@@ -215,3 +215,24 @@ def test_fill_in_the_middle_prompt_when_the_model_has_fim_tokens(tiny_model_dir)
     ids = eng._prompt_ids("x = f(", ")\nprint(x)", budget=200)
     assert ids == [pre, *eng.encode("x = f("), suf, *eng.encode(")\nprint(x)"), mid]
     assert eng._prompt_ids("x = f(", "", budget=200) == eng.encode("x = f(")  # no suffix: plain
+
+
+def test_growing_kv_layout_of_exports_matches_the_shared_buffer(tiny_model_dir, tmp_path):
+    """Optimum/genai-style exports return present = past + new; the same graph driven that
+    way (no "shared" in spark_model.json) must give the same completions, reuse included."""
+    import json
+    import shutil
+
+    concat_dir = tmp_path / "concat"
+    shutil.copytree(tiny_model_dir, concat_dir)
+    meta = json.loads((concat_dir / "spark_model.json").read_text())
+    meta["kv_layout"] = "concat"
+    (concat_dir / "spark_model.json").write_text(json.dumps(meta))
+    shared = make_engine(tiny_model_dir, typed_through=False)
+    grown = make_engine(concat_dir, typed_through=False)
+    assert grown.session.shared_kv is False
+    for i in range(len(CODE) - 20, len(CODE), 4):
+        a = shared.complete(CODE[:i], max_tokens=6).wait()
+        b = grown.complete(CODE[:i], max_tokens=6).wait()
+        assert (a.text, a.tokens) == (b.text, b.tokens)
+    assert b.cached_tokens > 0

@@ -33,6 +33,10 @@ class KVSlot:
     past: dict[str, ort.OrtValue]
     tokens: list[int] = field(default_factory=list)
     last_used: float = 0.0
+    # Shared layout: the binding with this slot's KV buffers already bound as past and present.
+    # Binding 2 x layers buffers costs ~3 ms of Python per step; reused, only the ids, mask and
+    # logits are bound per step.
+    binding: ort.IOBinding | None = None
 
 
 class DecoderSession:
@@ -107,7 +111,18 @@ class DecoderSession:
         total = past_len + len(new_ids)
         if self.shared_kv and total > self.max_context:
             raise ValueError(f"{total} tokens exceed the KV buffer of {self.max_context}")
-        b = self.sess.io_binding()
+        if self.shared_kv:
+            if slot.binding is None:
+                slot.binding = self.sess.io_binding()
+                for name, value in slot.past.items():
+                    slot.binding.bind_ortvalue_input(name, value)
+                    slot.binding.bind_ortvalue_output(_present(name), value)
+            b = slot.binding
+        else:
+            b = self.sess.io_binding()
+            for name, value in slot.past.items():
+                b.bind_ortvalue_input(name, value)
+                b.bind_output(_present(name))
         b.bind_cpu_input("input_ids", np.array([new_ids], dtype=np.int64))
         b.bind_cpu_input("attention_mask", np.ones((1, total), dtype=np.int64))
         if self.has_position_ids:
@@ -115,25 +130,34 @@ class DecoderSession:
             b.bind_cpu_input("position_ids", pos)
         if self.has_logits_to_keep:
             b.bind_cpu_input("logits_to_keep", np.array([keep], dtype=np.int64))
-        if self._logits_buf is not None and keep == 1:
-            b.bind_ortvalue_output("logits", self._logits_buf)
+        # Logits go to memory we own (the reused buffer, or one sized for `keep` rows), so no
+        # output order has to be guessed; only an export with an unknown vocab size lets
+        # onnxruntime allocate them (bound last, so they are the last output).
+        logits_val: ort.OrtValue | None = None
+        if keep == 1 and self._logits_buf is not None:
+            logits_val = self._logits_buf
+        elif self.vocab:
+            rows = keep if self.has_logits_to_keep else len(new_ids)
+            logits_val = ort.OrtValue.ortvalue_from_numpy(
+                np.empty((1, rows, self.vocab), np.float32)
+            )
+        if logits_val is not None:
+            b.bind_ortvalue_output("logits", logits_val)
         else:
             b.bind_output("logits")
-        for name, value in slot.past.items():
-            b.bind_ortvalue_input(name, value)
-            present = "present" + name[len("past_key_values") :]
-            if self.shared_kv:
-                b.bind_ortvalue_output(present, value)
-            else:
-                b.bind_output(present)
         self.sess.run_with_iobinding(b)
-        outs = b.get_outputs()
-        if not self.shared_kv:
-            for name, value in zip(slot.past, outs[1:], strict=True):
-                slot.past[name] = value
+        if not self.shared_kv:  # a fresh binding: presents in slot order, then logits
+            outs = b.get_outputs()
+            for i, name in enumerate(slot.past):
+                slot.past[name] = outs[i]
+            if logits_val is None:
+                logits_val = outs[-1]
         slot.tokens.extend(new_ids)
         slot.last_used = time.monotonic()
-        if keep == 1 and self._logits_buf is not None:
-            return self._logits_buf.numpy()[0, -1]
-        rows = outs[0].numpy()[0, -keep:]
-        return rows[-1] if keep == 1 else rows
+        rows_out = logits_val.numpy()[0, -keep:]
+        return rows_out[-1] if keep == 1 else rows_out
+
+
+def _present(past_name: str) -> str:
+    """past_key_values.3.key -> present.3.key"""
+    return "present" + past_name[len("past_key_values") :]
