@@ -23,7 +23,6 @@ import gzip
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if __package__ in (None, ""):  # `python benchmarks/accuracy.py`
@@ -153,23 +152,12 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "--model",
-        help="model dir (model.onnx + tokenizer.json) or name; "
-        "default: the project's default model",
-    )
+    common.add_engine_args(ap, "accuracy.json")
     ap.add_argument("--limit", type=int, default=0, help="only the first N problems (0 = all 164)")
-    ap.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = all cores)")
     ap.add_argument(
         "--no-baseline",
         action="store_true",
         help="skip the run without token healing (halves the time)",
-    )
-    ap.add_argument(
-        "--json",
-        type=Path,
-        default=common.RESULTS_DIR / "accuracy.json",
-        help="where to write the results (benchmarks/results/accuracy.json)",
     )
     args = ap.parse_args(argv)
 

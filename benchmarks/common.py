@@ -100,6 +100,22 @@ def load_engine(model: str | None, cfg: EngineConfig) -> Engine:
         ) from e
 
 
+def add_engine_args(ap: Any, results_name: str) -> None:
+    """The options every engine benchmark takes: --model, --threads, --json."""
+    ap.add_argument(
+        "--model",
+        help="model dir (model.onnx + tokenizer.json) or name; "
+        "default: the project's default model",
+    )
+    ap.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = all cores)")
+    ap.add_argument(
+        "--json",
+        type=Path,
+        default=RESULTS_DIR / results_name,
+        help=f"where to write the results (benchmarks/results/{results_name})",
+    )
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Linear-interpolated percentile (numpy's default), without numpy; nan if empty."""
     if not values:

@@ -25,13 +25,17 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+if __package__ in (None, ""):  # python benchmarks/e2e_ws.py
+    import common  # type: ignore[import-not-found, no-redef]
+else:  # python -m benchmarks.e2e_ws
+    from . import common
+
 TARGET_P50_MS = 15.0
-RESULTS = Path(__file__).parent / "results" / "e2e_ws.json"
+RESULTS = common.RESULTS_DIR / "e2e_ws.json"
 
 SETUP_CELLS = [
     "import numpy as np\nimport pandas as pd",
@@ -105,11 +109,6 @@ async def run_cell(base_ws: str, token: str, kernel_id: str, code: str) -> None:
             assert m["content"]["status"] == "ok", m["content"]
             break
     ws.close()
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))]
 
 
 async def bench(args: argparse.Namespace) -> dict:
@@ -206,9 +205,9 @@ async def bench(args: argparse.Namespace) -> dict:
     return {
         "keystrokes": len(ttfc),
         "ttfc_p50_ms": statistics.median(ttfc),
-        "ttfc_p95_ms": pct(ttfc, 0.95),
+        "ttfc_p95_ms": common.percentile(ttfc, 95),
         "model_p50_ms": statistics.median(kinds["model"]) if kinds["model"] else None,
-        "model_p95_ms": pct(kinds["model"], 0.95) if kinds["model"] else None,
+        "model_p95_ms": common.percentile(kinds["model"], 95) if kinds["model"] else None,
         "model_requests": len(kinds["model"]),
         "typed_through_requests": len(kinds["typed_through"]),
         "server_status_latency": status["latency"],

@@ -18,7 +18,6 @@ import importlib
 import inspect
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if __package__ in (None, ""):  # `python benchmarks/latency.py`
@@ -254,11 +253,7 @@ def _count(items: Any) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "--model",
-        help="model dir (model.onnx + tokenizer.json) or name; "
-        "default: the project's default model",
-    )
+    common.add_engine_args(ap, "latency.json")
     ap.add_argument("--keystrokes", type=int, default=300, help="characters typed (300)")
     ap.add_argument(
         "--naive-requests",
@@ -277,18 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         default="json.decoder",
         help="module whose source is the code typed (json.decoder)",
     )
-    ap.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = all cores)")
     ap.add_argument(
         "--no-typed-through",
         action="store_true",
         help="run the model on every keystroke (by default the engine answers a keystroke that "
         "types into the last suggestion with the rest of it, without the model)",
-    )
-    ap.add_argument(
-        "--json",
-        type=Path,
-        default=common.RESULTS_DIR / "latency.json",
-        help="where to write the results (benchmarks/results/latency.json)",
     )
     args = ap.parse_args(argv)
 
