@@ -1,0 +1,181 @@
+/**
+ * jupyter-spark for JupyterLab: ghost-text completions from the server's warm model, cell
+ * fixes with a diff preview, commands, settings and a status bar item.
+ *
+ * Data flows one way: editor -> provider -> websocket (connection.ts) -> server -> chunks back.
+ */
+import {
+  ILabShell,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import type { ICodeCellModel } from '@jupyterlab/cells';
+import { ICompletionProviderManager } from '@jupyterlab/completer';
+import { URLExt } from '@jupyterlab/coreutils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ServerConnection } from '@jupyterlab/services';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { SparkConnection } from './connection';
+import { FixController } from './fix';
+import type { FixKind, IErrorInfo } from './protocol';
+import { SparkInlineProvider } from './provider';
+import { DEFAULT_SETTINGS, ISparkSettings, readSettings } from './settings';
+import { SparkStatus } from './status';
+import { statusTooltip } from './status-text';
+import { NotebookSync } from './sync';
+
+const PLUGIN_ID = 'jupyter-spark-assist:plugin';
+
+export const CommandIDs = {
+  toggle: 'jupyter-spark:toggle',
+  fixCell: 'jupyter-spark:fix-cell',
+  modernizeCell: 'jupyter-spark:modernize-cell',
+  status: 'jupyter-spark:status'
+} as const;
+
+/** The authenticated websocket URL of `spark/ws`, the way JupyterLab's own sockets build it. */
+export function socketUrl(settings: ServerConnection.ISettings): string {
+  const url = URLExt.join(settings.wsUrl, 'spark', 'ws');
+  return settings.appendToken && settings.token
+    ? `${url}?token=${encodeURIComponent(settings.token)}`
+    : url;
+}
+
+/** The error shown in a code cell's outputs, if its last run failed. */
+function cellError(model: ICodeCellModel): IErrorInfo | undefined {
+  const outputs = model.outputs;
+  for (let i = 0; i < outputs.length; i++) {
+    const out = outputs.get(i).toJSON() as Record<string, unknown>;
+    if (out.output_type === 'error') {
+      return {
+        ename: String(out.ename ?? ''),
+        evalue: String(out.evalue ?? ''),
+        traceback: Array.isArray(out.traceback) ? out.traceback.map(String) : []
+      };
+    }
+  }
+  return undefined;
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Ghost-text completions and cell fixes from a local model held warm.',
+  autoStart: true,
+  requires: [ICompletionProviderManager, INotebookTracker, ISettingRegistry],
+  optional: [IStatusBar, ICommandPalette, ILabShell],
+  activate: (
+    app: JupyterFrontEnd,
+    completions: ICompletionProviderManager,
+    notebooks: INotebookTracker,
+    registry: ISettingRegistry,
+    statusBar: IStatusBar | null,
+    palette: ICommandPalette | null
+  ) => {
+    let settings: ISparkSettings = { ...DEFAULT_SETTINGS };
+    let settingObject: ISettingRegistry.ISettings | null = null;
+
+    // One socket for the tab, opened on first use so a tab without notebooks costs nothing.
+    let connection: SparkConnection | null = null;
+    const sync = new NotebookSync(msg => getConnection().sync(msg));
+    const getConnection = (): SparkConnection => {
+      if (!connection) {
+        connection = new SparkConnection({ url: socketUrl(ServerConnection.makeSettings()) });
+        connection.onReconnect = () => sync.reset();
+        connection.onUnsolicitedError = (code, message) => {
+          if (code === 'unknown_notebook') {
+            sync.reset(); // the server restarted or dropped the notebook: resend whole
+          } else {
+            console.warn(`jupyter-spark: ${code}: ${message}`);
+          }
+        };
+      }
+      return connection;
+    };
+
+    const showStatus = async () => {
+      const status = await statusItem.refresh();
+      await showDialog({
+        title: 'Spark model status',
+        body: statusTooltip(status, null),
+        buttons: [Dialog.okButton()]
+      });
+    };
+    const statusItem = new SparkStatus(() => void showStatus());
+    if (statusBar) {
+      statusBar.registerStatusItem(PLUGIN_ID, {
+        item: statusItem,
+        align: 'right',
+        rank: 100
+      });
+    }
+
+    const provider = new SparkInlineProvider(
+      getConnection,
+      sync,
+      () => settings,
+      report => statusItem.reportLatency(report)
+    );
+    completions.registerInlineProvider(provider);
+
+    const fixes = new FixController(getConnection, sync, () => settings);
+    notebooks.widgetAdded.connect((_, panel) => {
+      panel.disposed.connect(() => sync.forget(panel.context.path));
+    });
+
+    const fixActive = async (kinds: FixKind[]) => {
+      const panel = notebooks.currentWidget;
+      const cell = panel?.content.activeCell;
+      if (!panel || !cell || cell.model.type !== 'code') {
+        return;
+      }
+      const error = kinds.includes('error') ? cellError(cell.model as ICodeCellModel) : undefined;
+      await fixes.fixCell(panel, cell, kinds, error);
+    };
+    const inNotebook = () => notebooks.currentWidget !== null;
+
+    app.commands.addCommand(CommandIDs.toggle, {
+      label: 'Spark: Suggestions While Typing',
+      isToggled: () => settings.enabled,
+      execute: async () => {
+        settings = { ...settings, enabled: !settings.enabled };
+        await settingObject?.set('enabled', settings.enabled);
+      }
+    });
+    app.commands.addCommand(CommandIDs.fixCell, {
+      label: 'Spark: Fix the Active Cell',
+      isEnabled: inNotebook,
+      execute: () => fixActive(['error', 'diagnostic'])
+    });
+    app.commands.addCommand(CommandIDs.modernizeCell, {
+      label: 'Spark: Modernize the Active Cell',
+      isEnabled: inNotebook,
+      execute: () => fixActive(['modernize'])
+    });
+    app.commands.addCommand(CommandIDs.status, {
+      label: 'Spark: Show Model Status',
+      execute: showStatus
+    });
+    if (palette) {
+      for (const command of Object.values(CommandIDs)) {
+        palette.addItem({ command, category: 'Spark' });
+      }
+    }
+
+    void registry
+      .load(PLUGIN_ID)
+      .then(s => {
+        settingObject = s;
+        const apply = () => {
+          settings = readSettings(s.composite as Record<string, unknown>);
+          app.commands.notifyCommandChanged(CommandIDs.toggle);
+        };
+        apply();
+        s.changed.connect(apply);
+      })
+      .catch(reason => console.error('jupyter-spark: could not load settings', reason));
+  }
+};
+
+export default plugin;

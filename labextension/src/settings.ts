@@ -1,0 +1,39 @@
+/**
+ * The user's settings (schema/plugin.json is the single place their defaults and meanings
+ * are written; this mirrors it for the type checker).
+ */
+import type { Mode } from './protocol';
+
+export interface ISparkSettings {
+  /** Show ghost-text suggestions while typing. */
+  enabled: boolean;
+  /** Milliseconds of quiet after a keystroke before asking the server. */
+  triggerDelay: number;
+  /** `line`: the rest of the line; `block`: whole lines to the end of the block. */
+  mode: Mode;
+  /** Upper bound on generated tokens per suggestion. */
+  maxTokens: number;
+  /** Offer "Fix" on cells that end in an error. */
+  fixes: boolean;
+}
+
+export const DEFAULT_SETTINGS: ISparkSettings = {
+  enabled: true,
+  triggerDelay: 20,
+  mode: 'line',
+  maxTokens: 48,
+  fixes: true
+};
+
+/** Settings from the registry's composite value, falling back field by field. */
+export function readSettings(composite: Record<string, unknown>): ISparkSettings {
+  const pick = <K extends keyof ISparkSettings>(key: K, ok: (v: unknown) => boolean) =>
+    ok(composite[key]) ? (composite[key] as ISparkSettings[K]) : DEFAULT_SETTINGS[key];
+  return {
+    enabled: pick('enabled', v => typeof v === 'boolean'),
+    triggerDelay: pick('triggerDelay', v => typeof v === 'number' && v >= 0),
+    mode: pick('mode', v => v === 'line' || v === 'block'),
+    maxTokens: pick('maxTokens', v => Number.isInteger(v) && (v as number) >= 1),
+    fixes: pick('fixes', v => typeof v === 'boolean')
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * What the user sees: ghost text from the local model in a notebook, accepted with Tab; and a
+ * failed cell that offers Fix, whose accepted diff makes the cell run cleanly.
+ *
+ * The notebook (written by tests/test_ui_e2e.py) holds: [0] a cell that builds a DataFrame,
+ * [1] an empty cell, [2] a cell that uses a typo'd name of that DataFrame.
+ */
+import { expect, Page, test } from '@playwright/test';
+import * as path from 'path';
+
+const token = process.env.SPARK_TOKEN ?? '';
+const notebook = process.env.SPARK_NOTEBOOK ?? 'e2e.ipynb';
+const shots = process.env.SPARK_ARTIFACTS ?? 'test-results';
+
+function cell(page: Page, index: number) {
+  return page.locator('.jp-NotebookPanel:visible .jp-Notebook .jp-Cell').nth(index);
+}
+
+async function runCell(page: Page, index: number) {
+  await cell(page, index).locator('.cm-content').click();
+  await page.keyboard.press('Shift+Enter');
+}
+
+/** The cell's text as the editor holds it: one .cm-line per line, ghost text left out. */
+async function cellText(page: Page, index: number): Promise<string> {
+  return cell(page, index)
+    .locator('.cm-content')
+    .evaluate(content =>
+      [...content.querySelectorAll('.cm-line')]
+        .map(line => {
+          const copy = line.cloneNode(true) as HTMLElement;
+          copy.querySelectorAll('.jp-GhostText').forEach(g => g.remove());
+          return copy.textContent ?? '';
+        })
+        .join('\n')
+    );
+}
+
+async function openNotebook(page: Page) {
+  await page.goto(`lab/tree/${notebook}?token=${token}`);
+  await expect(cell(page, 0)).toBeVisible();
+  // The kernel is up when the toolbar's status says idle.
+  await expect(page.locator('.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator')).toHaveAttribute(
+    'data-status',
+    'idle'
+  );
+  // And the model: the status bar item turns to the ready mark.
+  await expect(page.locator('.jp-spark-status')).toHaveAttribute('data-state', 'ready');
+}
+
+test('ghost text from the model appears while typing and Tab accepts it', async ({ page }) => {
+  await openNotebook(page);
+  await runCell(page, 0);
+  await expect(cell(page, 0).locator('.jp-InputArea-prompt')).toHaveText(/\[\d+\]:/);
+
+  // No brackets or quotes: the editor would auto-close them and add a suffix.
+  const prefix = 'summary = sales_df';
+  await cell(page, 1).locator('.cm-content').click();
+  await page.keyboard.type(prefix, { delay: 60 });
+  const ghost = cell(page, 1).locator('.jp-GhostText');
+  await expect(ghost).toBeVisible();
+  await expect(ghost).not.toHaveText('');
+  // Let the stream finish so the text we compare is the text Tab inserts.
+  await expect(cell(page, 1).locator('.jp-GhostText-streamingIndicator')).toHaveCount(0);
+  const suggestion = (await ghost.innerText()).split('\n')[0];
+  await page.screenshot({ path: path.join(shots, 'ghost-text.png') });
+
+  await page.keyboard.press('Tab');
+  // The cell now holds what was shown (a new suggestion may appear after it at once).
+  await expect.poll(() => cellText(page, 1)).toContain(prefix + suggestion);
+  expect((await cellText(page, 1)).startsWith(prefix + suggestion)).toBe(true);
+  expect(suggestion.trim().length).toBeGreaterThan(0);
+});
+
+test('a failed cell offers Fix; Accept applies it and the cell then runs', async ({ page }) => {
+  await openNotebook(page);
+  await runCell(page, 0);
+  await expect(cell(page, 0).locator('.jp-InputArea-prompt')).toHaveText(/\[\d+\]:/);
+
+  await runCell(page, 2);
+  const failed = cell(page, 2);
+  await expect(failed.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')).toContainText(
+    'NameError'
+  );
+  const button = failed.locator('.jp-spark-fix-button');
+  await expect(button).toBeVisible();
+  await button.click();
+
+  const dialog = page.locator('.jp-Dialog .jp-spark-fix-view');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.locator('.jp-spark-diff-add')).toContainText('sales_df');
+  await page.screenshot({ path: path.join(shots, 'fix-diff.png') });
+  await page.locator('.jp-Dialog .jp-mod-accept').click();
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+
+  expect(await cellText(page, 2)).toBe('print(sales_df.shape)');
+  await runCell(page, 2);
+  await expect(failed.locator('.jp-OutputArea-output')).toHaveText('(2, 2)');
+  await expect(failed.locator('.jp-spark-fix-button')).toHaveCount(0);
+});
