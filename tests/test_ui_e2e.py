@@ -34,6 +34,8 @@ E2E_CELLS = [
     "",
     "print(sales_dff.shape)",
 ]
+# A plain file for the editor test: no notebook, no kernel.
+E2E_SCRIPT = "import math\n\nradius = 2.0\n"
 
 
 def _need(condition: bool, why: str) -> None:
@@ -128,6 +130,7 @@ def test_browser_ghost_text_and_fix(real_model, tmp_path):
     root = tmp_path / "root"
     root.mkdir()
     _write_notebook(root / "e2e.ipynb")
+    (root / "script.py").write_text(E2E_SCRIPT)
     # No "subscribe to news?" toast over the notebook.
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)

@@ -9,6 +9,7 @@ import { expect, Page, test } from '@playwright/test';
 import * as path from 'path';
 
 const token = process.env.SPARK_TOKEN ?? '';
+const script = process.env.SPARK_SCRIPT ?? 'script.py';
 const notebook = process.env.SPARK_NOTEBOOK ?? 'e2e.ipynb';
 const shots = process.env.SPARK_ARTIFACTS ?? 'test-results';
 
@@ -97,4 +98,21 @@ test('a failed cell offers Fix; Accept applies it and the cell then runs', async
   await runCell(page, 2);
   await expect(failed.locator('.jp-OutputArea-output')).toHaveText('(2, 2)');
   await expect(failed.locator('.jp-spark-fix-button')).toHaveCount(0);
+});
+
+test('ghost text works in a plain .py file in the editor (no kernel)', async ({ page }) => {
+  await page.goto(`lab/tree/${script}?token=${token}`);
+  const editor = page.locator('.jp-FileEditor:visible .cm-content');
+  await expect(editor).toBeVisible();
+  await expect(page.locator('.jp-spark-status')).toHaveAttribute('data-state', 'ready');
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('area = math', { delay: 60 });
+  const ghost = page.locator('.jp-FileEditor:visible .jp-GhostText');
+  await expect(ghost).toBeVisible();
+  await expect(page.locator('.jp-FileEditor:visible .jp-GhostText-streamingIndicator')).toHaveCount(0);
+  const suggestion = (await ghost.innerText()).split('\n')[0];
+  expect(suggestion.trim().length).toBeGreaterThan(0);
+  await page.keyboard.press('Tab');
+  await expect(editor).toContainText('area = math' + suggestion);
 });
