@@ -9,18 +9,14 @@ command covers the frontend.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from labserver import LabServer, write_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 LABEXT = ROOT / "labextension"
@@ -49,7 +45,8 @@ def _need(condition: bool, why: str) -> None:
 def _npx() -> list[str]:
     npx = shutil.which("npx")
     _need(npx is not None, "node/npx is not installed")
-    _need((LABEXT / "node_modules" / ".bin" / "playwright").exists(), "run npm install in labextension/")
+    installed = (LABEXT / "node_modules" / ".bin" / "playwright").exists()
+    _need(installed, "run npm install in labextension/")
     return [str(npx)]
 
 
@@ -67,7 +64,10 @@ def test_extensions_enabled_after_install():
     env.pop("JUPYTER_CONFIG_DIR", None)
     lab = subprocess.run(
         [sys.executable, "-m", "jupyter", "labextension", "list"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     out = lab.stdout + lab.stderr
     assert "jupyter-spark-assist" in out
@@ -75,104 +75,39 @@ def test_extensions_enabled_after_install():
     assert "enabled" in line and "OK" in line
     server = subprocess.run(
         [sys.executable, "-m", "jupyter", "server", "extension", "list"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     out = server.stdout + server.stderr
     assert any("jupyter_spark" in ln and "enabled" in ln for ln in out.splitlines())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, token: str) -> dict:
-    req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(req, timeout=5) as r:
-        return json.loads(r.read())
-
-
-def _wait_for(check, timeout: float, what: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"jupyter lab exited ({proc.returncode}) while waiting for {what}")
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _write_notebook(path: Path) -> None:
-    cells = [
-        {"id": f"cell{i}", "cell_type": "code", "metadata": {}, "execution_count": None,
-         "outputs": [], "source": src}
-        for i, src in enumerate(E2E_CELLS)
-    ]
-    nb = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path.write_text(json.dumps(nb))
 
 
 @pytest.mark.real_model
 def test_browser_ghost_text_and_fix(real_model, tmp_path):
     npx = _npx()
     _need(Path(CHROMIUM).exists(), f"chromium not found at {CHROMIUM} (apt-get install chromium)")
-    root = tmp_path / "root"
-    root.mkdir()
-    _write_notebook(root / "e2e.ipynb")
-    (root / "script.py").write_text(E2E_SCRIPT)
-    # No "subscribe to news?" toast over the notebook.
-    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-    }
-    cmd = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-        "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_for(lambda: _get(base + "api/status", token) is not None, 120, "the server", proc)
-        _wait_for(
-            lambda: _get(base + "spark/status", token)["state"] == "ready", 300, "the model", proc
-        )
+    with LabServer(tmp_path) as lab:
+        write_notebook(lab.root / "e2e.ipynb", E2E_CELLS)
+        (lab.root / "script.py").write_text(E2E_SCRIPT)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         run = subprocess.run(
             [*npx, "playwright", "test", "--config", "ui-tests/playwright.config.ts"],
             cwd=LABEXT,
-            env={**env, "SPARK_LAB_URL": base, "SPARK_TOKEN": token,
-                 "SPARK_ARTIFACTS": str(ARTIFACTS), "CHROMIUM": CHROMIUM},
-            capture_output=True, text=True, timeout=900,
+            env={
+                **lab.env,
+                "SPARK_LAB_URL": lab.url,
+                "SPARK_TOKEN": lab.token,
+                "SPARK_ARTIFACTS": str(ARTIFACTS),
+                "CHROMIUM": CHROMIUM,
+            },
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-    server_log = (tmp_path / "lab.log").read_text()[-3000:]
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:] + "\n--- lab log ---\n" + server_log
+        server_log = lab.log_tail()
+    report = run.stdout[-6000:] + run.stderr[-3000:] + "\n--- lab log ---\n" + server_log
+    assert run.returncode == 0, report
     assert (ARTIFACTS / "ghost-text.png").stat().st_size > 0
     assert (ARTIFACTS / "fix-diff.png").stat().st_size > 0

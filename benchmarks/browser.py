@@ -1,0 +1,109 @@
+"""Keystroke to ghost text in a real browser: JupyterLab + the extension + the default model.
+
+Starts ``jupyter lab`` (tests/labserver.py), opens a notebook whose first cell builds a
+DataFrame, and has Playwright (Debian's chromium) type one line into the next cell at a human
+pace (labextension/ui-tests/latency.bench.ts). Per keystroke it measures the time from the key
+event to ghost text on screen, split into keystrokes that typed through a suggestion already
+shown and keystrokes that needed a new one. Target: p50 well under 100 ms on screen (the model's
+first token is the floor; see latency.py).
+
+    python benchmarks/browser.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from common import REPO_ROOT, RESULTS_DIR, fmt, percentile, table, write_json
+
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+from labserver import LabServer, write_notebook
+
+LABEXT = REPO_ROOT / "labextension"
+SETUP = (
+    "import pandas as pd\n"
+    'sales = pd.DataFrame({"city": ["Paris", "Oslo", "Lima"], "units": [3, 4, 1]})'
+)
+# Typed one per cell after SETUP: pandas idioms, plain Python, a function header.
+LINES = [
+    'by_city = sales.groupby("city")["units"].sum()',
+    "for i in range(len(sales)):",
+    'total_units = sales["units"].sum()',
+    "def mean(values):",
+    "import numpy as np",
+    "print(sales.head())",
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--json", action="store_true", help="also print the raw samples as JSON")
+    args = ap.parse_args()
+    npx = shutil.which("npx")
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if npx is None or not Path(chromium).exists():
+        sys.exit("needs node (npx) and chromium (apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as tmp, LabServer(Path(tmp)) as lab:
+        write_notebook(lab.root / "bench.ipynb", [SETUP, *[""] * len(LINES)])
+        out = Path(tmp) / "samples.json"
+        run = subprocess.run(
+            [npx, "playwright", "test", "--config", "ui-tests/playwright.config.ts"],
+            cwd=LABEXT,
+            env={
+                **lab.env,
+                "SPARK_LAB_URL": lab.url,
+                "SPARK_TOKEN": lab.token,
+                "SPARK_TEST_MATCH": "latency.bench.ts",
+                "SPARK_BENCH_LINES": json.dumps(LINES),
+                "SPARK_BENCH_OUT": str(out),
+                "SPARK_ARTIFACTS": str(RESULTS_DIR / "browser-artifacts"),
+                "CHROMIUM": chromium,
+            },
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if run.returncode != 0 or not out.exists():
+            sys.exit(f"browser run failed:\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}")
+        data = json.loads(out.read_text())
+        status = lab.get("spark/status")
+    samples = data["samples"]
+    rows = []
+    for label, group in (
+        ("all keystrokes", samples),
+        ("typed through a shown suggestion", [s for s in samples if s["before"]]),
+        ("needed a new suggestion", [s for s in samples if not s["before"]]),
+    ):
+        ms = [s["ms"] for s in group if s["ms"] is not None]
+        rows.append(
+            [
+                label,
+                str(len(group)),
+                str(len(group) - len(ms)),
+                fmt(percentile(ms, 50)) if ms else "-",
+                fmt(percentile(ms, 95)) if ms else "-",
+            ]
+        )
+    chars = sum(len(line) for line in data["lines"])
+    print(
+        f"Browser: keystroke to ghost text on screen ({chars} characters in {len(LINES)} cells, "
+        f"{data['keyIntervalMs']} ms apart)"
+    )
+    print(table(["keystrokes", "n", "no ghost", "p50 ms", "p95 ms"], rows))
+    server = status.get("latency", {}).get("ttft_ms", {})
+    p50, p95 = fmt(server.get("p50")), fmt(server.get("p95"))
+    print(f"server TTFT over the run: p50 {p50} ms, p95 {p95} ms")
+    write_json(RESULTS_DIR / "browser.json", {"samples": samples, "server": status.get("latency")})
+    if args.json:
+        print(json.dumps(samples))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""A real ``jupyter lab`` in a subprocess, for the browser tests and the browser benchmark.
+
+It uses the installed labextension and server extension as a user gets them, an isolated
+root/settings/runtime dir, a random token and port, and waits until the model is warm.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+# How long to wait for the server to answer, and for the model to be pulled/loaded.
+SERVER_START_TIMEOUT_S = 120
+MODEL_READY_TIMEOUT_S = 300
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_notebook(path: Path, sources: list[str]) -> None:
+    """A Python 3 notebook of code cells with stable ids ``cell0``, ``cell1``, ..."""
+    cells = [
+        {
+            "id": f"cell{i}",
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": src,
+        }
+        for i, src in enumerate(sources)
+    ]
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = {
+        "cells": cells,
+        "metadata": {"kernelspec": kernelspec},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(nb))
+
+
+class LabServer:
+    """``with LabServer(workdir) as lab:`` gives ``lab.url``, ``.token``, ``.root``, ``.env``."""
+
+    def __init__(self, workdir: Path, extra_args: tuple[str, ...] = ()) -> None:
+        self.workdir = workdir
+        self.root = workdir / "root"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = workdir / "lab.log"
+        self.extra_args = extra_args
+        # No "subscribe to news?" toast over the notebook.
+        settings = workdir / "lab-settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+        self.env = {
+            **os.environ,
+            "JUPYTERLAB_SETTINGS_DIR": str(workdir / "lab-settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(workdir / "workspaces"),
+            "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
+        }
+        self._proc: subprocess.Popen | None = None
+
+    def get(self, path: str) -> dict:
+        req = urllib.request.Request(
+            self.url + path, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.loads(r.read())
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text()[-chars:] if self.log_path.exists() else ""
+
+    def __enter__(self) -> LabServer:
+        cmd = [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}",
+            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}", *self.extra_args,
+        ]  # fmt: skip
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        log = self.log_path.open("w")
+        self._proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        try:
+            self._wait(lambda: bool(self.get("api/status")), SERVER_START_TIMEOUT_S, "the server")
+            self._wait(
+                lambda: self.get("spark/status")["state"] == "ready",
+                MODEL_READY_TIMEOUT_S,
+                "the model",
+            )
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    def _wait(self, check: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc is None or self._proc.poll() is not None:
+                raise RuntimeError(
+                    f"jupyter lab exited while waiting for {what}:\n{self.log_tail()}"
+                )
+            try:
+                if check():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"timed out waiting for {what}:\n{self.log_tail()}")
