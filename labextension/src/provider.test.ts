@@ -1,0 +1,164 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+// The provider's JupyterLab imports, replaced by what the logic needs (no DOM in node).
+vi.mock('@jupyterlab/completer', () => ({
+  InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 }
+}));
+const target = { value: {} as Record<string, unknown> };
+vi.mock('./target', () => ({ describeTarget: () => target.value }));
+
+import { LatestValueStream, SparkError } from './connection';
+import { SparkInlineProvider } from './provider';
+import { DEFAULT_SETTINGS, ISparkSettings } from './settings';
+
+const AUTOMATIC = 1;
+const INVOKE = 0;
+
+/** A connection double: records complete/cancel calls and hands back controllable streams. */
+function fakeConnection() {
+  const calls: any[] = [];
+  const cancelled: string[] = [];
+  const handles: any[] = [];
+  const connection = {
+    complete(params: any) {
+      const id = `r${calls.length + 1}`;
+      calls.push(params);
+      const chunks = new LatestValueStream<string>();
+      let resolve!: (d: any) => void;
+      let reject!: (e: any) => void;
+      const done = new Promise((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      done.catch(() => undefined);
+      const handle = {
+        id,
+        chunks,
+        done,
+        cancel: () => cancelled.push(id),
+        finish(text: string) {
+          chunks.push(text);
+          chunks.end();
+          resolve({ type: 'done', id, text, cancelled: false, stats: { ttft_ms: 4 } });
+        },
+        fail(err: Error) {
+          chunks.end(err);
+          reject(err);
+        }
+      };
+      handles.push(handle);
+      return handle;
+    }
+  };
+  return { connection, calls, cancelled, handles };
+}
+
+function setup(settings: Partial<ISparkSettings> = {}) {
+  const fake = fakeConnection();
+  const synced: any[] = [];
+  const latency: any[] = [];
+  const provider = new SparkInlineProvider(
+    () => fake.connection as any,
+    { update: (path: string, cells: unknown[]) => synced.push({ path, cells }) } as any,
+    () => ({ ...DEFAULT_SETTINGS, triggerDelay: 0, ...settings }),
+    r => latency.push(r)
+  );
+  return { provider, synced, latency, ...fake };
+}
+
+const request = (text: string, offset = text.length) => ({ text, offset });
+const ctx = (triggerKind: number) => ({ widget: {} as any, triggerKind }) as any;
+
+async function drain(gen: AsyncGenerator<{ response: any }>) {
+  const out: any[] = [];
+  for await (const r of gen) {
+    out.push(r.response);
+  }
+  return out;
+}
+
+beforeEach(() => {
+  target.value = {
+    path: 'a.ipynb',
+    cellId: 'c2',
+    cellType: 'code',
+    kernelId: 'k1',
+    cells: [{ id: 'c2', cell_type: 'code', source: 'df.gr' }]
+  };
+});
+
+describe('SparkInlineProvider', () => {
+  it('syncs the notebook, asks with prefix/suffix/ids and streams the text so far', async () => {
+    const t = setup();
+    const list = await t.provider.fetch(request('df.gr)', 5), ctx(AUTOMATIC));
+    expect(t.synced).toEqual([{ path: 'a.ipynb', cells: target.value.cells }]);
+    expect(t.calls[0]).toEqual({
+      prefix: 'df.gr',
+      suffix: ')',
+      path: 'a.ipynb',
+      cell_id: 'c2',
+      kernel_id: 'k1',
+      mode: 'line',
+      max_tokens: DEFAULT_SETTINGS.maxTokens
+    });
+    const item = list.items[0];
+    expect(item).toMatchObject({ insertText: '', isIncomplete: true });
+    const streamed = drain(t.provider.stream(item.token!));
+    t.handles[0].chunks.push('oup');
+    await new Promise(r => setTimeout(r, 0));
+    t.handles[0].finish('oupby(');
+    const responses = await streamed;
+    expect(responses[0].insertText).toBe('oup');
+    expect(responses[responses.length - 1]).toEqual({ insertText: 'oupby(', isIncomplete: false });
+    await new Promise(r => setTimeout(r, 0));
+    expect(t.latency[0].serverTtftMs).toBe(4);
+  });
+
+  it('cancels the stale request when the user types on', async () => {
+    const t = setup();
+    await t.provider.fetch(request('df.g'), ctx(AUTOMATIC));
+    await t.provider.fetch(request('df.gr'), ctx(AUTOMATIC));
+    expect(t.cancelled).toEqual(['r1']);
+  });
+
+  it('drops keystrokes superseded during the trigger delay', async () => {
+    const t = setup({ triggerDelay: 30 });
+    const first = t.provider.fetch(request('d'), ctx(AUTOMATIC));
+    const second = t.provider.fetch(request('df'), ctx(AUTOMATIC));
+    expect((await first).items).toEqual([]);
+    expect((await second).items).toHaveLength(1);
+    expect(t.calls.map(c => c.prefix)).toEqual(['df']);
+  });
+
+  it('asks for a block on explicit invoke, even when suggestions while typing are off', async () => {
+    const t = setup({ enabled: false });
+    expect((await t.provider.fetch(request('x'), ctx(AUTOMATIC))).items).toEqual([]);
+    await t.provider.fetch(request('def f():\n'), ctx(INVOKE));
+    expect(t.calls).toHaveLength(1);
+    expect(t.calls[0].mode).toBe('block');
+  });
+
+  it('skips markdown cells and does not sync a plain file', async () => {
+    const t = setup();
+    target.value = { ...target.value, cellType: 'markdown' };
+    expect((await t.provider.fetch(request('# Ti'), ctx(AUTOMATIC))).items).toEqual([]);
+    target.value = { path: 'script.py' };
+    await t.provider.fetch(request('import o'), ctx(AUTOMATIC));
+    expect(t.synced).toEqual([]);
+    expect(t.calls[0].path).toBeUndefined();
+  });
+
+  it('shows server errors on the ghost text but stays quiet while the model loads', async () => {
+    const t = setup();
+    const a = await t.provider.fetch(request('x'), ctx(AUTOMATIC));
+    const streamA = drain(t.provider.stream(a.items[0].token!));
+    t.handles[0].fail(new SparkError('model_not_ready', 'loading'));
+    expect(await streamA).toEqual([]);
+    const b = await t.provider.fetch(request('xy'), ctx(AUTOMATIC));
+    const streamB = drain(t.provider.stream(b.items[0].token!));
+    t.handles[1].fail(new SparkError('model_error', 'the model failed to load'));
+    expect(await streamB).toEqual([
+      { insertText: '', isIncomplete: false, error: { message: 'the model failed to load' } }
+    ]);
+  });
+});
