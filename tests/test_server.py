@@ -131,6 +131,32 @@ async def test_complete_with_cells_uses_other_cells(service, jp_ws_fetch):
     ws.close()
 
 
+async def test_client_context_budget_limits_the_prompt(service, jp_ws_fetch):
+    big = [
+        {"id": f"f{i}", "cell_type": "code", "source": f"def helper_{i}(x):\n    return x + {i}\n"}
+        for i in range(40)
+    ]
+    cells = [*big, {"id": "cur", "cell_type": "code", "source": "y = helper_"}]
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(complete("wide", "y = helper_", cells=cells, cell_id="cur", max_tokens=1))
+    await until_done(ws, "wide")
+    wide = service.last_prompt
+    ws.write_message(
+        complete(
+            "narrow", "y = helper_", cells=cells, cell_id="cur", max_tokens=1, context_budget=64
+        )
+    )
+    _, done = await until_done(ws, "narrow")
+    assert done["type"] == "done"
+    narrow = service.last_prompt
+    assert narrow.tokens_estimate <= 64 < wide.tokens_estimate
+    assert len(narrow.included_cells) < len(wide.included_cells)
+    ws.write_message(complete("bad", "y", context_budget=10))
+    err = await recv(ws)
+    assert (err["type"], err["code"], err["id"]) == ("error", "bad_field", "bad")
+    ws.close()
+
+
 @pytest.mark.parametrize(
     ("frame", "code"),
     [

@@ -44,6 +44,11 @@ class CompleteRequest:
     cells: tuple[Cell, ...] | None = None
     mode: str = "line"
     max_tokens: int | None = None
+    context_budget: int | None = None  # prompt tokens; None: the server's context_budget
+
+
+# Bounds of a client's per-request context budget (tokens).
+MIN_CONTEXT_BUDGET, MAX_CONTEXT_BUDGET = 64, 32768
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,13 @@ def parse_message(msg: Any) -> Request:
         max_tokens = _get(msg, "max_tokens", int, rid)
         if max_tokens is not None and not 1 <= max_tokens <= 1024:
             raise ProtocolError("bad_field", "max_tokens must be between 1 and 1024", rid)
+        budget = _get(msg, "context_budget", int, rid)
+        if budget is not None and not MIN_CONTEXT_BUDGET <= budget <= MAX_CONTEXT_BUDGET:
+            raise ProtocolError(
+                "bad_field",
+                f"context_budget must be between {MIN_CONTEXT_BUDGET} and {MAX_CONTEXT_BUDGET}",
+                rid,
+            )
         cells = msg.get("cells")
         return CompleteRequest(
             id=rid,
@@ -161,6 +173,7 @@ def parse_message(msg: Any) -> Request:
             cells=None if cells is None else _cells(cells, rid),
             mode=mode,
             max_tokens=max_tokens,
+            context_budget=budget,
         )
     if mtype == "cancel":
         return CancelRequest(_get(msg, "id", str, None, required=True))

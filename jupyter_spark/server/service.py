@@ -28,6 +28,8 @@ Send = Callable[[dict[str, Any]], None]
 
 # Recent requests kept for the latency percentiles shown by spark/status.
 LATENCY_WINDOW = 200
+# Context builders kept for client-chosen budgets other than the server's (each has caches).
+MAX_EXTRA_BUILDERS = 4
 
 STATES = ("starting", "pulling", "converting", "loading", "ready", "error")
 
@@ -64,6 +66,8 @@ class CompletionService:
         self.engine: Engine | None = None
         self.notebooks = NotebookStore()
         self.builder: ContextBuilder | None = None
+        self._extra_builders: dict[int, ContextBuilder] = {}
+        self._count_tokens: Callable[[str], int] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-infer")
         self._ttft: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._total: deque[float] = deque(maxlen=LATENCY_WINDOW)
@@ -103,6 +107,7 @@ class CompletionService:
             def count(text: str) -> int:
                 return len(tok.encode(text, add_special_tokens=False).ids)
 
+            self._count_tokens = count
             self.builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
             self.engine = engine
             self.status.state, self.status.percent = "ready", 100.0
@@ -178,9 +183,21 @@ class CompletionService:
             return scratch.get("")
         return self.notebooks.get(req.path) if req.path else None
 
+    def _builder_for(self, budget: int | None) -> ContextBuilder | None:
+        """The server's builder, or one for a client's own budget (a few kept, oldest dropped)."""
+        if budget is None or budget == self.context_budget or self._count_tokens is None:
+            return self.builder
+        builder = self._extra_builders.pop(budget, None)
+        if builder is None:
+            builder = ContextBuilder(budget_tokens=budget, count_tokens=self._count_tokens)
+            while len(self._extra_builders) >= MAX_EXTRA_BUILDERS:
+                self._extra_builders.pop(next(iter(self._extra_builders)))
+        self._extra_builders[budget] = builder  # most recently used last
+        return builder
+
     def start_completion(self, req: CompleteRequest) -> Completion:
         """Build the prompt (on the IO loop, a few ms at most) and create the completion."""
-        engine, builder = self.engine, self.builder
+        engine, builder = self.engine, self._builder_for(req.context_budget)
         if engine is None or builder is None:
             s = self.status
             if s.state == "error":

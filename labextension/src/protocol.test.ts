@@ -127,6 +127,8 @@ describe('readSettings', () => {
     expect(
       readSettings({ enabled: false, triggerDelay: -5, mode: 'block', maxTokens: 1.5, fixes: 'yes' })
     ).toEqual({ ...DEFAULT_SETTINGS, enabled: false, mode: 'block' });
+    expect(readSettings({ contextBudget: 512 }).contextBudget).toBe(512);
+    expect(readSettings({ contextBudget: 10 }).contextBudget).toBeNull();
   });
 });
 

@@ -25,6 +25,7 @@ export interface ICompleteRequest {
   kernel_id?: string;
   mode?: Mode;
   max_tokens?: number;
+  context_budget?: number;
 }
 
 export interface ICellChange {

@@ -99,7 +99,8 @@ describe('SparkInlineProvider', () => {
       cell_id: 'c2',
       kernel_id: 'k1',
       mode: 'line',
-      max_tokens: DEFAULT_SETTINGS.maxTokens
+      max_tokens: DEFAULT_SETTINGS.maxTokens,
+      context_budget: undefined
     });
     const item = list.items[0];
     expect(item).toMatchObject({ insertText: '', isIncomplete: true });
@@ -136,6 +137,12 @@ describe('SparkInlineProvider', () => {
     await t.provider.fetch(request('def f():\n'), ctx(INVOKE));
     expect(t.calls).toHaveLength(1);
     expect(t.calls[0].mode).toBe('block');
+  });
+
+  it('sends the context budget when the user set one', async () => {
+    const t = setup({ contextBudget: 512 });
+    await t.provider.fetch(request('x'), ctx(AUTOMATIC));
+    expect(t.calls[0].context_budget).toBe(512);
   });
 
   it('skips markdown cells and does not sync a plain file', async () => {

@@ -79,7 +79,8 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
       cell_id: notebook ? target.cellId : undefined,
       kernel_id: target.kernelId,
       mode: explicit ? 'block' : settings.mode,
-      max_tokens: settings.maxTokens
+      max_tokens: settings.maxTokens,
+      context_budget: settings.contextBudget ?? undefined
     });
     this._active = handle;
     this._streams.set(handle.id, { handle, started });

@@ -13,6 +13,8 @@ export interface ISparkSettings {
   mode: Mode;
   /** Upper bound on generated tokens per suggestion. */
   maxTokens: number;
+  /** Prompt tokens of context per request; null: the server's own budget. */
+  contextBudget: number | null;
   /** Offer "Fix" on cells that end in an error. */
   fixes: boolean;
 }
@@ -22,6 +24,7 @@ export const DEFAULT_SETTINGS: ISparkSettings = {
   triggerDelay: 20,
   mode: 'line',
   maxTokens: 48,
+  contextBudget: null,
   fixes: true
 };
 
@@ -34,6 +37,7 @@ export function readSettings(composite: Record<string, unknown>): ISparkSettings
     triggerDelay: pick('triggerDelay', v => typeof v === 'number' && v >= 0),
     mode: pick('mode', v => v === 'line' || v === 'block'),
     maxTokens: pick('maxTokens', v => Number.isInteger(v) && (v as number) >= 1),
+    contextBudget: pick('contextBudget', v => v === null || (Number.isInteger(v) && (v as number) >= 64)),
     fixes: pick('fixes', v => typeof v === 'boolean')
   };
 }
