@@ -223,8 +223,73 @@ def _run_complete(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# jupyter spark fix
+#
 
-SUBCOMMANDS: list[Registrar] = [_add_model_parser, _add_complete_parser]
+
+def _add_fix_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "fix",
+        help="fixes, diagnostics or modernization of a cell (request as JSON on stdin)",
+        description='Read one request on stdin, e.g. {"source": "print(dff)", "error": '
+        '{"ename": "NameError", "evalue": "name \'dff\' is not defined"}, "cells": '
+        '["dff2 = 1"], "kinds": ["error", "diagnostic", "modernize"]}; "type": "diagnose" '
+        "asks for diagnostics instead. The fields are the websocket's fix message "
+        "(docs/protocol.md); cells may be plain strings. No kernel is read.",
+    )
+    p.add_argument("--json", action="store_true", help="print the reply as one JSON object")
+    p.set_defaults(func=_run_fix)
+
+
+def _run_fix(args: argparse.Namespace) -> int:
+    import difflib
+
+    from .fixes import FixError, FixRequest, FixService
+    from .server.protocol import ProtocolError, parse_message
+
+    try:
+        msg = json.loads(sys.stdin.read() or "{}")
+        if not isinstance(msg, dict):
+            raise ValueError("the request must be a JSON object")
+        cells = msg.get("cells")
+        if isinstance(cells, list):  # plain strings are fine here
+            msg["cells"] = [
+                {"id": f"c{i}", "source": c} if isinstance(c, str) else c
+                for i, c in enumerate(cells)
+            ]
+        req = parse_message({**msg, "type": msg.get("type", "fix"), "id": msg.get("id", "cli")})
+        service = FixService()
+        others = tuple(c.source for c in req.cells or ())
+        if req.type == "diagnose":
+            items = service.diagnose(req.source, others)
+            reply: dict[str, Any] = {"type": "diagnostics", "items": [d.to_dict() for d in items]}
+        else:
+            fixes = service.fix(
+                FixRequest(req.source, req.error, others, None, req.kinds, req.max_fixes)
+            )
+            reply = {"type": "fixes", "fixes": [f.to_dict() for f in fixes]}
+    except (ValueError, ProtocolError, FixError) as e:
+        code = getattr(e, "code", "bad_request")
+        print(json.dumps({"type": "error", "code": code, "message": str(e)}))
+        return ERROR_EXIT
+    if args.json:
+        print(json.dumps(reply))
+    elif reply["type"] == "diagnostics":
+        for d in reply["items"]:
+            print(f"{d['start'][0] + 1}:{d['start'][1] + 1}: {d['code']} {d['message']}")
+    else:
+        for f in reply["fixes"]:
+            print(f"# {f['title']} ({f['confidence']:.2f}): {f['explanation']}")
+            diff = difflib.unified_diff(
+                req.source.splitlines(), f["new_source"].splitlines(), "cell", "fixed", lineterm=""
+            )
+            print("\n".join(diff))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+SUBCOMMANDS: list[Registrar] = [_add_model_parser, _add_complete_parser, _add_fix_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,15 @@
 Entry point: ``SparkExtension`` (extension.py); handlers.py has the routes, service.py the logic.
 """
 
-from .extension import SparkExtension
+from typing import Any
 
 __all__ = ["SparkExtension"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the fixes and the IPython magics import server.kernel_probe without jupyter_server.
+    if name == "SparkExtension":
+        from .extension import SparkExtension
+
+        return SparkExtension
+    raise AttributeError(name)

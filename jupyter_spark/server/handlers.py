@@ -23,6 +23,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from .protocol import (
     CancelRequest,
     CompleteRequest,
+    FixMessage,
     ProtocolError,
     SyncRequest,
     parse,
@@ -79,6 +80,35 @@ class CompleteHandler(SparkAPIHandler):
         self.finish(json.dumps(replies[-1]))
 
 
+class FixHandler(SparkAPIHandler):
+    """POST spark/fix: a ``fix`` or ``diagnose`` message; the reply is ``fixes``/``diagnostics``."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.request.body
+        if len(body) > self.settings["spark_max_message_bytes"]:
+            raise web.HTTPError(413, "request too large")
+        try:
+            msg = json.loads(body or b"{}")
+            if isinstance(msg, dict):
+                msg.setdefault("type", "fix")
+                msg.setdefault("id", "fix")
+            req = parse_message(msg)
+            if not isinstance(req, FixMessage):
+                raise ProtocolError("bad_message", "POST spark/fix takes a fix or diagnose request")
+            reply = await self.service.fix(req)
+        except json.JSONDecodeError as e:
+            self.set_status(400)
+            self.finish(json.dumps({"type": "error", "code": "bad_json", "message": str(e)}))
+            return
+        except ProtocolError as e:
+            self.set_status(400)
+            self.finish(json.dumps(e.to_message()))
+            return
+        self.finish(json.dumps(reply))
+
+
 class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
     """GET spark/ws: protocol v1 over JSON text frames (docs/protocol.md)."""
 
@@ -120,17 +150,32 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                     self._current[1].cancel()
             elif isinstance(req, SyncRequest):
                 self.service.sync(req)
+            elif isinstance(req, FixMessage):
+                self._spawn(self._fix(req))
         except ProtocolError as e:
             self.send(e.to_message())
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _fix(self, req: FixMessage) -> None:
+        try:
+            self.send(await self.service.fix(req))
+        except ProtocolError as e:
+            self.send(e.to_message())
+        except Exception as e:  # a rule's bug answers this request, not the connection
+            self.log.exception("jupyter-spark: fix failed")
+            msg = f"{type(e).__name__}: {e}"
+            self.send({"type": "error", "id": req.id, "code": "internal", "message": msg})
 
     def _complete(self, req: CompleteRequest) -> None:
         if self._current is not None:  # the newest request of a connection wins
             self._current[1].cancel()
         completion = self.service.start_completion(req)
         self._current = (req.id, completion)
-        task = asyncio.ensure_future(self._run(req, completion))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._run(req, completion))
 
     async def _run(self, req: CompleteRequest, completion: Any) -> None:
         try:
@@ -158,5 +203,6 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 default_handlers = [
     (r"/spark/status", StatusHandler),
     (r"/spark/complete", CompleteHandler),
+    (r"/spark/fix", FixHandler),
     (r"/spark/ws", SparkWebSocket),
 ]

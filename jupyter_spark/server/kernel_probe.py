@@ -16,8 +16,9 @@ called only on exact library types. Every failure is caught here: an exception e
 IPython's ``user_expressions`` would set ``sys.last_value`` in the user's kernel.
 
 Output: ``{"vars": [[name, kind, summary], ...], "modules": [[alias, module], ...],
-"truncated": bool, "ms": float}`` (or ``{"error": "TypeName"}``). Keep this file compatible
-with Python 3.8+ syntax: the kernel's Python is not ours.
+"truncated": bool, "ms": float}`` (or ``{"error": "TypeName"}``); with ``limits["details"]``
+(a list of names) ``{"details": {name: {...}}}`` instead, see :func:`details`. Keep this file
+compatible with Python 3.8+ syntax: the kernel's Python is not ours.
 """
 
 from __future__ import annotations
@@ -452,9 +453,80 @@ def snapshot(ns, limits: dict) -> dict:
     return {"vars": out, "modules": modules, "truncated": truncated, "ms": round(ms, 2)}
 
 
+def _arity(f, drop_first: bool) -> dict:
+    """Positional bounds of an exact function, from its code object (for argument-count fixes)."""
+    co = f.__code__
+    defaults = f.__defaults__ if type(f.__defaults__) is tuple else ()
+    n = co.co_argcount - (1 if drop_first and co.co_argcount else 0)
+    return {
+        "min": max(0, n - len(defaults)),
+        "max": None if co.co_flags & _CO_VARARGS else n,
+        "signature": _signature(co, f.__defaults__, f.__kwdefaults__, drop_first),
+    }
+
+
+def _resolve(ns, dotted: str):
+    """``a.b.c`` through namespace and module dicts only (no attribute access on objects)."""
+    parts = dotted.split(".")
+    v = dict.get(ns, parts[0], _MISSING)
+    for part in parts[1:]:
+        if v is _MISSING or not _derives(type(v), ModuleType):
+            return _MISSING
+        d = _M_DICT(v)
+        v = dict.get(d, part, _MISSING) if type(d) is dict else _MISSING
+    return v
+
+
+def details(ns, names, limits: dict) -> dict:
+    """For each dotted name: its type, attribute names, keys or columns, and call arity.
+
+    What the fixes need from the live kernel: the nearest attribute (``df.colums``), the nearest
+    key or column (``d["nmae"]``), the real argument count of ``f``. Same rules as above:
+    attribute names come from the instance's C ``__dict__`` and the class dicts of the MRO.
+    """
+    k = int(limits.get("max_detail_items", 500))
+    DataFrame = _module_attr("pandas", "DataFrame")
+    out = {}
+    for dotted in names[:20] if type(names) is list else ():
+        if type(dotted) is not str:
+            continue
+        v = _resolve(ns, dotted)
+        if v is _MISSING:
+            continue
+        t = type(v)
+        info = {"type": _str_or(_T_NAME(t), "?")}
+        attrs = []
+        if _derives(t, ModuleType):
+            d = _M_DICT(v)
+            attrs = [a for a in (d if type(d) is dict else ()) if type(a) is str]
+        else:
+            inst = _instance_dict(v)
+            attrs = [a for a in (inst or ()) if type(a) is str]
+            for c in _T_MRO(v) if _is_class(v) else _T_MRO(t):
+                attrs.extend(a for a in _T_DICT(c) if type(a) is str and a not in attrs)
+        info["attrs"] = [a for a in attrs if not a.startswith("_")][:k]
+        if t is dict:
+            info["keys"] = [key for key in dict.keys(v) if type(key) is str][:k]
+        elif DataFrame is not None and t is DataFrame:
+            info["keys"] = [c for c in v.columns[:k].tolist() if type(c) is str]
+        if t is FunctionType:
+            info["arity"] = _arity(v, False)
+        elif t is MethodType and type(v.__func__) is FunctionType:
+            info["arity"] = _arity(v.__func__, True)
+        elif _is_class(v):
+            init = _class_dict_get(v, "__init__")
+            if type(init) is FunctionType:
+                info["arity"] = _arity(init, True)
+        out[dotted] = info
+    return out
+
+
 def run(ns, limits: dict) -> str:
     """:func:`snapshot` as JSON; never raises (an escaping error would set ``sys.last_*``)."""
     try:
+        if "details" in limits:  # a targeted question from the fixes service
+            found = details(ns, limits["details"], limits)
+            return json.dumps({"details": found}, ensure_ascii=True)
         return json.dumps(snapshot(ns, limits), ensure_ascii=True)
     except BaseException as e:  # nothing may reach IPython's error handler
         return json.dumps({"error": _str_or(_T_NAME(type(e)), "?")})

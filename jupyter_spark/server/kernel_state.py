@@ -80,8 +80,8 @@ def probe_expression(limits: dict[str, Any]) -> str:
     )
 
 
-def parse_reply(content: dict[str, Any]) -> KernelState | None:
-    """The snapshot in an execute_reply, or None if the probe did not answer with one."""
+def _expression_json(content: dict[str, Any]) -> Any:
+    """The probe's JSON answer in an execute_reply (None if there is none)."""
     if content.get("status") != "ok":
         return None
     expr = (content.get("user_expressions") or {}).get(_EXPR_KEY) or {}
@@ -89,9 +89,14 @@ def parse_reply(content: dict[str, Any]) -> KernelState | None:
     if not isinstance(text, str):
         return None
     try:
-        data = json.loads(ast.literal_eval(text))
+        return json.loads(ast.literal_eval(text))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
+
+
+def parse_reply(content: dict[str, Any]) -> KernelState | None:
+    """The snapshot in an execute_reply, or None if the probe did not answer with one."""
+    data = _expression_json(content)
     if not isinstance(data, dict) or "error" in data:
         return None
 
@@ -119,6 +124,8 @@ class _Watch:
     listener: asyncio.Task[None] | None = None
     refreshing: asyncio.Task[KernelState | None] | None = None
     debounce: asyncio.TimerHandle | None = None
+    # One request of ours in flight per kernel: replies are matched on one shell channel.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class KernelStateReader:
@@ -197,6 +204,47 @@ class KernelStateReader:
         if task is None:
             return None
         return await asyncio.shield(task)
+
+    async def details(self, kernel_id: str, names: list[str]) -> dict[str, dict[str, Any]]:
+        """Attribute names, keys/columns and call arity of ``names`` in the kernel (the fixes).
+
+        Asked on demand (a user clicked Fix), with the same guarantees as a snapshot; an empty
+        dict when the kernel is busy, dead, not Python or slower than ``timeout``.
+        """
+        w = self._watch(kernel_id) if self._known(kernel_id) else None
+        if w is None or not names:
+            return {}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        async with w.lock:
+            try:
+                kernel = self.km.get_kernel(kernel_id)
+                if not await self._ready(kernel, w):
+                    return {}
+                if w.pending is not None and not await self._collect_pending(kernel_id, w):
+                    return {}
+                if w.python is None:
+                    w.python = await self._is_python(kernel, w, deadline)
+                if not w.python or w.state == "busy":
+                    return {}
+                expression = probe_expression({"details": list(names)})
+                msg_id = w.client.execute(
+                    "",
+                    silent=True,
+                    store_history=False,
+                    user_expressions={_EXPR_KEY: expression},
+                    allow_stdin=False,
+                    stop_on_error=False,
+                )
+                reply = await self._reply(kernel_id, w, msg_id, deadline)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                self.log.warning("jupyter-spark: kernel details of %s failed: %s", kernel_id, e)
+                return {}
+        data = _expression_json(reply) if reply is not None else None
+        found = data.get("details") if isinstance(data, dict) else None
+        return found if isinstance(found, dict) else {}
 
     def start_watching(self, kernel_id: str) -> bool:
         """Connect to the kernel (once) and refresh after each of the user's executions.
@@ -349,6 +397,10 @@ class KernelStateReader:
             self._after_user_run(kernel_id)
 
     async def _refresh(self, kernel_id: str, w: _Watch) -> KernelState | None:
+        async with w.lock:
+            return await self._refresh_locked(kernel_id, w)
+
+    async def _refresh_locked(self, kernel_id: str, w: _Watch) -> KernelState | None:
         loop = asyncio.get_running_loop()
         w.last_try = loop.time()
         deadline = loop.time() + self.timeout

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..context import Cell
+from ..fixes.types import DEFAULT_KINDS, KINDS, ErrorInfo
 
 PROTOCOL_VERSION = 1
 MODES = ("line", "block")
@@ -64,7 +65,23 @@ class SyncRequest:
     order: tuple[str, ...] | None = None
 
 
-Request = CompleteRequest | CancelRequest | SyncRequest
+@dataclass(frozen=True)
+class FixMessage:
+    """``fix`` (ranked fixes of a cell) or ``diagnose`` (ruff's findings as you type)."""
+
+    type: str  # "fix" | "diagnose"
+    id: str
+    source: str
+    error: ErrorInfo | None = None
+    path: str | None = None
+    cell_id: str | None = None
+    kernel_id: str | None = None
+    cells: tuple[Cell, ...] | None = None
+    kinds: tuple[str, ...] = DEFAULT_KINDS
+    max_fixes: int = 5
+
+
+Request = CompleteRequest | CancelRequest | SyncRequest | FixMessage
 
 
 def _get(
@@ -193,6 +210,46 @@ def parse_message(msg: Any) -> Request:
             changes=_changes(msg["changes"], rid),
             order=None if order is None else tuple(order),
         )
+    if mtype in ("fix", "diagnose"):
+        return _fix_message(msg, mtype)
     if not isinstance(mtype, str):
         raise ProtocolError("bad_message", "field 'type' (a string) is required", rid)
     raise ProtocolError("unknown_type", f"unknown message type {mtype!r}", rid)
+
+
+def _fix_message(msg: dict, mtype: str) -> FixMessage:
+    rid = _get(msg, "id", str, None, required=True)
+    error = None
+    raw = msg.get("error")
+    if raw is not None:
+        if not isinstance(raw, dict):
+            raise ProtocolError("bad_field", "field 'error' must be an object", rid)
+        tb = raw.get("traceback", [])
+        if not isinstance(tb, list) or not all(isinstance(t, str) for t in tb):
+            tb = []  # a traceback in an unexpected shape is not needed to fix the cell
+        error = ErrorInfo(
+            _get(raw, "ename", str, rid, required=True),
+            _get(raw, "evalue", str, rid, default=""),
+            tuple(tb),
+        )
+    kinds = msg.get("kinds")
+    if kinds is None:
+        kinds = DEFAULT_KINDS
+    elif not (isinstance(kinds, list) and kinds and all(k in KINDS for k in kinds)):
+        raise ProtocolError("bad_field", f"kinds must be a non-empty list of {KINDS}", rid)
+    max_fixes = _get(msg, "max_fixes", int, rid, default=5)
+    if not 1 <= max_fixes <= 20:
+        raise ProtocolError("bad_field", "max_fixes must be between 1 and 20", rid)
+    cells = msg.get("cells")
+    return FixMessage(
+        type=mtype,
+        id=rid,
+        source=_get(msg, "source", str, rid, required=True),
+        error=error,
+        path=_get(msg, "path", str, rid),
+        cell_id=_get(msg, "cell_id", str, rid),
+        kernel_id=_get(msg, "kernel_id", str, rid),
+        cells=None if cells is None else _cells(cells, rid),
+        kinds=tuple(kinds),
+        max_fixes=max_fixes,
+    )

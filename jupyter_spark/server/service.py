@@ -21,8 +21,9 @@ from typing import Any
 
 from ..context import ContextBuilder, Notebook, NotebookStore, UnknownNotebook
 from ..engine import Completion, Engine, EngineConfig
+from ..fixes import FixError, FixRequest, FixService, KernelInspector, needed_details
 from ..models.errors import ModelError
-from .protocol import CompleteRequest, ProtocolError, SyncRequest
+from .protocol import CompleteRequest, FixMessage, ProtocolError, SyncRequest
 
 Send = Callable[[dict[str, Any]], None]
 
@@ -69,6 +70,10 @@ class CompletionService:
         self._extra_builders: dict[int, ContextBuilder] = {}
         self._count_tokens: Callable[[str], int] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-infer")
+        # Fixes run ruff (a subprocess) and the rules: a thread of their own, so a fix never
+        # waits behind a completion nor delays one.
+        self._fix_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-fix")
+        self.fixes = FixService()
         self._ttft: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._total: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._loader: threading.Thread | None = None
@@ -155,6 +160,7 @@ class CompletionService:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._fix_executor.shutdown(wait=False, cancel_futures=True)
 
     # -- requests -------------------------------------------------------------------------
 
@@ -172,6 +178,40 @@ class CompletionService:
                 f"{req.path!r} was never synced: send "
                 "the whole notebook first ({'type':'sync','cells':[...]})",
             ) from None
+
+    async def fix(self, req: FixMessage) -> dict[str, Any]:
+        """Answer a ``fix`` or ``diagnose`` message: the kernel is read on this loop (bounded by
+        the reader's timeout), the rules and ruff run in the fix thread."""
+        others = self._other_cells(req)
+        kernel = None
+        if req.kernel_id and self.kernel_reader is not None:
+            details = {}
+            if req.type == "fix" and req.error is not None:
+                wanted = needed_details(req.source, req.error)
+                details = await self.kernel_reader.details(req.kernel_id, wanted)
+            kernel = KernelInspector(self.kernel_reader.get(req.kernel_id), details)
+        loop = asyncio.get_running_loop()
+        try:
+            if req.type == "diagnose":
+                known = tuple(kernel.names()) if kernel is not None else ()
+                items = await loop.run_in_executor(
+                    self._fix_executor, self.fixes.diagnose, req.source, others, known
+                )
+                return {"type": "diagnostics", "id": req.id, "items": [d.to_dict() for d in items]}
+            request = FixRequest(req.source, req.error, others, kernel, req.kinds, req.max_fixes)
+            fixes = await loop.run_in_executor(self._fix_executor, self.fixes.fix, request)
+        except FixError as e:
+            raise ProtocolError(e.code, str(e), req.id) from None
+        return {"type": "fixes", "id": req.id, "fixes": [f.to_dict() for f in fixes]}
+
+    def _other_cells(self, req: FixMessage) -> tuple[str, ...]:
+        """The notebook's other code cells: from the request, else the synced copy."""
+        if req.cells is not None:
+            cells = list(req.cells)
+        else:
+            nb = self.notebooks.get(req.path) if req.path else None
+            cells = nb.cells if nb is not None else []
+        return tuple(c.source for c in cells if c.cell_type == "code" and c.id != req.cell_id)
 
     def _notebook_for(self, req: CompleteRequest) -> Notebook | None:
         if req.cells is not None:

@@ -1,0 +1,25 @@
+"""Cell fixes: kernel-aware fixes for runtime errors, notebook-aware diagnostics, modernization.
+
+Entry point: ``FixService`` (service.py). The rules for errors are in rules.py, ruff's
+diagnostics and modernize refactor in ruff.py, the kernel as the rules see it in inspector.py.
+"""
+
+from .inspector import KernelInspector, NamespaceInspector
+from .rules import needed_details
+from .service import FixService, check_source
+from .types import Diagnostic, Edit, ErrorInfo, Fix, FixError, FixRequest, Inspector
+
+__all__ = [
+    "Diagnostic",
+    "Edit",
+    "ErrorInfo",
+    "Fix",
+    "FixError",
+    "FixRequest",
+    "FixService",
+    "Inspector",
+    "KernelInspector",
+    "NamespaceInspector",
+    "check_source",
+    "needed_details",
+]

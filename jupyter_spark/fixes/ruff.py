@@ -1,0 +1,210 @@
+"""Diagnostics as you type and the modernize refactor, from ruff, made notebook-aware.
+
+ruff runs as a subprocess on the cell (stdin, ``--isolated`` so a project's config cannot
+change what users see) after IPython syntax is masked line for line. Undefined names that
+another cell defines, the kernel holds, or IPython provides are dropped; rules that are noise in
+a notebook (an import used in another cell, a last expression that displays) are not selected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from .source import BUILTIN_NAMES, IPYTHON_NAMES, MASK_COMMENT, is_cell_magic, mask_ipython
+from .types import Diagnostic, Fix, FixError, edits_between
+
+# Checks shown as you type: real bugs and syntax errors, not style.
+DIAGNOSTIC_RULES = "F,E9,E711,E712,E721,W605,B006,B008,B015,B017,PLE"
+# pyflakes checks that misfire in notebooks: unused import / variable (used in a later cell),
+# redefinition (re-running a cell), await outside a function (top-level await is fine).
+NOTEBOOK_IGNORES = "F401,F811,F841,F704,PLE1142"
+# The modernize refactor: pyupgrade and a few safe simplifications.
+MODERNIZE_RULES = "UP,C4,SIM105,SIM110,SIM118,RUF005"
+# The oldest Python modernized code must run on (the kernel's, not ours).
+TARGET_VERSION = "py310"
+# A cell ruff takes longer than this on is given up on (seconds).
+RUFF_TIMEOUT_S = 5.0
+
+
+@cache
+def ruff_binary() -> str:
+    """The ``ruff`` executable the ``ruff`` package installed next to this Python."""
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return os.fsdecode(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        pass
+    candidate = Path(sys.executable).parent / "ruff"
+    if candidate.exists():
+        return str(candidate)
+    raise FixError("ruff_missing", "ruff is not installed (pip install ruff)")
+
+
+def _run(args: list[str], source: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            [ruff_binary(), *args, "--isolated", "--no-cache", "--stdin-filename", "cell.py", "-"],
+            input=source,
+            capture_output=True,
+            text=True,
+            timeout=RUFF_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        raise FixError("timeout", "ruff took too long on this cell") from None
+
+
+def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
+    """ruff's findings on the cell; ``known_names``: names other cells or the kernel define."""
+    if is_cell_magic(source) or not source.strip():
+        return []
+    masked = mask_ipython(source)
+    proc = _run(
+        [
+            "check",
+            "--output-format",
+            "json",
+            "--exit-zero",
+            "--select",
+            DIAGNOSTIC_RULES,
+            "--ignore",
+            NOTEBOOK_IGNORES,
+            "--target-version",
+            TARGET_VERSION,
+        ],
+        masked,
+    )
+    try:
+        items = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        raise FixError("ruff_failed", (proc.stderr or "ruff gave no output").strip()) from None
+    known = set(known_names) | BUILTIN_NAMES | IPYTHON_NAMES
+    out = []
+    for item in items:
+        code = item.get("code") or "syntax-error"
+        message = item.get("message", "")
+        if code == "F821" and _undefined_name(message) in known:
+            continue
+        start = _pos(item.get("location"))
+        end = _pos(item.get("end_location"))
+        if MASK_COMMENT in masked.split("\n")[start[0]]:
+            continue  # a masked IPython line
+        out.append(Diagnostic(message, code, start, end, _ruff_fix(source, masked, item)))
+    return out
+
+
+def _undefined_name(message: str) -> str:
+    # "Undefined name `foo`"
+    return message.split("`")[1] if message.count("`") >= 2 else ""
+
+
+def _pos(loc: dict | None) -> tuple[int, int]:
+    loc = loc or {}
+    return (max(0, int(loc.get("row", 1)) - 1), max(0, int(loc.get("column", 1)) - 1))
+
+
+# Confidence of a ruff fix by its applicability (unsafe ones may change behaviour: the user
+# sees the diff before accepting).
+FIX_CONFIDENCE = {"safe": 0.7, "unsafe": 0.5}
+
+
+def _ruff_fix(source: str, masked: str, item: dict) -> tuple[Fix, ...]:
+    fix = item.get("fix")
+    confidence = FIX_CONFIDENCE.get((fix or {}).get("applicability", ""))
+    if not fix or confidence is None:
+        return ()
+    edits = fix.get("edits") or []
+    src_lines, masked_lines = source.split("\n"), masked.split("\n")
+    try:
+        rows = {int(e[k]["row"]) - 1 for e in edits for k in ("location", "end_location")}
+    except (KeyError, ValueError, TypeError):
+        return ()
+    if any(r >= len(src_lines) or src_lines[r] != masked_lines[r] for r in rows):
+        return ()  # it touches a masked IPython line
+    new = _apply(source, edits)
+    if new is None or new == source:
+        return ()
+    title = fix.get("message") or f"Fix {item.get('code')}"
+    explanation = item.get("message", "")
+    return (Fix(title, explanation, "diagnostic", new, edits_between(source, new), confidence),)
+
+
+def _apply(source: str, edits: list[dict]) -> str | None:
+    lines = source.split("\n")
+
+    def offset(loc: dict) -> int:
+        row, col = int(loc["row"]) - 1, int(loc["column"]) - 1
+        return sum(len(x) + 1 for x in lines[:row]) + col
+
+    try:
+        spans = sorted(
+            (
+                (offset(e["location"]), offset(e["end_location"]), e.get("content", ""))
+                for e in edits
+            ),
+            reverse=True,
+        )
+    except (KeyError, ValueError, TypeError):
+        return None
+    out = source
+    for a, b, text in spans:
+        out = out[:a] + text + out[b:]
+    return out
+
+
+def modernize(source: str) -> list[Fix]:
+    """The cell rewritten with ruff's safe pyupgrade-style fixes, or nothing if already modern."""
+    if is_cell_magic(source) or not source.strip():
+        return []
+    masked = mask_ipython(source)
+    proc = _run(
+        [
+            "check",
+            "--fix-only",
+            "--exit-zero",
+            "--select",
+            MODERNIZE_RULES,
+            "--target-version",
+            TARGET_VERSION,
+        ],
+        masked,
+    )
+    fixed = proc.stdout
+    if proc.returncode != 0 or not fixed or fixed == masked:
+        return []
+    new = _unmask(source, masked, fixed)
+    if new is None or new == source:
+        return []
+    return [
+        Fix(
+            "Modernize the cell",
+            f"Rewritten in modern Python ({TARGET_VERSION.replace('py3', 'Python 3.')}+) by "
+            "ruff's safe fixes: pyupgrade rules, comprehension and simplification rules.",
+            "modernize",
+            new,
+            edits_between(source, new),
+            0.6,
+        )
+    ]
+
+
+def _unmask(source: str, masked: str, fixed: str) -> str | None:
+    """Put the original IPython lines back where the masked placeholders survived."""
+    if source == masked:
+        return fixed
+    originals = [o for o, m in zip(source.split("\n"), masked.split("\n"), strict=True) if o != m]
+    out = []
+    for line in fixed.split("\n"):
+        if line.endswith(MASK_COMMENT):
+            if not originals:
+                return None
+            out.append(originals.pop(0))
+        else:
+            out.append(line)
+    return None if originals else "\n".join(out)

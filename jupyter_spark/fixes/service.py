@@ -1,0 +1,76 @@
+"""The fixes service: one entry point for errors, diagnostics and modernization.
+
+Candidates come from the rules (rules.py) and ruff (ruff.py); every candidate must compile (as
+IPython would run the cell) and differ from the cell; duplicates keep their best rank. Nothing
+here runs user code: the kernel is only read through an ``Inspector``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .ruff import diagnose as ruff_diagnose
+from .ruff import modernize as ruff_modernize
+from .rules import Context, error_fixes
+from .source import MAX_SOURCE_CHARS, compiles, names_in_cells
+from .types import KINDS, Diagnostic, Fix, FixError, FixRequest
+
+
+def check_source(source: Any) -> str:
+    """The cell source, or a FixError saying why it cannot be looked at."""
+    if not isinstance(source, str):
+        raise FixError("bad_source", "source must be text")
+    if "\x00" in source:
+        raise FixError("bad_source", "source holds NUL bytes: not a text cell")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise FixError(
+            "too_large", f"the cell has {len(source)} characters; the limit is {MAX_SOURCE_CHARS}"
+        )
+    return source
+
+
+class FixService:
+    """Stateless apart from the optional engine; safe to share between threads."""
+
+    def __init__(self, engine: Any = None) -> None:
+        self.engine = engine
+
+    def fix(self, req: FixRequest) -> list[Fix]:
+        """Ranked fixes (best first) of the kinds asked for."""
+        source = check_source(req.source)
+        kinds = [k for k in req.kinds if k in KINDS]
+        candidates: list[Fix] = []
+        if req.error is not None and "error" in kinds:
+            ctx = Context(tuple(req.cells), req.inspector)
+            candidates += error_fixes(source, req.error, ctx)
+        if "diagnostic" in kinds:
+            known = names_in_cells(req.cells)
+            if req.inspector is not None:
+                known |= req.inspector.names()
+            for d in ruff_diagnose(source, known):
+                candidates += d.fixes
+        if "modernize" in kinds:
+            candidates += ruff_modernize(source)
+        return rank(source, candidates, req.max_fixes)
+
+    def diagnose(
+        self, source: str, cells: tuple[str, ...] = (), known_names: tuple[str, ...] = ()
+    ) -> list[Diagnostic]:
+        """ruff's findings, without undefined-name reports for names defined elsewhere."""
+        source = check_source(source)
+        return ruff_diagnose(source, set(known_names) | names_in_cells(cells))
+
+    def modernize(self, source: str) -> list[Fix]:
+        return ruff_modernize(check_source(source))
+
+
+def rank(source: str, candidates: list[Fix], limit: int) -> list[Fix]:
+    """Compiling, distinct candidates by confidence (stable for ties: rule order)."""
+    best: dict[str, Fix] = {}
+    for fix in candidates:
+        if fix.new_source == source or not compiles(fix.new_source):
+            continue
+        if fix.new_source not in best or fix.confidence > best[fix.new_source].confidence:
+            best[fix.new_source] = fix
+    ordered = sorted(best.values(), key=lambda f: -f.confidence)
+    return ordered[: max(0, limit)]
