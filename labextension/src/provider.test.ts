@@ -122,6 +122,18 @@ describe('SparkInlineProvider', () => {
     expect(t.cancelled).toEqual(['r1']);
   });
 
+  it('stops streaming a superseded request (its text is relative to an older cursor)', async () => {
+    const t = setup();
+    const a = await t.provider.fetch(request('sales_d'), ctx(AUTOMATIC));
+    const streamA = drain(t.provider.stream(a.items[0].token!));
+    t.handles[0].chunks.push('f.desc');
+    await new Promise(r => setTimeout(r, 0));
+    await t.provider.fetch(request('sales_df'), ctx(AUTOMATIC));
+    t.handles[0].finish('f.describe()');
+    const seen = (await streamA).map(r => r.insertText);
+    expect(seen).toEqual(['f.desc']);
+  });
+
   it('drops keystrokes superseded during the trigger delay', async () => {
     const t = setup({ triggerDelay: 30 });
     const first = t.provider.fetch(request('d'), ctx(AUTOMATIC));

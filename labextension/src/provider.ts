@@ -108,6 +108,11 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
             () => undefined
           );
         }
+        if (this._active !== handle) {
+          // Superseded by a newer keystroke: its text is relative to an older cursor, and
+          // JupyterLab would show it after the newly typed characters.
+          return;
+        }
         yield { response: { insertText: text, isIncomplete: !handle.chunks.ended } };
       }
     } catch (err) {
