@@ -432,3 +432,53 @@ async def test_non_python_kernel_gets_no_probe(tmp_path):
             spy.stop_channels()
         finally:
             await reader.close()
+
+
+def test_details_read_attributes_keys_and_arity_without_user_code():
+    ns = {"__name__": "__main__"}
+    exec(TRAPS + DATA, ns)
+    ns["armed"] = True
+    found = kernel_probe.details(
+        ns, ["trap", "trap_dict", "df", "config", "train", "np.linalg"], {}
+    )
+    assert ns["calls"] == []
+    assert {"n", "fit", "slow"} <= set(found["trap"]["attrs"])
+    assert found["trap_dict"]["type"] == "TrapDict" and "keys" not in found["trap_dict"]
+    assert found["df"]["keys"] == ["id", "price", "city"]
+    assert "groupby" in found["df"]["attrs"]
+    assert found["config"]["keys"] == ["lr", "layers"]  # str keys only
+    assert found["train"]["arity"] == {
+        "min": 2,
+        "max": 3,
+        "signature": "(model, data, epochs=10, *, lr=0.01, name='run', verbose=None, **extra)",
+    }
+    assert "norm" in found["np.linalg"]["attrs"]
+    assert kernel_probe.details(ns, ["missing", "trap.n"], {}) == {}  # no attribute access
+
+
+async def test_live_details_leave_no_trace(tmp_path):
+    async with kernel(tmp_path) as (km, kid, user):
+        assert (await execute(user, TRAPS + DATA))[0]["status"] == "ok"
+        await execute(user, "42")
+        await execute(user, "1/0")
+        await execute(user, "armed = True")
+        _, before = await execute(user, TRACE)
+        reader = KernelStateReader(km, debounce=0.1)
+        try:
+            assert reader.start_watching(kid)
+            found = await reader.details(kid, ["df", "trap", "nope"])
+            assert found["df"]["keys"] == ["id", "price", "city"]
+            assert "fit" in found["trap"]["attrs"] and "nope" not in found
+            assert await reader.details("no-such-kernel", ["df"]) == {}
+            _, after = await execute(user, TRACE)
+            b, a = json.loads(before), json.loads(after)
+            assert a["calls"] == []
+            assert (a["count"], a["In"], a["db"]) == (b["count"] + 1, b["In"] + 1, b["db"] + 1)
+            assert (a["_"], a["last"], a["Out"], a["names"]) == (
+                b["_"],
+                b["last"],
+                b["Out"],
+                b["names"],
+            )
+        finally:
+            await reader.close()

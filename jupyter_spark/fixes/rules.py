@@ -304,6 +304,11 @@ def attribute_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
         if info:
             pool |= set(info.get("attrs") or ())
         candidates = nearest(attr, pool)
+        root = ctx.details(base.split(".")[0]) if base and "." in base else None
+        if not candidates and root:
+            # `df.col.mena`: the Series is out of the probe's reach (reading `df.col` would run
+            # pandas' __getattr__), but its root's attributes share most names: a weaker guess.
+            candidates = [(o, sc * 0.85) for o, sc in nearest(attr, set(root.get("attrs") or ()))]
         if hinted and hinted not in dict(candidates):
             candidates.insert(0, (hinted, 0.97))
         for other, score in candidates:
@@ -384,6 +389,8 @@ def module_not_found(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Ca
     typo = [(o, s) for o, s in nearest(top, known) if s >= 0.75]
     for other, score in typo:
         new = _rename_import(source, top, other)
+        if new is not None:  # `import mathh` binds `mathh`: its uses follow the rename
+            new = rename_name(new, top, other) or new
         if new is not None:
             yield (
                 f"Import `{other}` instead of `{top}`",
@@ -555,15 +562,16 @@ def _indentation(lines: list[str], row: int, msg: str) -> Iterator[Candidate]:
             0.85,
         )
     if "unindent does not match" in msg:
-        levels = sorted({len(indent_of(x)) for x in lines[:row] if x.strip()})
+        levels = {len(indent_of(x)) for x in lines[:row] if x.strip()}
         width = len(indent_of(line))
-        below = [n for n in levels if n <= width]
-        if below:
+        # The nearest levels either side (only one of them usually compiles).
+        for n in sorted(levels, key=lambda n: (abs(n - width), -n))[:2]:
             yield (
                 "Align the indentation",
-                "The line's indentation matches no enclosing block; it is aligned to the nearest.",
-                with_line(row, " " * below[-1] + line.lstrip()),
-                0.8,
+                f"The line's indentation ({width}) matches no enclosing block; it is aligned "
+                f"to {n} spaces.",
+                with_line(row, " " * n + line.lstrip()),
+                0.8 - 0.01 * abs(n - width),
             )
 
 
@@ -742,7 +750,9 @@ def needed_details(source: str, error: ErrorInfo) -> list[str]:
     """The names whose details (from the kernel) the rules for ``error`` will ask for."""
     if error.ename == "AttributeError":
         m = re.search(r"has no attribute '(\w+)'", error.evalue)
-        return attribute_bases(source, m.group(1)) if m else []
+        bases = attribute_bases(source, m.group(1)) if m else []
+        roots = [b.split(".")[0] for b in bases if "." in b]
+        return list(dict.fromkeys([*bases, *roots]))
     if error.ename == "KeyError":
         tree = parse(source)
         if tree is None:

@@ -1,0 +1,295 @@
+"""The fixes service: one test per error family, notebook-aware diagnostics, bad input, and the
+websocket / HTTP / CLI interfaces on a real jupyter server with a real kernel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+
+from jupyter_spark.fixes import (
+    ErrorInfo,
+    FixError,
+    FixRequest,
+    FixService,
+    NamespaceInspector,
+)
+
+SERVICE = FixService()
+
+
+def top(source: str, ename: str, evalue: str, ns: dict | None = None, cells=(), tb=()) -> list:
+    inspector = NamespaceInspector(ns) if ns is not None else None
+    req = FixRequest(source, ErrorInfo(ename, evalue, tb), tuple(cells), inspector)
+    return SERVICE.fix(req)
+
+
+def run_ok(setup: str, source: str) -> dict:
+    """Run setup then source in a fresh namespace; the namespace (raises if source fails)."""
+    ns: dict = {}
+    exec(setup, ns)
+    exec(source, ns)
+    return ns
+
+
+def test_name_error_uses_kernel_other_cells_builtins_and_aliases():
+    ns = {"sales_total": 3}
+    fixes = top("print(sales_totl)", "NameError", "name 'sales_totl' is not defined", ns)
+    assert fixes[0].new_source == "print(sales_total)"
+    assert "kernel" in fixes[0].explanation
+    cell = top("y = load_dta(1)", "NameError", "name 'load_dta' is not defined", {},
+               cells=["def load_data(x):\n    return x"])  # fmt: skip
+    assert cell[0].new_source == "y = load_data(1)"
+    assert top("n = lenght([1])", "NameError", "name 'lenght' is not defined")[0].new_source == (
+        "n = len([1])"
+    )
+    fix = top("# data\nx = np.zeros(2)", "NameError", "name 'np' is not defined")[0]
+    assert fix.new_source == "# data\nimport numpy as np\nx = np.zeros(2)"
+    assert fix.edits[0].to_dict() == {
+        "start": [1, 0],
+        "end": [1, 0],
+        "text": "import numpy as np\n",
+    }
+    # Only the name is renamed: not an attribute, a keyword argument or a string.
+    fix = top("f(sale, sale='sale', x=o.sale)", "NameError", "name 'sale' is not defined",
+              {"sales": 1, "f": print, "o": 1})[0]  # fmt: skip
+    assert fix.new_source == "f(sales, sale='sale', x=o.sale)"
+
+
+def test_attribute_error_uses_the_real_type_and_pythons_hint():
+    pd = pytest.importorskip("pandas")
+    ns = {"df": pd.DataFrame({"a": [1]})}
+    fixes = top("df.colums", "AttributeError", "'DataFrame' object has no attribute 'colums'", ns)
+    assert fixes[0].new_source == "df.columns"
+    hinted = top("x.foo_bar", "AttributeError", "no attribute 'foo_bra'", {}, tb=("..."))
+    assert hinted == []  # nothing known, no guess
+    hinted = top(
+        "obj.valeu",
+        "AttributeError",
+        "'C' object has no attribute 'valeu'. Did you mean: 'value'?",
+        {},
+    )
+    assert hinted[0].new_source == "obj.value"
+
+
+def test_key_error_on_dict_and_dataframe():
+    pd = pytest.importorskip("pandas")
+    ns = {"cfg": {"learning_rate": 0.1}, "df": pd.DataFrame({"units": [1]})}
+    assert top('cfg["learning_rte"]', "KeyError", "'learning_rte'", ns)[0].new_source == (
+        'cfg["learning_rate"]'
+    )
+    fix = top("df['unit'].sum()", "KeyError", "'unit'", ns)[0]
+    assert fix.new_source == "df['units'].sum()" and "column" in fix.title
+    assert top("cfg[3]", "KeyError", "3", ns) == []
+
+
+def test_module_not_found_pip_and_typos():
+    fix = top("import sklearn", "ModuleNotFoundError", "No module named 'sklearn'")[0]
+    assert fix.new_source == "%pip install scikit-learn\nimport sklearn"
+    assert top("import cv2", "ModuleNotFoundError", "No module named 'cv2'")[0].new_source == (
+        "%pip install opencv-python\nimport cv2"
+    )
+    fix = top("import mathh\nmathh.floor(2)", "ModuleNotFoundError", "No module named 'mathh'")[0]
+    assert fix.new_source == "import math\nmath.floor(2)"
+
+
+@pytest.mark.parametrize(
+    ("source", "ename", "fixed"),
+    [
+        ("for i in range(3)\n    x = i", "SyntaxError", "for i in range(3):\n    x = i"),
+        ("print 'hi'", "SyntaxError", "print('hi')"),
+        ("x = (1 + 2\ny = 3", "SyntaxError", "x = (1 + 2)\ny = 3"),
+        ("s = 'abc\nt = 1", "SyntaxError", "s = 'abc'\nt = 1"),
+        ("x = 1\nif x = 1:\n    pass", "SyntaxError", "x = 1\nif x == 1:\n    pass"),
+        ("xs = [1, 2)", "SyntaxError", "xs = [1, 2]"),
+        ("x = 1\n    y = 2", "IndentationError", "x = 1\ny = 2"),
+        ("def f():\nreturn 1", "IndentationError", "def f():\n    return 1"),
+        ("def f():\n    a = 1\n\treturn a", "TabError", "def f():\n    a = 1\n    return a"),
+    ],
+)
+def test_syntax_and_indentation(source, ename, fixed):
+    fixes = top(source, ename, "")
+    assert fixes and fixes[0].new_source == fixed
+    compile(fixes[0].new_source, "<fixed>", "exec")
+
+
+def test_type_errors_str_concat_and_argument_count():
+    fix = top("n = 3\nlabel = 'n=' + n", "TypeError", 'can only concatenate str (not "int") to str')
+    assert fix[0].new_source == "n = 3\nlabel = 'n=' + str(n)"
+    assert run_ok("", fix[0].new_source)["label"] == "n=3"
+
+    def area(w, h):
+        return w * h
+
+    message = "area() takes 2 positional arguments but 3 were given"
+    fix = top("a = area(2, 3, 4)", "TypeError", message, {"area": area})
+    assert fix[0].new_source == "a = area(2, 3)" and "(w, h)" in fix[0].explanation
+    ns = {"scale": lambda x, factor: x * factor, "factor": 2}
+    message = "scale() missing 1 required positional argument: 'factor'"
+    fix = top("y = scale(3)", "TypeError", message, ns)
+    assert fix[0].new_source == "y = scale(3, factor)"
+
+
+def test_every_candidate_compiles_and_runs_no_user_code():
+    calls = []
+
+    class Trap:
+        def __getattr__(self, name):
+            calls.append(name)
+            raise AttributeError(name)
+
+        @property
+        def value(self):
+            calls.append("property")
+            return 1
+
+    fixes = top(
+        "t.valeu", "AttributeError", "'Trap' object has no attribute 'valeu'", {"t": Trap()}
+    )
+    assert fixes[0].new_source == "t.value"
+    assert calls == []
+    for f in top("if x\n    y(", "SyntaxError", "expected ':'"):
+        compile(f.new_source, "<f>", "exec")
+
+
+def test_diagnostics_are_notebook_aware():
+    source = (
+        "%matplotlib inline\n!ls\nx = !pwd\ndf?\nresult = await fetch()\n"
+        "y = helper(df) + undefined_one\n"
+    )
+    items = SERVICE.diagnose(
+        source, cells=("def helper(d):\n    return d",), known_names=("df", "fetch")
+    )
+    assert [(d.code, d.message) for d in items] == [("F821", "Undefined name `undefined_one`")]
+    assert items[0].start == (5, 17)  # 0-based line and column
+    # A real bug with a quick fix.
+    items = SERVICE.diagnose("x = 1\nif x == None:\n    pass")
+    assert items[0].code == "E711"
+    assert items[0].fixes[0].new_source == "x = 1\nif x is None:\n    pass"
+    assert SERVICE.diagnose("%%bash\necho $UNDEFINED") == []  # not Python
+
+
+def test_modernize_keeps_magics():
+    fixes = SERVICE.modernize(
+        "%time x = 1\nfrom typing import List\ndef f(a: List[int]):\n    return a"
+    )
+    assert fixes[0].kind == "modernize"
+    assert fixes[0].new_source.startswith("%time x = 1\n")
+    assert "def f(a: list[int]):" in fixes[0].new_source
+    assert SERVICE.modernize("x = 1") == []
+
+
+def test_bad_input_is_a_clear_error_or_nothing():
+    with pytest.raises(FixError) as e:
+        SERVICE.fix(FixRequest("x\x00y", ErrorInfo("NameError", "name 'y' is not defined")))
+    assert e.value.code == "bad_source"
+    with pytest.raises(FixError) as e:
+        SERVICE.diagnose("x = 1\n" * 200_000)
+    assert e.value.code == "too_large"
+    # A traceback in an unexpected shape, an unknown error, odd values: an empty list.
+    assert top("x", "WeirdError", "\x1b[31m??", tb=("not", "a", "traceback")) == []
+    assert top("x", "KeyError", "not a literal") == []
+    assert top("", "NameError", "name 'x' is not defined") == []
+
+
+# -- interfaces -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def jp_server_config(tiny_model_dir):
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_spark": True}},
+        "SparkExtension": {"model": str(tiny_model_dir), "max_context": 256, "threads": 1},
+    }
+
+
+async def _recv(ws, rid: str) -> dict:
+    while True:
+        msg = json.loads(await asyncio.wait_for(ws.read_message(), 30))
+        if msg.get("id") == rid:
+            return msg
+
+
+async def test_ws_fix_with_kernel_details_and_diagnose(jp_serverapp, jp_ws_fetch, jp_fetch):
+    km = jp_serverapp.kernel_manager
+    kid = await km.start_kernel(kernel_name="python3")
+    try:
+        kernel = km.get_kernel(kid)
+        client = kernel.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        msg_id = client.execute("config = {'learning_rate': 0.1}\nsales_total = 3")
+        while True:
+            reply = await client.get_shell_msg(timeout=30)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        client.stop_channels()
+        reader = jp_serverapp.web_app.settings["spark_service"].kernel_reader
+        reader.start_watching(kid)
+        await reader.refresh(kid)
+        ws = await jp_ws_fetch("spark", "ws")
+        ws.write_message(
+            json.dumps(
+                {
+                    "type": "fix",
+                    "id": "f1",
+                    "source": "lr = config['learning_rte']",
+                    "error": {"ename": "KeyError", "evalue": "'learning_rte'", "traceback": []},
+                    "kernel_id": kid,
+                }
+            )
+        )
+        reply = await _recv(ws, "f1")
+        assert reply["type"] == "fixes"
+        assert reply["fixes"][0]["new_source"] == "lr = config['learning_rate']"
+        assert set(reply["fixes"][0]) == {
+            "title", "explanation", "kind", "new_source", "edits", "confidence",
+        }  # fmt: skip
+        ws.write_message(
+            json.dumps(
+                {
+                    "type": "diagnose",
+                    "id": "d1",
+                    "source": "print(sales_total, helper, nope)",
+                    "kernel_id": kid,
+                    "cells": [{"id": "a", "source": "def helper(): pass"}],
+                }
+            )
+        )
+        reply = await _recv(ws, "d1")
+        assert reply["type"] == "diagnostics"
+        assert [i["message"] for i in reply["items"]] == ["Undefined name `nope`"]
+        ws.write_message(json.dumps({"type": "fix", "id": "bad", "source": "x", "kinds": ["x"]}))
+        assert (await _recv(ws, "bad"))["code"] == "bad_field"
+        ws.write_message(json.dumps({"type": "fix", "id": "big", "source": "x\n" * 150_000}))
+        assert (await _recv(ws, "big"))["code"] == "too_large"
+        ws.close()
+
+        body = {"source": "import sklearn", "error": {"ename": "ModuleNotFoundError",
+                "evalue": "No module named 'sklearn'"}}  # fmt: skip
+        r = await jp_fetch("spark", "fix", method="POST", body=json.dumps(body))
+        assert json.loads(r.body)["fixes"][0]["new_source"].startswith("%pip install scikit-learn")
+    finally:
+        await km.shutdown_kernel(kid, now=True)
+
+
+def test_cli_fix_json():
+    req = {
+        "source": "print(dff)",
+        "error": {"ename": "NameError", "evalue": "name 'dff' is not defined"},
+        "cells": ["df = 1"],
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "jupyter_spark.cli", "fix", "--json"],
+        input=json.dumps(req), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["fixes"][0]["new_source"] == "print(df)"
+    bad = subprocess.run(
+        [sys.executable, "-m", "jupyter_spark.cli", "fix", "--json"],
+        input="[1]", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode != 0 and json.loads(bad.stdout)["type"] == "error"
