@@ -8,3 +8,16 @@ def _jupyter_server_extension_points() -> list[dict]:
     from .server import SparkExtension
 
     return [{"module": "jupyter_spark", "app": SparkExtension}]
+
+
+def load_ipython_extension(ip) -> None:
+    """``%load_ext jupyter_spark``: the %spark magics (see jupyter_spark/ipython)."""
+    from .ipython import load
+
+    load(ip)
+
+
+def unload_ipython_extension(ip) -> None:
+    from .ipython import unload
+
+    unload(ip)

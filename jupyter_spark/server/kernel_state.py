@@ -96,7 +96,11 @@ def _expression_json(content: dict[str, Any]) -> Any:
 
 def parse_reply(content: dict[str, Any]) -> KernelState | None:
     """The snapshot in an execute_reply, or None if the probe did not answer with one."""
-    data = _expression_json(content)
+    return state_from_probe(_expression_json(content))
+
+
+def state_from_probe(data: Any) -> KernelState | None:
+    """A KernelState from the probe's JSON answer (also used in-process by the magics)."""
     if not isinstance(data, dict) or "error" in data:
         return None
 

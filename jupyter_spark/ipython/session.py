@@ -1,0 +1,189 @@
+"""The model inside an IPython session: loaded lazily, held warm, never freezing the prompt.
+
+Why in the kernel's own process rather than asking the Jupyter server's warm model: a kernel
+does not know its server's URL or credentials (and terminal IPython has no server at all), so
+reaching the server would need configuration a user would not expect; the in-process engine
+works the same everywhere, offline. The cost is one model per session (~480 MB RSS for the
+default model), paid only when a magic or the terminal autosuggester is first used.
+
+Loading runs in a background thread: the first magic says "loading" instead of blocking.
+Every use of the engine runs on one worker thread (the engine is not thread-safe), so a
+completion never blocks the terminal's event loop.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from ..context import Cell, ContextBuilder, KernelState, NotebookStore
+
+# Prompt tokens of context (history, namespace, the line being typed).
+CONTEXT_BUDGET = 1024
+# History entries offered to the context builder as "other cells".
+HISTORY_CELLS = 50
+# Probe limits for the namespace summary (same meaning as the server's kernel reader).
+PROBE_LIMITS = {"max_vars": 200, "max_bytes": 32_000, "max_summary": 240, "max_items": 20}
+# Recent completions kept for the latency shown by `%spark status`.
+LATENCY_WINDOW = 100
+
+
+class SparkSession:
+    """One warm engine per IPython session."""
+
+    def __init__(self, model: str | None = None, context_budget: int = CONTEXT_BUDGET) -> None:
+        self.model = model or None
+        self.context_budget = context_budget
+        self.state = "idle"  # idle -> loading -> ready | error
+        self.error: str | None = None
+        self.model_name: str | None = None
+        self._engine: Any = None
+        self._builder: ContextBuilder | None = None
+        self._lock = threading.Lock()
+        self._loaded = threading.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-ipython")
+        self._ttft: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._total: deque[float] = deque(maxlen=LATENCY_WINDOW)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def ensure_loading(self) -> None:
+        """Start loading the model in the background if it is not loaded or loading."""
+        with self._lock:
+            if self.state in ("loading", "ready"):
+                return
+            self.state, self.error = "loading", None
+            self._loaded.clear()
+        threading.Thread(target=self._load, name="spark-ipython-load", daemon=True).start()
+
+    def _load(self) -> None:
+        from ..engine import Engine
+
+        try:
+            engine = Engine.load(self.model, progress=False)
+            tok = engine.tokenizer
+
+            def count(text: str) -> int:
+                return len(tok.encode(text, add_special_tokens=False).ids)
+
+            self._builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
+            self._engine = engine
+            self.model_name = engine.name
+            self.state = "ready"
+        except Exception as e:  # a broken model path: say so, keep the session usable
+            self.state, self.error = "error", f"{type(e).__name__}: {e}"
+        finally:
+            self._loaded.set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        self.ensure_loading()
+        self._loaded.wait(timeout)
+        return self.state == "ready"
+
+    def switch(self, model: str | None) -> None:
+        """Use another model (a path, a GGUF or a registry name); loads in the background."""
+        with self._lock:
+            self.model = model or None
+            self._engine = None
+            self.state = "idle"
+        self.ensure_loading()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- completions -----------------------------------------------------------------------
+
+    def build_prompt(
+        self,
+        prefix: str,
+        suffix: str,
+        namespace: Mapping[str, Any] | None,
+        history: Sequence[str],
+        kernel: KernelState | None = None,
+    ) -> Any:
+        """History as the "other cells", the namespace as the kernel state, then the code."""
+        if self._builder is None:
+            raise RuntimeError("the model is not loaded")
+        if kernel is None and namespace is not None:
+            kernel = namespace_state(namespace)
+        store = NotebookStore()
+        cells = [Cell(f"h{i}", "code", src) for i, src in enumerate(history[-HISTORY_CELLS:])]
+        cells.append(Cell("current", "code", prefix + suffix))
+        store.replace("", cells)
+        return self._builder.build(
+            prefix=prefix, suffix=suffix, notebook=store.get(""), cell_id="current", kernel=kernel
+        )
+
+    def start(
+        self,
+        prefix: str,
+        suffix: str = "",
+        *,
+        mode: str = "line",
+        namespace: Mapping[str, Any] | None = None,
+        history: Sequence[str] = (),
+        kernel: KernelState | None = None,
+        max_tokens: int | None = None,
+    ) -> tuple[Any, Future]:
+        """(completion, future of its result): cancel the completion to stop it early."""
+        if self.state != "ready":
+            raise NotReady(self.state, self.error)
+        prompt = self.build_prompt(prefix, suffix, namespace, history, kernel)
+        completion = self._engine.complete(prompt.prefix, prompt.suffix, mode, max_tokens)
+        future = self._executor.submit(self._run, completion)
+        return completion, future
+
+    def _run(self, completion: Any) -> Any:
+        result = completion.wait()
+        if result.ttft_ms is not None and result.stop_reason != "typed_through":
+            self._ttft.append(result.ttft_ms)
+        self._total.append(result.total_ms)
+        return result
+
+    def complete(self, prefix: str, suffix: str = "", **kw: Any) -> Any:
+        """Blocking completion (for the magics): the CompletionResult."""
+        _, future = self.start(prefix, suffix, **kw)
+        return future.result()
+
+    def status(self) -> dict[str, Any]:
+        def p50(xs: deque[float]) -> float | None:
+            return round(statistics.median(xs), 1) if xs else None
+
+        return {
+            "state": self.state,
+            "model": self.model_name or self.model or "default (SmolLM2-135M-Instruct)",
+            "error": self.error,
+            "completions": len(self._total),
+            "ttft_ms_p50": p50(self._ttft),
+            "total_ms_p50": p50(self._total),
+        }
+
+
+class NotReady(Exception):
+    """The model is not loaded (yet, or at all): ``state`` says which."""
+
+    def __init__(self, state: str, error: str | None) -> None:
+        self.state = state
+        super().__init__(
+            f"the model failed to load: {error}"
+            if state == "error"
+            else "the model is loading (first use); try again in a few seconds"
+        )
+
+
+def namespace_state(namespace: Mapping[str, Any]) -> KernelState | None:
+    """The live namespace as the model sees a kernel, through the server's safe probe code."""
+    from ..server import kernel_probe
+    from ..server.kernel_state import state_from_probe
+
+    if not isinstance(namespace, dict):
+        return None
+    try:
+        data = kernel_probe.snapshot(namespace, {**PROBE_LIMITS, "budget_ms": 50})
+    except Exception:  # library code on an odd value: no kernel block rather than no answer
+        return None
+    return state_from_probe(data)
