@@ -288,8 +288,56 @@ def _run_fix(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# jupyter spark serve
+#
 
-SUBCOMMANDS: list[Registrar] = [_add_model_parser, _add_complete_parser, _add_fix_parser]
+
+def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="serve the local model over an OpenAI-compatible API (/v1/completions)",
+        description="Load the model warm and serve GET /v1/models and POST /v1/completions "
+        "(stream or not), e.g. as the remote backend of other Jupyter servers "
+        "(SparkExtension.backend = 'remote').",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--model", default=None, help="model name, GGUF file or ONNX directory")
+    p.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0: all cores)")
+    p.add_argument(
+        "--api-key-env",
+        default=None,
+        metavar="NAME",
+        help="require 'Authorization: Bearer <key>', the key read from this env variable",
+    )
+    p.set_defaults(func=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .engine import Engine, EngineConfig
+    from .serve import serve
+
+    api_key = None
+    if args.api_key_env:
+        api_key = os.environ.get(args.api_key_env)
+        if not api_key:
+            print(f"error: the variable {args.api_key_env} is empty or unset", file=sys.stderr)
+            return ERROR_EXIT
+    engine = Engine.load(args.model, EngineConfig(threads=args.threads), sys.stderr.isatty())
+    asyncio.run(serve(engine, args.host, args.port, api_key))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+SUBCOMMANDS: list[Registrar] = [
+    _add_model_parser,
+    _add_complete_parser,
+    _add_fix_parser,
+    _add_serve_parser,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

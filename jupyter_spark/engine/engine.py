@@ -26,6 +26,9 @@ from .session import DecoderSession, KVSlot
 from .stops import StopRules
 
 MODES = ("line", "block")
+# "raw": no stop rules (EOS and max tokens only): what `jupyter spark serve` gives OpenAI
+# clients, whose own post-processing (ours, in a remote backend) decides where to stop.
+ALL_MODES = (*MODES, "raw")
 
 # Token names that end generation in models whose metadata does not list them.
 _STOP_TOKEN_NAMES = (
@@ -217,8 +220,8 @@ class Engine:
         self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
     ) -> Completion:
         """Start a completion of the text at the cursor (``prefix`` | ``suffix``)."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if mode not in ALL_MODES:
+            raise ValueError(f"mode must be one of {ALL_MODES}, not {mode!r}")
         limit = max_tokens or (
             self.config.max_tokens_line if mode == "line" else self.config.max_tokens_block
         )
@@ -232,43 +235,9 @@ class Engine:
     def _typed_through(
         self, c: Completion, prefix: str, suffix: str, mode: str
     ) -> Iterator[str] | None:
-        """If the user typed the start of the last suggestion, the rest of it is the answer.
-
-        Same as an editor keeping ghost text while you type through it, but on the server, so
-        a client that re-asks per keystroke gets the remainder at once without the model.
-        """
-        last = self._last
-        if last is None or not self.config.typed_through:
+        if not self.config.typed_through:
             return None
-        old_prefix, old_suffix, old_mode, old_text = last
-        typed = prefix[len(old_prefix) :]
-        if (
-            mode != old_mode
-            or suffix != old_suffix
-            or not typed
-            or not prefix.startswith(old_prefix)
-            or not old_text.startswith(typed)
-            or len(old_text) == len(typed)
-        ):
-            return None
-        rest = old_text[len(typed) :]
-
-        def gen() -> Iterator[str]:
-            t0 = time.perf_counter()
-            yield rest
-            ms = round((time.perf_counter() - t0) * 1000, 3)
-            c.result = CompletionResult(
-                text=rest,
-                tokens=0,
-                ttft_ms=ms,
-                total_ms=ms,
-                cached_tokens=0,
-                prompt_tokens=0,
-                stop_reason="typed_through",
-                model=self.name,
-            )
-
-        return gen()
+        return typed_through(c, self._last, prefix, suffix, mode, self.name)
 
     def _generate(
         self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
@@ -380,6 +349,53 @@ class Engine:
                 return ""
             text = text[len(healed) :] if text.startswith(healed) else text
         return text.rstrip("\ufffd")
+
+
+def typed_through(
+    c: Completion,
+    last: tuple[str, str, str, str] | None,
+    prefix: str,
+    suffix: str,
+    mode: str,
+    model: str,
+) -> Iterator[str] | None:
+    """If the user typed the start of the last suggestion, the rest of it is the answer.
+
+    Same as an editor keeping ghost text while you type through it, but on the server, so a
+    client that re-asks per keystroke gets the remainder at once without the model (embedded
+    or remote). ``last`` is (prefix, suffix, mode, text) of the previous completion.
+    """
+    if last is None:
+        return None
+    old_prefix, old_suffix, old_mode, old_text = last
+    typed = prefix[len(old_prefix) :]
+    if (
+        mode != old_mode
+        or suffix != old_suffix
+        or not typed
+        or not prefix.startswith(old_prefix)
+        or not old_text.startswith(typed)
+        or len(old_text) == len(typed)
+    ):
+        return None
+    rest = old_text[len(typed) :]
+
+    def gen() -> Iterator[str]:
+        t0 = time.perf_counter()
+        yield rest
+        ms = round((time.perf_counter() - t0) * 1000, 3)
+        c.result = CompletionResult(
+            text=rest,
+            tokens=0,
+            ttft_ms=ms,
+            total_ms=ms,
+            cached_tokens=0,
+            prompt_tokens=0,
+            stop_reason="typed_through",
+            model=model,
+        )
+
+    return gen()
 
 
 def _byte(ch: str) -> int:

@@ -21,7 +21,7 @@ def _indent(line: str) -> int:
 class StopRules:
     """Stop logic for one request; ``check`` is called with the whole completion so far."""
 
-    mode: str  # "line" | "block"
+    mode: str  # "line" | "block" | "raw" (no rules: max tokens and EOS only, for serving)
     prefix: str
     suffix: str
 
@@ -33,6 +33,8 @@ class StopRules:
         """Return the final text if ``text`` is complete, else None (keep generating)."""
         if self.mode == "line":
             return self._check_line(text)
+        if self.mode == "raw":
+            return None
         return self._check_block(text)
 
     def _check_line(self, text: str) -> str | None:
@@ -71,6 +73,8 @@ class StopRules:
 
     def finish(self, text: str) -> str:
         """Post-process a finished completion against the suffix."""
+        if self.mode == "raw":
+            return text
         text = text.rstrip("\n") if self.mode == "line" else text.rstrip()
         if not text.strip():
             return ""

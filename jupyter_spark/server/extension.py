@@ -7,10 +7,12 @@ or on the command line, ``jupyter lab --SparkExtension.model=/path/to/model.gguf
 
 from __future__ import annotations
 
-from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Int, Unicode
+import os
 
-from ..engine import EngineConfig
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Enum, Float, Int, Unicode
+
+from ..engine import EngineConfig, RemoteConfig
 from .handlers import default_handlers
 from .kernel_state import TIMEOUT as KERNEL_STATE_TIMEOUT
 from .kernel_state import KernelStateReader
@@ -55,6 +57,37 @@ class SparkExtension(ExtensionApp):
         config=True,
         help="Wall-time limit of one completion, in milliseconds.",
     )
+    backend = Enum(
+        ["embedded", "remote"],
+        "embedded",
+        config=True,
+        help="Where completions are generated: the embedded model in this process, or a "
+        "remote OpenAI-compatible server (remote_url: vLLM, llama.cpp's server, Ollama, TGI, "
+        "or `jupyter spark serve`). Context, post-processing and fixes stay here either way.",
+    )
+    remote_url = Unicode(
+        "", config=True, help="Base URL of the remote server, e.g. http://inference:8000."
+    )
+    remote_model = Unicode("", config=True, help="Model id sent to the remote server.")
+    remote_api_key_env = Unicode(
+        "SPARK_REMOTE_API_KEY",
+        config=True,
+        help="Environment variable holding the remote server's API key (sent as Bearer).",
+    )
+    remote_timeout = Float(
+        10.0, config=True, help="Seconds without data from the remote server before a timeout."
+    )
+    remote_connect_timeout = Float(
+        2.0, config=True, help="Seconds to connect to the remote server."
+    )
+    remote_max_concurrent = Int(
+        8, config=True, help="Requests in flight from this server to the remote server."
+    )
+    remote_fallback = Bool(
+        False,
+        config=True,
+        help="Also load the embedded model and use it while the remote server is failing.",
+    )
     kernel_state_timeout = Float(
         KERNEL_STATE_TIMEOUT,
         config=True,
@@ -71,8 +104,24 @@ class SparkExtension(ExtensionApp):
         reader = KernelStateReader(
             self.serverapp.kernel_manager, timeout=self.kernel_state_timeout, log=self.log
         )
+        remote = None
+        if self.backend == "remote":
+            remote = RemoteConfig(
+                url=self.remote_url,
+                model=self.remote_model,
+                api_key=os.environ.get(self.remote_api_key_env) or None,
+                timeout=self.remote_timeout,
+                connect_timeout=self.remote_connect_timeout,
+                max_concurrent=self.remote_max_concurrent,
+            )
         self.service = CompletionService(
-            self.model or None, engine_config, self.context_budget, reader, self.log
+            self.model or None,
+            engine_config,
+            self.context_budget,
+            reader,
+            self.log,
+            remote=remote,
+            remote_fallback=self.remote_fallback,
         )
         self.settings.update(
             spark_service=self.service, spark_max_message_bytes=self.max_message_bytes

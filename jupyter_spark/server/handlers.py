@@ -20,6 +20,7 @@ from jupyter_server.base.websocket import WebSocketMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from ..engine import BackendError
 from .protocol import (
     CancelRequest,
     CompleteRequest,
@@ -76,7 +77,14 @@ class CompleteHandler(SparkAPIHandler):
             self.finish(json.dumps(e.to_message()))
             return
         replies: list[dict[str, Any]] = []
-        await self.service.run(req, completion, replies.append)
+        try:
+            await self.service.run(req, completion, replies.append)
+        except BackendError as e:
+            self.set_status(504 if e.code == "backend_timeout" else 502)
+            self.finish(
+                json.dumps({"type": "error", "id": req.id, "code": e.code, "message": str(e)})
+            )
+            return
         self.finish(json.dumps(replies[-1]))
 
 
@@ -180,6 +188,8 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
     async def _run(self, req: CompleteRequest, completion: Any) -> None:
         try:
             await self.service.run(req, completion, self.send)
+        except BackendError as e:  # the inference server: timeout, down, busy, error
+            self.send({"type": "error", "id": req.id, "code": e.code, "message": str(e)})
         except Exception as e:  # an engine failure answers this request, not the connection
             self.log.exception("jupyter-spark: completion failed")
             self.send(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import ContextBuilder, Notebook, NotebookStore, UnknownNotebook
-from ..engine import Completion, Engine, EngineConfig
+from ..engine import Completion, Engine, EngineConfig, RemoteBackend, RemoteConfig
 from ..fixes import FixError, FixRequest, FixService, KernelInspector, needed_details
 from ..models.errors import ModelError
 from .protocol import CompleteRequest, FixMessage, ProtocolError, SyncRequest
@@ -57,19 +57,28 @@ class CompletionService:
         context_budget: int,
         kernel_reader: Any | None = None,
         log: Any = None,
+        remote: RemoteConfig | None = None,
+        remote_fallback: bool = False,
     ) -> None:
         self.model_spec = model
+        # A remote OpenAI-compatible server instead of the embedded model (and, with
+        # remote_fallback, the embedded model loaded too, taking over while the remote fails).
+        self.remote = remote
+        self.remote_fallback = remote_fallback
         self.engine_config = engine_config
         self.context_budget = context_budget
         self.kernel_reader = kernel_reader
         self.log = log
         self.status = ModelStatus()
-        self.engine: Engine | None = None
+        self.engine: Engine | RemoteBackend | None = None
         self.notebooks = NotebookStore()
         self.builder: ContextBuilder | None = None
         self._extra_builders: dict[int, ContextBuilder] = {}
         self._count_tokens: Callable[[str], int] | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-infer")
+        # One inference thread for the embedded model (it is one session); a remote server
+        # takes as many requests in flight as it is configured for.
+        workers = max(1, remote.max_concurrent) if remote is not None else 1
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spark-infer")
         # Fixes run ruff (a subprocess) and the rules: a thread of their own, so a fix never
         # waits behind a completion nor delays one.
         self._fix_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-fix")
@@ -98,6 +107,38 @@ class CompletionService:
         self.status.state, self.status.percent = state, round(100 * fraction, 1)
 
     def _load(self) -> None:
+        if self.remote is not None:
+            self._connect_remote(self.remote)
+            return
+        self._load_embedded()
+
+    def _connect_remote(self, config: RemoteConfig) -> None:
+        try:
+            backend = RemoteBackend(config)
+        except ValueError as e:
+            self.status.state, self.status.error, self.status.error_code = "error", str(e), "config"
+            return
+        self._count_tokens = backend.count_tokens
+        self.builder = ContextBuilder(
+            budget_tokens=self.context_budget, count_tokens=backend.count_tokens
+        )
+        self.engine = backend
+        self.status.state, self.status.percent, self.status.model = "ready", 100.0, backend.name
+        self.status.since = time.time()
+        if not backend.health() and self.log:
+            self.log.warning(
+                "jupyter-spark: the inference server %s: %s", config.url, backend.last_error
+            )
+        if self.remote_fallback:
+            from ..engine import Engine
+
+            try:
+                backend.fallback = Engine.load(self.model_spec, self.engine_config, progress=False)
+            except Exception as e:
+                if self.log:
+                    self.log.warning("jupyter-spark: no embedded fallback: %s", e)
+
+    def _load_embedded(self) -> None:
         from ..models import resolve_model
 
         try:
@@ -144,10 +185,12 @@ class CompletionService:
                 "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
             }
 
+        backend = self.engine.status() if isinstance(self.engine, RemoteBackend) else None
         return {
             "state": s.state,
             "percent": s.percent,
             "model": s.model,
+            "backend": backend or {"kind": "embedded"},
             "error": s.error,
             "error_code": s.error_code,
             "since": s.since,

@@ -1,0 +1,286 @@
+"""A remote OpenAI-compatible server as a completion backend (vLLM, llama.cpp's server, Ollama,
+TGI, or `jupyter spark serve`).
+
+Same interface as the embedded ``Engine``: ``complete(prefix, suffix, mode, max_tokens)``
+returns a ``Completion`` that yields the text so far. Everything that makes a suggestion good
+stays here, whatever the backend: the prompt comes from the extension's context builder, the
+line/block stop rules and suffix trimming are ours (the stream is closed as soon as they say
+stop), typed-through keystrokes are answered without a request, and a cancel closes the HTTP
+stream. Failures are typed (``BackendError.code``); after one, requests fail fast until a
+backoff delay has passed, then the next request tries again; an embedded engine may take over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .engine import Completion, CompletionResult, typed_through
+from .stops import StopRules
+
+# Tokens per suggestion when the caller gives no limit (as the embedded engine's defaults).
+MAX_TOKENS = {"line": 48, "block": 256, "raw": 64}
+# Characters per token when no tokenizer is at hand (code in BPE vocabularies: ~3-4).
+CHARS_PER_TOKEN = 3.2
+
+
+class BackendError(Exception):
+    """``code``: backend_unavailable, backend_timeout, backend_busy or backend_error."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    """How to reach the server (each field is a SparkExtension option of the same meaning)."""
+
+    url: str  # e.g. http://inference:8000 (the /v1 part is added)
+    model: str = ""  # the server's model id; "" = the server's default
+    api_key: str | None = None
+    timeout: float = 10.0  # s without a byte from the server before backend_timeout
+    connect_timeout: float = 2.0  # s to connect
+    max_concurrent: int = 8  # requests in flight from this Jupyter server
+    backoff_max: float = 30.0  # s: the longest wait between retries after failures
+
+
+class RemoteBackend:
+    def __init__(self, config: RemoteConfig, fallback: Any = None) -> None:
+        self.config = config
+        parts = urllib.parse.urlsplit(config.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"remote_url must be an http(s) URL, not {config.url!r}")
+        self._scheme, self._host, self._port = parts.scheme, parts.hostname, parts.port
+        self._base = parts.path.rstrip("/")
+        self.name = config.model or f"remote:{parts.hostname}"
+        self.fallback = fallback  # an embedded Engine used while the remote is failing
+        self._slots = threading.BoundedSemaphore(max(1, config.max_concurrent))
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._retry_at = 0.0
+        self.last_error: str | None = None
+        self._last: tuple[str, str, str, str] | None = None
+
+    # -- the Backend interface --------------------------------------------------------------
+
+    def complete(
+        self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
+    ) -> Completion:
+        completion = Completion(iter(()))
+        limit = max(1, int(max_tokens or MAX_TOKENS.get(mode, 48)))
+        reused = typed_through(completion, self._last, prefix, suffix, mode, self.name)
+        completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit)
+        return completion
+
+    def count_tokens(self, text: str) -> int:
+        return int(len(text) / CHARS_PER_TOKEN) + 1
+
+    def status(self) -> dict[str, Any]:
+        now = time.monotonic()
+        return {
+            "kind": "remote",
+            "url": self.config.url,
+            "model": self.config.model or None,
+            "healthy": self._failures == 0,
+            "last_error": self.last_error,
+            "retry_in_s": round(max(0.0, self._retry_at - now), 1) if self._failures else 0.0,
+            "fallback": self.fallback is not None,
+        }
+
+    def health(self) -> bool:
+        """GET /v1/models once (for status and startup logs); records the outcome."""
+        try:
+            conn = self._connection(self.config.connect_timeout)
+            conn.request("GET", self._base + "/v1/models", headers=self._headers())
+            ok = conn.getresponse().status == 200
+            conn.close()
+        except OSError as e:
+            self._failed(f"{type(e).__name__}: {e}")
+            return False
+        if ok:
+            self._succeeded()
+        return ok
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        h = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        if self.config.api_key:
+            h["Authorization"] = f"Bearer {self.config.api_key}"
+        return h
+
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+        return cls(self._host, self._port, timeout=timeout)
+
+    def _failed(self, message: str) -> None:
+        with self._lock:
+            self._failures += 1
+            delay = min(self.config.backoff_max, 0.5 * 2 ** (self._failures - 1))
+            self._retry_at = time.monotonic() + delay
+            self.last_error = message
+
+    def _succeeded(self) -> None:
+        with self._lock:
+            self._failures, self._retry_at, self.last_error = 0, 0.0, None
+
+    def _generate(
+        self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
+    ) -> Iterator[str]:
+        try:
+            yield from self._stream(c, prefix, suffix, mode, max_tokens)
+        except BackendError:
+            if self.fallback is None:
+                raise
+            inner = self.fallback.complete(prefix, suffix, mode, max_tokens)
+            c.cancel = inner.cancel  # type: ignore[method-assign]
+            yield from inner
+            c.result = inner.result
+
+    def _stream(
+        self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
+    ) -> Iterator[str]:
+        t0 = time.perf_counter()
+        wait = self._retry_at - time.monotonic()
+        if self._failures and wait > 0:
+            raise BackendError(
+                "backend_unavailable",
+                f"the inference server is failing ({self.last_error}); retrying in {wait:.1f} s",
+            )
+        if not self._slots.acquire(timeout=self.config.timeout):
+            raise BackendError("backend_busy", "too many requests in flight to the server")
+        conn: http.client.HTTPConnection | None = None
+        rules = StopRules(mode, prefix, suffix)
+        text, emitted, reason, ttft, chunks = "", "", "max_tokens", 0.0, 0
+        try:
+            body: dict[str, Any] = {
+                "prompt": prefix,
+                "max_tokens": max_tokens,
+                "temperature": 0,
+                "stream": True,
+                "cache_prompt": True,  # llama.cpp: reuse the KV of the shared prompt prefix
+            }
+            if self.config.model:
+                body["model"] = self.config.model
+            if suffix:
+                body["suffix"] = suffix
+            try:
+                conn = self._connection(self.config.connect_timeout)
+                conn.connect()
+                conn.sock.settimeout(self.config.timeout)
+                # cancel() from another thread closes the socket: a blocked read ends at once.
+                sock = conn.sock
+                original_cancel = c.cancel
+
+                def cancel() -> None:
+                    original_cancel()
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+                c.cancel = cancel  # type: ignore[method-assign]
+                conn.request(
+                    "POST", self._base + "/v1/completions", json.dumps(body), self._headers()
+                )
+                resp = conn.getresponse()
+            except TimeoutError as e:
+                self._failed(f"timeout: {e}")
+                raise BackendError("backend_timeout", "the inference server did not answer") from e
+            except OSError as e:
+                if c.cancelled:
+                    raise _Cancelled from None
+                self._failed(f"{type(e).__name__}: {e}")
+                raise BackendError(
+                    "backend_unavailable", f"cannot reach the inference server: {e}"
+                ) from e
+            if resp.status != 200:
+                detail = resp.read(2000).decode("utf-8", "replace")
+                self._failed(f"HTTP {resp.status}")
+                raise BackendError(
+                    "backend_error", f"the inference server said {resp.status}: {detail}"
+                )
+            try:
+                for delta, finish in _sse_deltas(resp):
+                    if c.cancelled:
+                        raise _Cancelled
+                    if delta:
+                        chunks += 1
+                        if not ttft:
+                            ttft = (time.perf_counter() - t0) * 1000
+                        text += delta
+                        final = rules.check(text)
+                        if final is not None:
+                            text, reason = final, ("newline" if mode == "line" else "block")
+                            break
+                        if text != emitted:
+                            emitted = text
+                            yield text
+                    if finish:
+                        reason = "eos" if finish == "stop" else "max_tokens"
+                        break
+            except TimeoutError as e:
+                self._failed(f"timeout: {e}")
+                raise BackendError(
+                    "backend_timeout", "the inference server stopped answering"
+                ) from e
+            except OSError as e:
+                if c.cancelled:
+                    raise _Cancelled from None
+                self._failed(f"{type(e).__name__}: {e}")
+                raise BackendError("backend_unavailable", f"the stream broke: {e}") from e
+            if c.cancelled:  # the shut-down socket reads as a clean end of stream
+                raise _Cancelled
+            self._succeeded()
+        except _Cancelled:
+            reason = "cancelled"
+        finally:
+            if conn is not None:
+                conn.close()  # ends the server's generation too
+            self._slots.release()
+        text = rules.finish(text) if reason != "cancelled" else text
+        if text != emitted and reason != "cancelled":
+            yield text
+        if reason != "cancelled":
+            self._last = (prefix, suffix, mode, text)
+        c.result = CompletionResult(
+            text=text,
+            tokens=chunks,
+            ttft_ms=round(ttft, 3),
+            total_ms=round((time.perf_counter() - t0) * 1000, 3),
+            cached_tokens=0,
+            prompt_tokens=self.count_tokens(prefix),
+            stop_reason=reason,
+            model=self.name,
+        )
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _sse_deltas(resp: http.client.HTTPResponse) -> Iterator[tuple[str, str | None]]:
+    """(text delta, finish_reason) per server-sent event of an OpenAI completions stream."""
+    while True:
+        line = resp.readline()
+        if not line:
+            return
+        line = line.strip()
+        if not line.startswith(b"data:"):
+            continue
+        data = line[5:].strip()
+        if data == b"[DONE]":
+            return
+        try:
+            event = json.loads(data)
+            choice = event["choices"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            continue  # a keep-alive or a field we do not know
+        yield str(choice.get("text") or ""), choice.get("finish_reason")

@@ -1,0 +1,200 @@
+"""A small OpenAI-compatible server over the embedded engine: ``GET /v1/models`` and
+``POST /v1/completions`` (with and without ``stream``).
+
+Greedy decoding only (``temperature`` is accepted and ignored); ``stop`` strings cut the text
+and end generation; the engine's stop rules are off ("raw" mode): the client decides where a
+suggestion ends. Inference runs on one worker thread, so concurrent requests queue on the warm
+engine and the IO loop keeps answering; a client that disconnects cancels its generation.
+Binds to 127.0.0.1 unless told otherwise; with an API key, every request must carry
+``Authorization: Bearer <key>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from tornado import web
+from tornado.httpserver import HTTPServer
+from tornado.iostream import StreamClosedError
+
+# The largest request body accepted (bytes) and the largest max_tokens.
+MAX_BODY = 4 * 1024 * 1024
+MAX_TOKENS_LIMIT = 1024
+DEFAULT_MAX_TOKENS = 16  # OpenAI's default for /v1/completions
+
+
+class _Base(web.RequestHandler):
+    def initialize(self, engine: Any, executor: ThreadPoolExecutor, api_key: str | None) -> None:
+        self.engine, self.executor, self.api_key = engine, executor, api_key
+
+    def prepare(self) -> None:
+        if self.api_key:
+            given = self.request.headers.get("Authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {self.api_key}".encode()):
+                self.fail(401, "invalid_api_key", "a valid API key is required")
+
+    def fail(self, status: int, code: str, message: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": {"message": message, "type": code, "code": code}}))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.fail(status_code, "server_error", self._reason)
+
+
+class ModelsHandler(_Base):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        model = {"id": self.engine.name, "object": "model", "created": 0, "owned_by": "local"}
+        self.finish(json.dumps({"object": "list", "data": [model]}))
+
+
+class CompletionsHandler(_Base):
+    def on_connection_close(self) -> None:
+        completion = getattr(self, "_completion", None)
+        if completion is not None:
+            completion.cancel()
+
+    async def post(self) -> None:
+        try:
+            req = parse_request(self.request.body)
+        except ValueError as e:
+            self.fail(400, "invalid_request_error", str(e))
+            return
+        completion = self.engine.complete(req["prompt"], req["suffix"], "raw", req["max_tokens"])
+        self._completion = completion
+        stops: list[str] = req["stop"]
+        loop = asyncio.get_running_loop()
+        rid, created = f"cmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def work() -> tuple[str, bool]:
+            """Generate; text deltas go to the loop; returns (text, hit a stop string)."""
+            sent = ""
+            for text in completion:
+                cut = _cut_at_stop(text, stops)
+                if cut is not None:
+                    completion.cancel()
+                    text = cut
+                if text.startswith(sent) and len(text) > len(sent):
+                    loop.call_soon_threadsafe(queue.put_nowait, text[len(sent) :])
+                    sent = text
+                if cut is not None:
+                    return sent, True
+            return sent, False
+
+        future = loop.run_in_executor(self.executor, work)
+        future.add_done_callback(lambda _: loop.call_soon_threadsafe(queue.put_nowait, None))
+        base = {
+            "id": rid,
+            "object": "text_completion",
+            "created": created,
+            "model": self.engine.name,
+        }
+        if req["stream"]:
+            # Small events must leave at once (Nagle would hold each ~40 ms).
+            self.request.connection.stream.set_nodelay(True)
+            self.set_header("Content-Type", "text/event-stream")
+            self.set_header("Cache-Control", "no-cache")
+            try:
+                while (delta := await queue.get()) is not None:
+                    self.write(_event({**base, "choices": [_choice(delta, None)]}))
+                    await self.flush()
+            except StreamClosedError:
+                completion.cancel()
+                return
+        try:
+            text, stopped = await future
+        except Exception as e:  # the engine failed: an error, not a hang
+            if not self._finished:
+                self.fail(500, "server_error", f"{type(e).__name__}: {e}")
+            return
+        r = completion.result
+        finish = "stop" if stopped or (r is not None and r.stop_reason == "eos") else "length"
+        if req["stream"]:
+            try:
+                self.write(_event({**base, "choices": [_choice("", finish)]}))
+                self.write("data: [DONE]\n\n")
+                self.finish()
+            except StreamClosedError:
+                pass
+            return
+        # Tokens of the text returned (the engine's own count includes a healed prompt tail).
+        usage = {
+            "prompt_tokens": r.prompt_tokens if r else 0,
+            "completion_tokens": len(self.engine.encode(text)) if text else 0,
+        }
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({**base, "choices": [_choice(text, finish)], "usage": usage}))
+
+
+def _choice(text: str, finish: str | None) -> dict[str, Any]:
+    return {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
+
+
+def _event(data: dict[str, Any]) -> str:
+    return f"data: {json.dumps(data)}\n\n"
+
+
+def _cut_at_stop(text: str, stops: list[str]) -> str | None:
+    hits = [i for i in (text.find(s) for s in stops) if i >= 0]
+    return text[: min(hits)] if hits else None
+
+
+def parse_request(body: bytes) -> dict[str, Any]:
+    """The fields of an OpenAI completions request we use, validated (ValueError if not)."""
+    if len(body) > MAX_BODY:
+        raise ValueError(f"request body over {MAX_BODY} bytes")
+    try:
+        msg = json.loads(body or b"{}")
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise ValueError(f"not valid JSON: {e}") from None
+    if not isinstance(msg, dict):
+        raise ValueError("the request must be a JSON object")
+    prompt = msg.get("prompt", "")
+    if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
+        prompt = prompt[0]
+    if not isinstance(prompt, str):
+        raise ValueError("prompt must be a string (one prompt per request)")
+    suffix = msg.get("suffix") or ""
+    if not isinstance(suffix, str):
+        raise ValueError("suffix must be a string")
+    max_tokens = msg.get("max_tokens", DEFAULT_MAX_TOKENS)
+    if max_tokens is None:
+        max_tokens = DEFAULT_MAX_TOKENS
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise ValueError("max_tokens must be a positive integer")
+    stop = msg.get("stop") or []
+    if isinstance(stop, str):
+        stop = [stop]
+    if not (isinstance(stop, list) and all(isinstance(s, str) and s for s in stop)):
+        raise ValueError("stop must be a string or a list of strings")
+    return {
+        "prompt": prompt,
+        "suffix": suffix,
+        "max_tokens": min(max_tokens, MAX_TOKENS_LIMIT),
+        "stream": bool(msg.get("stream", False)),
+        "stop": stop[:4],
+    }
+
+
+def make_app(engine: Any, api_key: str | None = None) -> web.Application:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-serve")
+    args = {"engine": engine, "executor": executor, "api_key": api_key}
+    return web.Application(
+        [(r"/v1/models", ModelsHandler, args), (r"/v1/completions", CompletionsHandler, args)]
+    )
+
+
+async def serve(engine: Any, host: str, port: int, api_key: str | None = None) -> None:
+    server = HTTPServer(make_app(engine, api_key), max_body_size=MAX_BODY)
+    server.listen(port, host)
+    print(f"jupyter spark serve: {engine.name} on http://{host}:{port}/v1", flush=True)
+    await asyncio.Event().wait()

@@ -1,0 +1,248 @@
+"""Remote backends: `jupyter spark serve` as a real process, the RemoteBackend against it, and a
+jupyter server streaming from it over the websocket exactly as from the embedded model."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from jupyter_spark.engine import BackendError, Engine, RemoteBackend, RemoteConfig
+
+KEY = "test-key-123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Serve:
+    """`jupyter spark serve` on a free port, started and stopped by the test."""
+
+    def __init__(self, model: Path, port: int | None = None, key: str | None = KEY) -> None:
+        self.model, self.port, self.key = model, port or free_port(), key
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Serve:
+        cmd = [sys.executable, "-m", "jupyter_spark.cli", "serve", "--port", str(self.port),
+               "--model", str(self.model), "--threads", "1"]  # fmt: skip
+        env = dict(os.environ)
+        if self.key:
+            cmd += ["--api-key-env", "SPARK_TEST_KEY"]
+            env["SPARK_TEST_KEY"] = self.key
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.proc.stdout.read().decode()
+            try:
+                self.request("GET", "/v1/models")
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError("serve did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+    def request(
+        self, method: str, path: str, body: dict | bytes | None = None, key: str | None = ""
+    ) -> tuple[int, bytes]:
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        key = self.key if key == "" else key
+        if key:
+            req.add_header("Authorization", f"Bearer {key}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+
+@pytest.fixture
+def serve(tiny_model_dir):
+    s = Serve(tiny_model_dir).start()
+    yield s
+    s.stop()
+
+
+def test_serve_openai_api(serve):
+    status, body = serve.request("GET", "/v1/models", key=None)
+    assert status == 401 and json.loads(body)["error"]["code"] == "invalid_api_key"
+    assert serve.request("GET", "/v1/models", key="wrong")[0] == 401
+    status, body = serve.request("GET", "/v1/models")
+    assert status == 200 and json.loads(body)["data"][0]["object"] == "model"
+
+    status, body = serve.request(
+        "POST", "/v1/completions", {"prompt": "def f(x):", "max_tokens": 5}
+    )
+    reply = json.loads(body)
+    assert status == 200 and reply["object"] == "text_completion"
+    choice = reply["choices"][0]
+    assert isinstance(choice["text"], str) and choice["finish_reason"] in ("stop", "length")
+    assert reply["usage"]["completion_tokens"] <= 5
+
+    status, body = serve.request(
+        "POST", "/v1/completions", {"prompt": "def f(x):", "max_tokens": 5, "stream": True}
+    )
+    events = [ln[6:] for ln in body.decode().split("\n\n") if ln.startswith("data: ")]
+    assert status == 200 and events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert "".join(c["choices"][0]["text"] for c in chunks) == choice["text"]
+    assert chunks[-1]["choices"][0]["finish_reason"] == choice["finish_reason"]
+
+    for bad in (b"{not json", b"[1]", json.dumps({"prompt": 3}).encode(),
+                json.dumps({"prompt": "x", "max_tokens": 0}).encode()):  # fmt: skip
+        status, body = serve.request("POST", "/v1/completions", bad)
+        assert status == 400 and json.loads(body)["error"]["code"] == "invalid_request_error"
+
+
+def test_remote_backend_gives_the_embedded_models_completions(serve, tiny_model_dir):
+    remote = RemoteBackend(RemoteConfig(serve.url, api_key=KEY))
+    local = Engine.load(str(tiny_model_dir))
+    for prefix, mode in [("def add(a, b):\n    return", "line"), ("import os\n", "line"),
+                         ("for i in range(3):\n", "block")]:  # fmt: skip
+        got = remote.complete(prefix, "", mode, 12)
+        texts = list(got)
+        want = local.complete(prefix, "", mode, 12).wait()
+        assert got.result.text == want.text, (prefix, mode)
+        assert not texts or texts[-1] == got.result.text
+    assert remote.status()["healthy"] is True
+
+
+def test_remote_errors_are_typed_and_retried_with_backoff(tiny_model_dir):
+    port = free_port()
+    remote = RemoteBackend(RemoteConfig(f"http://127.0.0.1:{port}", api_key=KEY, backoff_max=1.0))
+    with pytest.raises(BackendError) as e:
+        remote.complete("x = ").wait()
+    assert e.value.code == "backend_unavailable"
+    with pytest.raises(BackendError) as e:  # inside the backoff window: fails fast
+        remote.complete("x = ").wait()
+    assert "retrying in" in str(e.value)
+    assert remote.status()["healthy"] is False
+    s = Serve(tiny_model_dir, port=port).start()
+    try:
+        time.sleep(1.1)
+        assert remote.complete("x = ", "", "line", 4).wait().stop_reason != "cancelled"
+        assert remote.status()["healthy"] is True
+        # Cancelling closes the stream at once.
+        c = remote.complete("def f(x):\n", "", "block", 200)
+        it = iter(c)
+        next(it, None)
+        c.cancel()
+        list(it)
+        assert c.result.stop_reason == "cancelled"
+    finally:
+        s.stop()
+    bad_key = RemoteBackend(RemoteConfig(s.url, api_key="wrong"))
+    s.start()
+    try:
+        with pytest.raises(BackendError) as e:
+            bad_key.complete("x").wait()
+        assert e.value.code == "backend_error" and "401" in str(e.value)
+    finally:
+        s.stop()
+
+
+# -- through a jupyter server ------------------------------------------------------------------
+
+
+@pytest.fixture
+def remote_serve(tiny_model_dir):
+    s = Serve(tiny_model_dir).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def jp_server_config(remote_serve, tiny_model_dir, request, monkeypatch):
+    monkeypatch.setenv("SPARK_REMOTE_API_KEY", KEY)
+    fallback = "fallback" in request.node.name
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_spark": True}},
+        "SparkExtension": {
+            "backend": "remote",
+            "remote_url": f"http://127.0.0.1:{free_port()}" if fallback else remote_serve.url,
+            "remote_fallback": fallback,
+            "model": str(tiny_model_dir),
+            "threads": 1,
+            "max_context": 256,
+        },
+    }
+
+
+async def _done(ws, rid: str) -> tuple[list[dict], dict]:
+    chunks = []
+    while True:
+        m = json.loads(await asyncio.wait_for(ws.read_message(), 30))
+        if m.get("id") != rid:
+            continue
+        if m["type"] == "chunk":
+            chunks.append(m)
+        else:
+            return chunks, m
+
+
+async def test_jupyter_server_streams_from_the_remote(
+    jp_serverapp, jp_ws_fetch, jp_fetch, remote_serve
+):
+    svc = jp_serverapp.web_app.settings["spark_service"]
+    assert svc.wait_ready(30)
+    status = json.loads((await jp_fetch("spark", "status")).body)
+    assert status["state"] == "ready"
+    assert status["backend"]["kind"] == "remote" and status["backend"]["healthy"] is True
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(json.dumps({"type": "complete", "id": "r1", "prefix": "def f(x):\n    return",
+                                 "max_tokens": 8}))  # fmt: skip
+    chunks, done = await _done(ws, "r1")
+    assert done["type"] == "done" and done["cancelled"] is False
+    assert all(c["text"] for c in chunks)
+    if chunks:
+        assert done["text"] == chunks[-1]["text"] or chunks[-1]["text"].startswith(done["text"])
+
+    remote_serve.stop()  # the inference server goes away: a typed error, the ws stays up
+    ws.write_message(json.dumps({"type": "complete", "id": "r2", "prefix": "x = 1"}))
+    _, err = await _done(ws, "r2")
+    assert (err["type"], err["code"]) == ("error", "backend_unavailable")
+    status = json.loads((await jp_fetch("spark", "status")).body)
+    assert status["backend"]["healthy"] is False
+
+    remote_serve.start()  # back: after the backoff the next request goes through
+    await asyncio.sleep(0.6)
+    ws.write_message(
+        json.dumps({"type": "complete", "id": "r3", "prefix": "y = 2", "max_tokens": 4})
+    )
+    _, done = await _done(ws, "r3")
+    assert done["type"] == "done"
+    ws.close()
+
+
+async def test_remote_fallback_to_embedded(jp_serverapp, jp_ws_fetch):
+    svc = jp_serverapp.web_app.settings["spark_service"]
+    assert svc.wait_ready(60)
+    for _ in range(100):  # the embedded fallback loads after the remote is set up
+        if svc.engine.fallback is not None:
+            break
+        await asyncio.sleep(0.1)
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(
+        json.dumps({"type": "complete", "id": "f", "prefix": "x = 1", "max_tokens": 4})
+    )
+    _, done = await _done(ws, "f")
+    assert done["type"] == "done", done
+    ws.close()
