@@ -3,10 +3,10 @@
  * a notebook cell at a human pace and measure, per keystroke, the time from the key event to
  * ghost text on screen. Results go to $SPARK_BENCH_OUT as JSON.
  */
-import { expect, test } from '@playwright/test';
+import { test } from '@playwright/test';
 import * as fs from 'fs';
+import { cell, openNotebook, runCell } from './helpers';
 
-const token = process.env.SPARK_TOKEN ?? '';
 const notebook = process.env.SPARK_NOTEBOOK ?? 'bench.ipynb';
 const out = process.env.SPARK_BENCH_OUT ?? 'browser-latency.json';
 /** One line per cell after the setup cell (the notebook has that many empty cells). */
@@ -17,17 +17,8 @@ const KEY_INTERVAL_MS = 120;
 const GIVE_UP_MS = 1000;
 
 test('keystroke to ghost text', async ({ page }) => {
-  await page.goto(`lab/tree/${notebook}?token=${token}`);
-  const cells = page.locator('.jp-NotebookPanel:visible .jp-Notebook .jp-Cell');
-  await expect(cells.first()).toBeVisible({ timeout: 120_000 });
-  await expect(page.locator('.jp-spark-status')).toHaveAttribute('data-state', 'ready');
-  await expect(page.locator('.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator')).toHaveAttribute(
-    'data-status',
-    'idle'
-  );
-  await cells.nth(0).locator('.cm-content').click();
-  await page.keyboard.press('Shift+Enter');
-  await expect(cells.nth(0).locator('.jp-InputArea-prompt')).toHaveText(/\[\d+\]:/);
+  await openNotebook(page, notebook);
+  await runCell(page, 0);
 
   // In the page: stamp each keydown, and the first frame after it that shows ghost text.
   await page.locator('.jp-NotebookPanel:visible .jp-Notebook').evaluate((content: HTMLElement) => {
@@ -71,7 +62,7 @@ test('keystroke to ghost text', async ({ page }) => {
   });
   const samples: object[] = [];
   for (const [i, line] of lines.entries()) {
-    await cells.nth(1 + i).locator('.cm-content').click();
+    await cell(page, 1 + i).locator('.cm-content').click();
     await page.waitForTimeout(GIVE_UP_MS);
     await page.evaluate(() => {
       const st = (window as any).__spark;

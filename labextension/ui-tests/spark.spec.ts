@@ -5,54 +5,17 @@
  * The notebook (written by tests/test_ui_e2e.py) holds: [0] a cell that builds a DataFrame,
  * [1] an empty cell, [2] a cell that uses a typo'd name of that DataFrame.
  */
-import { expect, Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import * as path from 'path';
+import { cell, cellText, openNotebook, runCell, token } from './helpers';
 
-const token = process.env.SPARK_TOKEN ?? '';
 const script = process.env.SPARK_SCRIPT ?? 'script.py';
 const notebook = process.env.SPARK_NOTEBOOK ?? 'e2e.ipynb';
 const shots = process.env.SPARK_ARTIFACTS ?? 'test-results';
 
-function cell(page: Page, index: number) {
-  return page.locator('.jp-NotebookPanel:visible .jp-Notebook .jp-Cell').nth(index);
-}
-
-async function runCell(page: Page, index: number) {
-  await cell(page, index).locator('.cm-content').click();
-  await page.keyboard.press('Shift+Enter');
-}
-
-/** The cell's text as the editor holds it: one .cm-line per line, ghost text left out. */
-async function cellText(page: Page, index: number): Promise<string> {
-  return cell(page, index)
-    .locator('.cm-content')
-    .evaluate(content =>
-      [...content.querySelectorAll('.cm-line')]
-        .map(line => {
-          const copy = line.cloneNode(true) as HTMLElement;
-          copy.querySelectorAll('.jp-GhostText').forEach(g => g.remove());
-          return copy.textContent ?? '';
-        })
-        .join('\n')
-    );
-}
-
-async function openNotebook(page: Page) {
-  await page.goto(`lab/tree/${notebook}?token=${token}`);
-  await expect(cell(page, 0)).toBeVisible();
-  // The kernel is up when the toolbar's status says idle.
-  await expect(page.locator('.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator')).toHaveAttribute(
-    'data-status',
-    'idle'
-  );
-  // And the model: the status bar item turns to the ready mark.
-  await expect(page.locator('.jp-spark-status')).toHaveAttribute('data-state', 'ready');
-}
-
 test('ghost text from the model appears while typing and Tab accepts it', async ({ page }) => {
-  await openNotebook(page);
+  await openNotebook(page, notebook);
   await runCell(page, 0);
-  await expect(cell(page, 0).locator('.jp-InputArea-prompt')).toHaveText(/\[\d+\]:/);
 
   // No brackets or quotes: the editor would auto-close them and add a suffix.
   const prefix = 'summary = sales_df';
@@ -74,9 +37,8 @@ test('ghost text from the model appears while typing and Tab accepts it', async 
 });
 
 test('a failed cell offers Fix; Accept applies it and the cell then runs', async ({ page }) => {
-  await openNotebook(page);
+  await openNotebook(page, notebook);
   await runCell(page, 0);
-  await expect(cell(page, 0).locator('.jp-InputArea-prompt')).toHaveText(/\[\d+\]:/);
 
   await runCell(page, 2);
   const failed = cell(page, 2);
