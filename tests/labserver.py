@@ -1,4 +1,4 @@
-"""A real ``jupyter lab`` in a subprocess, for the browser tests and the browser benchmark.
+"""Real server processes for tests and benchmarks: ``jupyter lab`` and ``jupyter spark serve``.
 
 It uses the installed labextension and server extension as a user gets them, an isolated
 root/settings/runtime dir, a random token and port, and waits until the model is warm.
@@ -12,7 +12,9 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -132,3 +134,59 @@ class LabServer:
                 pass
             time.sleep(0.5)
         raise TimeoutError(f"timed out waiting for {what}:\n{self.log_tail()}")
+
+
+class ServeProcess:
+    """`jupyter spark serve` on a free port, started and stopped by the test."""
+
+    def __init__(
+        self, model: Path | str | None, port: int | None = None, key: str | None = None
+    ) -> None:
+        self.model, self.port, self.key = model, port or free_port(), key
+        self.extra_args: list[str] = []
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ServeProcess:
+        cmd = [sys.executable, "-m", "jupyter_spark.cli", "serve", "--port", str(self.port)]
+        if self.model:
+            cmd += ["--model", str(self.model)]
+        cmd += self.extra_args
+        env = dict(os.environ)
+        if self.key:
+            cmd += ["--api-key-env", "SPARK_TEST_KEY"]
+            env["SPARK_TEST_KEY"] = self.key
+        # A file, not a pipe: a pipe nobody reads could fill and block the server.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the process)
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + MODEL_READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"serve exited: {self.log.read().decode()[-3000:]}")
+            try:
+                self.request("GET", "/v1/models")
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError("serve did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+    def request(
+        self, method: str, path: str, body: dict | bytes | None = None, key: str | None = ""
+    ) -> tuple[int, bytes]:
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        key = self.key if key == "" else key
+        if key:
+            req.add_header("Authorization", f"Bearer {key}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()

@@ -5,78 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
+from labserver import ServeProcess, free_port
 
 from jupyter_spark.engine import BackendError, Engine, RemoteBackend, RemoteConfig
 
 KEY = "test-key-123"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Serve:
-    """`jupyter spark serve` on a free port, started and stopped by the test."""
-
-    def __init__(self, model: Path, port: int | None = None, key: str | None = KEY) -> None:
-        self.model, self.port, self.key = model, port or free_port(), key
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> Serve:
-        cmd = [sys.executable, "-m", "jupyter_spark.cli", "serve", "--port", str(self.port),
-               "--model", str(self.model), "--threads", "1"]  # fmt: skip
-        env = dict(os.environ)
-        if self.key:
-            cmd += ["--api-key-env", "SPARK_TEST_KEY"]
-            env["SPARK_TEST_KEY"] = self.key
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.proc.stdout.read().decode()
-            try:
-                self.request("GET", "/v1/models")
-                return self
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError("serve did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(10)
-            self.proc = None
-
-    def request(
-        self, method: str, path: str, body: dict | bytes | None = None, key: str | None = ""
-    ) -> tuple[int, bytes]:
-        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        key = self.key if key == "" else key
-        if key:
-            req.add_header("Authorization", f"Bearer {key}")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
-
-
 @pytest.fixture
 def serve(tiny_model_dir):
-    s = Serve(tiny_model_dir).start()
+    s = ServeProcess(tiny_model_dir, key=KEY).start()
     yield s
     s.stop()
 
@@ -135,7 +76,7 @@ def test_remote_errors_are_typed_and_retried_with_backoff(tiny_model_dir):
         remote.complete("x = ").wait()
     assert "retrying in" in str(e.value)
     assert remote.status()["healthy"] is False
-    s = Serve(tiny_model_dir, port=port).start()
+    s = ServeProcess(tiny_model_dir, port=port, key=KEY).start()
     try:
         time.sleep(1.1)
         assert remote.complete("x = ", "", "line", 4).wait().stop_reason != "cancelled"
@@ -164,7 +105,7 @@ def test_remote_errors_are_typed_and_retried_with_backoff(tiny_model_dir):
 
 @pytest.fixture
 def remote_serve(tiny_model_dir):
-    s = Serve(tiny_model_dir).start()
+    s = ServeProcess(tiny_model_dir, key=KEY).start()
     yield s
     s.stop()
 
