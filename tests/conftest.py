@@ -98,3 +98,26 @@ def default_gguf_path() -> Path:
     )
     got.replace(gguf)
     return gguf
+
+
+async def recv(ws, timeout: float = 20) -> dict:
+    """The next JSON message of a websocket (pytest-jupyter's jp_ws_fetch connection)."""
+    import asyncio
+    import json
+
+    msg = await asyncio.wait_for(ws.read_message(), timeout)
+    assert msg is not None, "websocket closed"
+    return json.loads(msg)
+
+
+async def until_done(ws, rid: str) -> tuple[list[dict], dict]:
+    """The chunks of request ``rid`` and its final message (done or error)."""
+    chunks = []
+    while True:
+        m = await recv(ws, 30)
+        if m.get("id") != rid:
+            continue
+        if m["type"] == "chunk":
+            chunks.append(m)
+        else:
+            return chunks, m

@@ -3,12 +3,12 @@ websocket / HTTP / CLI interfaces on a real jupyter server with a real kernel.""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
 
 import pytest
+from conftest import until_done
 
 from jupyter_spark.fixes import (
     ErrorInfo,
@@ -206,13 +206,6 @@ def jp_server_config(tiny_model_dir):
     }
 
 
-async def _recv(ws, rid: str) -> dict:
-    while True:
-        msg = json.loads(await asyncio.wait_for(ws.read_message(), 30))
-        if msg.get("id") == rid:
-            return msg
-
-
 async def test_ws_fix_with_kernel_details_and_diagnose(jp_serverapp, jp_ws_fetch, jp_fetch):
     km = jp_serverapp.kernel_manager
     kid = await km.start_kernel(kernel_name="python3")
@@ -242,7 +235,7 @@ async def test_ws_fix_with_kernel_details_and_diagnose(jp_serverapp, jp_ws_fetch
                 }
             )
         )
-        reply = await _recv(ws, "f1")
+        reply = (await until_done(ws, "f1"))[1]
         assert reply["type"] == "fixes"
         assert reply["fixes"][0]["new_source"] == "lr = config['learning_rate']"
         assert set(reply["fixes"][0]) == {
@@ -259,13 +252,13 @@ async def test_ws_fix_with_kernel_details_and_diagnose(jp_serverapp, jp_ws_fetch
                 }
             )
         )
-        reply = await _recv(ws, "d1")
+        reply = (await until_done(ws, "d1"))[1]
         assert reply["type"] == "diagnostics"
         assert [i["message"] for i in reply["items"]] == ["Undefined name `nope`"]
         ws.write_message(json.dumps({"type": "fix", "id": "bad", "source": "x", "kinds": ["x"]}))
-        assert (await _recv(ws, "bad"))["code"] == "bad_field"
+        assert (await until_done(ws, "bad"))[1]["code"] == "bad_field"
         ws.write_message(json.dumps({"type": "fix", "id": "big", "source": "x\n" * 150_000}))
-        assert (await _recv(ws, "big"))["code"] == "too_large"
+        assert (await until_done(ws, "big"))[1]["code"] == "too_large"
         ws.close()
 
         body = {"source": "import sklearn", "error": {"ename": "ModuleNotFoundError",

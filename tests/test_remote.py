@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from conftest import until_done
 from labserver import ServeProcess, free_port
 
 from jupyter_spark.engine import BackendError, Engine, RemoteBackend, RemoteConfig
@@ -127,18 +128,6 @@ def jp_server_config(remote_serve, tiny_model_dir, request, monkeypatch):
     }
 
 
-async def _done(ws, rid: str) -> tuple[list[dict], dict]:
-    chunks = []
-    while True:
-        m = json.loads(await asyncio.wait_for(ws.read_message(), 30))
-        if m.get("id") != rid:
-            continue
-        if m["type"] == "chunk":
-            chunks.append(m)
-        else:
-            return chunks, m
-
-
 async def test_jupyter_server_streams_from_the_remote(
     jp_serverapp, jp_ws_fetch, jp_fetch, remote_serve
 ):
@@ -150,7 +139,7 @@ async def test_jupyter_server_streams_from_the_remote(
     ws = await jp_ws_fetch("spark", "ws")
     ws.write_message(json.dumps({"type": "complete", "id": "r1", "prefix": "def f(x):\n    return",
                                  "max_tokens": 8}))  # fmt: skip
-    chunks, done = await _done(ws, "r1")
+    chunks, done = await until_done(ws, "r1")
     assert done["type"] == "done" and done["cancelled"] is False
     assert all(c["text"] for c in chunks)
     if chunks:
@@ -158,7 +147,7 @@ async def test_jupyter_server_streams_from_the_remote(
 
     remote_serve.stop()  # the inference server goes away: a typed error, the ws stays up
     ws.write_message(json.dumps({"type": "complete", "id": "r2", "prefix": "x = 1"}))
-    _, err = await _done(ws, "r2")
+    _, err = await until_done(ws, "r2")
     assert (err["type"], err["code"]) == ("error", "backend_unavailable")
     status = json.loads((await jp_fetch("spark", "status")).body)
     assert status["backend"]["healthy"] is False
@@ -168,7 +157,7 @@ async def test_jupyter_server_streams_from_the_remote(
     ws.write_message(
         json.dumps({"type": "complete", "id": "r3", "prefix": "y = 2", "max_tokens": 4})
     )
-    _, done = await _done(ws, "r3")
+    _, done = await until_done(ws, "r3")
     assert done["type"] == "done"
     ws.close()
 
@@ -184,6 +173,6 @@ async def test_remote_fallback_to_embedded(jp_serverapp, jp_ws_fetch):
     ws.write_message(
         json.dumps({"type": "complete", "id": "f", "prefix": "x = 1", "max_tokens": 4})
     )
-    _, done = await _done(ws, "f")
+    _, done = await until_done(ws, "f")
     assert done["type"] == "done", done
     ws.close()

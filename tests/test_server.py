@@ -8,8 +8,9 @@ import json
 import time
 
 import pytest
+from conftest import recv, until_done
 from tornado.httpclient import HTTPClientError, HTTPRequest
-from tornado.websocket import WebSocketClientConnection, websocket_connect
+from tornado.websocket import websocket_connect
 
 CELLS = [
     {"id": "a", "cell_type": "markdown", "source": "# Sales analysis"},
@@ -31,24 +32,6 @@ def service(jp_serverapp):
     svc = jp_serverapp.web_app.settings["spark_service"]
     assert svc.wait_ready(60), svc.status
     return svc
-
-
-async def recv(ws: WebSocketClientConnection, timeout: float = 20) -> dict:
-    msg = await asyncio.wait_for(ws.read_message(), timeout)
-    assert msg is not None, "websocket closed"
-    return json.loads(msg)
-
-
-async def until_done(ws: WebSocketClientConnection, rid: str) -> tuple[list[dict], dict]:
-    chunks = []
-    while True:
-        m = await recv(ws)
-        if m.get("id") != rid:
-            continue
-        if m["type"] == "chunk":
-            chunks.append(m)
-        else:
-            return chunks, m
 
 
 def complete(rid: str, prefix: str, **extra) -> str:

@@ -311,9 +311,9 @@ class Engine:
                     logits = self.session.forward(slot, [tok])
             except Cancelled:
                 reason = "cancelled"
-            text = rules.finish(text) if reason != "cancelled" else text
-            if text != emitted and reason != "cancelled":
-                yield text
+            text, rest = settle(rules, text, emitted, reason)
+            if rest is not None:
+                yield rest
             if reason != "cancelled":
                 self._last = (prefix, suffix, mode, text)
             c.result = CompletionResult(
@@ -349,6 +349,17 @@ class Engine:
                 return ""
             text = text[len(healed) :] if text.startswith(healed) else text
         return text.rstrip("\ufffd")
+
+
+def settle(rules: StopRules, text: str, emitted: str, reason: str) -> tuple[str, str | None]:
+    """A finished completion's final text, and the text still to stream (None: nothing new).
+
+    A cancelled completion keeps its raw text and streams nothing more.
+    """
+    if reason == "cancelled":
+        return text, None
+    text = rules.finish(text)
+    return text, (text if text != emitted else None)
 
 
 def typed_through(

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Completion, CompletionResult, typed_through
+from .engine import Completion, CompletionResult, settle, typed_through
 from .stops import StopRules
 
 # Tokens per suggestion when the caller gives no limit (as the embedded engine's defaults).
@@ -245,9 +245,9 @@ class RemoteBackend:
             if conn is not None:
                 conn.close()  # ends the server's generation too
             self._slots.release()
-        text = rules.finish(text) if reason != "cancelled" else text
-        if text != emitted and reason != "cancelled":
-            yield text
+        text, rest = settle(rules, text, emitted, reason)
+        if rest is not None:
+            yield rest
         if reason != "cancelled":
             self._last = (prefix, suffix, mode, text)
         c.result = CompletionResult(

@@ -41,6 +41,28 @@ class SparkAPIHandler(APIHandler):
     def initialize(self, service: CompletionService) -> None:
         self.service = service
 
+    def read_request(self, kind: type, default_type: str, default_id: str | None = None) -> Any:
+        """The POST body as a protocol request of ``kind`` (a ProtocolError if it is not)."""
+        body = self.request.body
+        if len(body) > self.settings["spark_max_message_bytes"]:
+            raise web.HTTPError(413, "request too large")
+        try:
+            msg = json.loads(body or b"{}")
+        except json.JSONDecodeError as e:
+            raise ProtocolError("bad_json", str(e)) from None
+        if isinstance(msg, dict):
+            msg.setdefault("type", default_type)
+            if default_id is not None:
+                msg.setdefault("id", default_id)
+        req = parse_message(msg)
+        if not isinstance(req, kind):
+            raise ProtocolError("bad_message", f"POST spark/{default_type} takes a {kind.__name__}")
+        return req
+
+    def reply_error(self, status: int, error: dict[str, Any]) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(error))
+
 
 class StatusHandler(SparkAPIHandler):
     """GET spark/status: model state, progress and recent latency percentiles."""
@@ -57,32 +79,20 @@ class CompleteHandler(SparkAPIHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.request.body
-        if len(body) > self.settings["spark_max_message_bytes"]:
-            raise web.HTTPError(413, "request too large")
         try:
-            msg = json.loads(body or b"{}")
-            if isinstance(msg, dict):
-                msg.setdefault("type", "complete")
-            req = parse_message(msg)
-            if not isinstance(req, CompleteRequest):
-                raise ProtocolError("bad_message", "POST spark/complete takes a complete request")
+            req = self.read_request(CompleteRequest, "complete")
             completion = self.service.start_completion(req)
-        except json.JSONDecodeError as e:
-            self.set_status(400)
-            self.finish(json.dumps({"type": "error", "code": "bad_json", "message": str(e)}))
-            return
         except ProtocolError as e:
-            self.set_status(503 if e.code in ("model_not_ready", "model_error") else 400)
-            self.finish(json.dumps(e.to_message()))
+            status = 503 if e.code in ("model_not_ready", "model_error") else 400
+            self.reply_error(status, e.to_message())
             return
         replies: list[dict[str, Any]] = []
         try:
             await self.service.run(req, completion, replies.append)
         except BackendError as e:
-            self.set_status(504 if e.code == "backend_timeout" else 502)
-            self.finish(
-                json.dumps({"type": "error", "id": req.id, "code": e.code, "message": str(e)})
+            status = 504 if e.code == "backend_timeout" else 502
+            self.reply_error(
+                status, {"type": "error", "id": req.id, "code": e.code, "message": str(e)}
             )
             return
         self.finish(json.dumps(replies[-1]))
@@ -94,25 +104,11 @@ class FixHandler(SparkAPIHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.request.body
-        if len(body) > self.settings["spark_max_message_bytes"]:
-            raise web.HTTPError(413, "request too large")
         try:
-            msg = json.loads(body or b"{}")
-            if isinstance(msg, dict):
-                msg.setdefault("type", "fix")
-                msg.setdefault("id", "fix")
-            req = parse_message(msg)
-            if not isinstance(req, FixMessage):
-                raise ProtocolError("bad_message", "POST spark/fix takes a fix or diagnose request")
+            req = self.read_request(FixMessage, "fix", default_id="fix")
             reply = await self.service.fix(req)
-        except json.JSONDecodeError as e:
-            self.set_status(400)
-            self.finish(json.dumps({"type": "error", "code": "bad_json", "message": str(e)}))
-            return
         except ProtocolError as e:
-            self.set_status(400)
-            self.finish(json.dumps(e.to_message()))
+            self.reply_error(400, e.to_message())
             return
         self.finish(json.dumps(reply))
 
