@@ -286,3 +286,29 @@ def test_cli_fix_json():
         input="[1]", capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert bad.returncode != 0 and json.loads(bad.stdout)["type"] == "error"
+
+
+@pytest.mark.real_model
+def test_model_ranks_close_candidates_and_rewrites_unmatched_errors(real_engine):
+    from jupyter_spark.fixes.model import failing_line
+
+    service = FixService(real_engine, rank_with_model=True)
+    ns = {"values": [1], "value": 2}
+    fixes = service.fix(
+        FixRequest(
+            "total = sum(valeus)",
+            ErrorInfo("NameError", "name 'valeus' is not defined"),
+            inspector=NamespaceInspector(ns),
+        )
+    )
+    assert fixes[0].new_source == "total = sum(values)"
+    assert real_engine.score("total = sum(values)") > real_engine.score("total = sum(valeus)")
+    tb = [
+        "Cell \x1b[0;32mIn[3], line 2\x1b[0m\n      1 x = 0\n\x1b[0;32m----> 2\x1b[0m y = 10 / x\n"
+    ]
+    error = ErrorInfo("ZeroDivisionError", "division by zero", tb)
+    assert failing_line("x = 0\ny = 10 / x", error) == 1
+    for fix in service.fix(FixRequest("x = 0\ny = 10 / x", error)):
+        assert fix.title == "Rewrite line 2 (model)" and fix.confidence < 0.5
+        compile(fix.new_source, "<fix>", "exec")
+        assert not fix.new_source.split("\n")[1].lstrip().startswith("#")

@@ -157,6 +157,7 @@ class Engine:
         self.healer = Healer(self.tokenizer, set(self.specials.all_special))
         self._lock = threading.Lock()
         self._slots: list[KVSlot] = []
+        self._score_slot: KVSlot | None = None  # for score(), apart from the completion slots
         # The last finished completion, for keystrokes that type into it (see _typed_through).
         self._last: tuple[str, str, str, str] | None = None
         if self.config.warmup:
@@ -231,6 +232,34 @@ class Engine:
             completion, prefix, suffix, mode, max(1, int(limit))
         )
         return completion
+
+    def score(self, text: str, max_tokens: int = 512) -> float:
+        """Mean log-probability per token of ``text`` under the model (higher: more likely).
+
+        What the fixes service ranks close candidates by. Every token after the first is
+        scored, so texts compare fairly; it runs on a KV slot of its own (created on first use)
+        so the completion slots keep their cached prompts.
+        """
+        ids = self.encode(text)[:max_tokens]
+        if len(ids) < 2:
+            return 0.0
+        with self._lock:
+            if self._score_slot is None:
+                self._score_slot = self.session.new_slot()
+            slot = self._score_slot
+            self.session.truncate(slot, 0)
+            keep = min(len(ids), self.config.prefill_chunk)
+            head = ids[: len(ids) - keep]
+            step = max(1, self.config.prefill_chunk)
+            for i in range(0, len(head), step):
+                self.session.forward(slot, head[i : i + step])
+            rows = self.session.forward(slot, ids[len(ids) - keep :], keep=keep)
+            logits = np.asarray(rows, dtype=np.float64).reshape(keep, -1)[:-1]
+        targets = ids[len(ids) - keep + 1 :]
+        m = logits.max(axis=1, keepdims=True)
+        logz = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))
+        picked = logits[np.arange(len(targets)), targets]
+        return float(np.mean(picked - logz))
 
     def _typed_through(
         self, c: Completion, prefix: str, suffix: str, mode: str

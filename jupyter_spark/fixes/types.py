@@ -100,6 +100,7 @@ class FixRequest:
     inspector: Inspector | None = None
     kinds: tuple[str, ...] = DEFAULT_KINDS
     max_fixes: int = 5
+    use_model: bool = True  # rank close candidates and rewrite unmatched errors (if an engine)
 
 
 def edits_between(old: str, new: str) -> tuple[Edit, ...]:

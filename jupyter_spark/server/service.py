@@ -123,6 +123,7 @@ class CompletionService:
             budget_tokens=self.context_budget, count_tokens=backend.count_tokens
         )
         self.engine = backend
+        self.fixes.engine = backend
         self.status.state, self.status.percent, self.status.model = "ready", 100.0, backend.name
         self.status.since = time.time()
         if not backend.health() and self.log:
@@ -156,6 +157,7 @@ class CompletionService:
             self._count_tokens = count
             self.builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
             self.engine = engine
+            self.fixes.engine = engine
             self.status.state, self.status.percent = "ready", 100.0
         except ModelError as e:
             self.status.state, self.status.error, self.status.error_code = "error", str(e), e.code
