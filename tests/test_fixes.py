@@ -108,6 +108,13 @@ def test_module_not_found_pip_and_typos():
         ("x = 1\n    y = 2", "IndentationError", "x = 1\ny = 2"),
         ("def f():\nreturn 1", "IndentationError", "def f():\n    return 1"),
         ("def f():\n    a = 1\n\treturn a", "TabError", "def f():\n    a = 1\n    return a"),
+        (
+            "if a:\n    b = 1\nelse if c:\n    b = 2",
+            "SyntaxError",
+            "if a:\n    b = 1\nelif c:\n    b = 2",
+        ),
+        ("xs = [1, 2 3]", "SyntaxError", "xs = [1, 2, 3]"),
+        ('d = {"a": f(1) "b": 2}', "SyntaxError", 'd = {"a": f(1), "b": 2}'),
     ],
 )
 def test_syntax_and_indentation(source, ename, fixed):
@@ -131,6 +138,83 @@ def test_type_errors_str_concat_and_argument_count():
     message = "scale() missing 1 required positional argument: 'factor'"
     fix = top("y = scale(3)", "TypeError", message, ns)
     assert fix[0].new_source == "y = scale(3, factor)"
+
+
+def test_value_errors_and_loops():
+    fix = top("n = int(raw)", "ValueError", "invalid literal for int() with base 10: '3.5'")
+    assert fix[0].new_source == "n = int(float(raw))"
+    assert run_ok("raw = '3.5'", fix[0].new_source)["n"] == 3
+    message = "could not convert string to float: '$1,200.50'"
+    fix = top("t = sum(float(p) for p in prices)", "ValueError", message)
+    assert run_ok("prices = ['$1,200.50', '30']", fix[0].new_source)["t"] == 1230.5
+    fix = top("df['a'] = df['a'].astype(float)", "ValueError", message)
+    assert (
+        fix[0].new_source
+        == "df['a'] = df['a'].str.replace(\",\", \"\").str.strip('$').astype(float)"
+    )
+    # Two names from one value per step: the kernel's type picks the iterator.
+    many = "too many values to unpack (expected 2)"
+    source = "pairs = [f'{k}={v}' for k, v in ages]"
+    fix = top(source, "ValueError", many, {"ages": {"ann": 3}})
+    assert fix[0].new_source == "pairs = [f'{k}={v}' for k, v in ages.items()]"
+    fix = top(source, "ValueError", many, {"ages": ["ann"]})
+    assert fix[0].new_source == "pairs = [f'{k}={v}' for k, v in enumerate(ages)]"
+    assert len(top(source, "ValueError", many)) == 2  # type unknown: both, items first
+    fix = top("for i, x in xs:\n    pass", "TypeError", "cannot unpack non-iterable int object")
+    assert fix[0].new_source.startswith("for i, x in ")
+    fix = top(
+        "t = 0\nfor i in len(xs):\n    t += xs[i]", "TypeError", "'int' object is not iterable"
+    )
+    assert fix[0].new_source == "t = 0\nfor i in range(len(xs)):\n    t += xs[i]"
+    # pandas conditions: `and`/`or`/`not` -> `&`/`|`/`~`, brackets balanced.
+    message = "The truth value of a Series is ambiguous. Use a.empty, a.bool(), a.item(), ..."
+    fix = top(
+        "big = df[(df.a > 1) or not df.b or (df.c == 2 and not (df.d or df.e))]",
+        "ValueError",
+        message,
+    )
+    assert fix[0].new_source == "big = df[(df.a > 1) | ~df.b | ((df.c == 2) & ~(df.d | df.e))]"
+    # With a traceback, only the failing line is touched.
+    tb = ["\x1b[0;31m----> 2\x1b[0m y = int(b)"]
+    fix = top(
+        "x = int(a)\ny = int(b)",
+        "ValueError",
+        "invalid literal for int() with base 10: '1.5'",
+        tb=tb,
+    )
+    assert fix[0].new_source == "x = int(a)\ny = int(float(b))"
+
+
+def test_more_type_value_and_attribute_cases():
+    message = "'str' object cannot be interpreted as an integer"
+    assert top("sq = [i for i in range(n)]", "TypeError", message)[0].new_source == (
+        "sq = [i for i in range(int(n))]"
+    )
+    message = "unsupported operand type(s) for +: 'int' and 'str'"
+    fix = top("total = sum(vals)", "TypeError", message)[0]
+    assert run_ok("vals = ['1', '2.5']", fix.new_source)["total"] == 3.5
+    fix = top("x, y = p", "ValueError", "too many values to unpack (expected 2)")[0]
+    assert run_ok("p = (1, 2, 3)", fix.new_source)["y"] == 2
+    # Another language's method name, only when the object has the Python one.
+    fix = top("xs.push(2)", "AttributeError", "'list' object has no attribute 'push'", {"xs": []})
+    assert fix[0].new_source == "xs.append(2)"
+    assert top("o.push(2)", "AttributeError", "no attribute 'push'", {"o": object()}) == []
+    pd = pytest.importorskip("pandas")
+    ns = {"df": pd.DataFrame({"units": [1]})}
+    fix = top("df.Units.sum()", "AttributeError", "'DataFrame' object has no attribute 'Units'", ns)
+    assert fix[0].new_source == "df.units.sum()"
+
+
+def test_kernel_inspector_falls_back_to_the_snapshot_type():
+    from jupyter_spark.context import KernelState, KernelVar
+    from jupyter_spark.fixes import KernelInspector
+
+    state = KernelState((KernelVar("ages", "dict", "dict len 2"),), (("np", "numpy"),), 0.0)
+    inspector = KernelInspector(state, {"df": {"type": "DataFrame", "attrs": ["columns"]}})
+    assert inspector.names() == {"ages", "np"}
+    assert inspector.details("ages") == {"type": "dict", "attrs": []}
+    assert inspector.details("df")["attrs"] == ["columns"]
+    assert inspector.details("nope") is None
 
 
 def test_every_candidate_compiles_and_runs_no_user_code():
@@ -170,6 +254,13 @@ def test_diagnostics_are_notebook_aware():
     assert items[0].code == "E711"
     assert items[0].fixes[0].new_source == "x = 1\nif x is None:\n    pass"
     assert SERVICE.diagnose("%%bash\necho $UNDEFINED") == []  # not Python
+    assert [d.code for d in SERVICE.diagnose("%%time\nx = undefined_b")] == ["F821"]  # Python
+    # IPython's own names, `?name`, a star import or %run anywhere, a displayed last expression.
+    assert SERVICE.diagnose("?len\nprint(_1, _i2, _ii, Out[1], In)") == []
+    assert SERVICE.diagnose("x = arange(3)", cells=("from numpy import *",)) == []
+    assert SERVICE.diagnose("%run helpers.py\nx = helper()") == []
+    assert SERVICE.diagnose("x = 1\nx == 1") == []
+    assert [d.code for d in SERVICE.diagnose("x = 1\nx == 1\ny = 2")] == ["B015"]
 
 
 def test_modernize_keeps_magics():
@@ -206,7 +297,9 @@ def jp_server_config(tiny_model_dir):
     }
 
 
-async def test_ws_fix_with_kernel_details_and_diagnose(jp_serverapp, jp_ws_fetch, jp_fetch):
+async def test_ws_fix_with_kernel_details_and_diagnose(
+    jp_serverapp, jp_ws_fetch, jp_fetch, monkeypatch
+):
     km = jp_serverapp.kernel_manager
     kid = await km.start_kernel(kernel_name="python3")
     try:
@@ -214,7 +307,7 @@ async def test_ws_fix_with_kernel_details_and_diagnose(jp_serverapp, jp_ws_fetch
         client = kernel.client()
         client.start_channels()
         await client.wait_for_ready(timeout=60)
-        msg_id = client.execute("config = {'learning_rate': 0.1}\nsales_total = 3")
+        msg_id = client.execute("config = {'learning_rate': 0.1}\nsales_total = 3\nages = ['ann']")
         while True:
             reply = await client.get_shell_msg(timeout=30)
             if reply["parent_header"].get("msg_id") == msg_id:
@@ -241,6 +334,13 @@ async def test_ws_fix_with_kernel_details_and_diagnose(jp_serverapp, jp_ws_fetch
         assert set(reply["fixes"][0]) == {
             "title", "explanation", "kind", "new_source", "edits", "confidence",
         }  # fmt: skip
+        # The kernel says `ages` is a list: enumerate(), not .items().
+        error = {"ename": "ValueError", "evalue": "not enough values to unpack (expected 2, got 1)"}
+        source = "pairs = [(i, a) for i, a in ages]"
+        ws.write_message(json.dumps({"type": "fix", "id": "f2", "source": source, "error": error,
+                                     "kernel_id": kid}))  # fmt: skip
+        fixes = (await until_done(ws, "f2"))[1]["fixes"]
+        assert fixes[0]["new_source"] == "pairs = [(i, a) for i, a in enumerate(ages)]"
         ws.write_message(
             json.dumps(
                 {
@@ -255,6 +355,23 @@ async def test_ws_fix_with_kernel_details_and_diagnose(jp_serverapp, jp_ws_fetch
         reply = (await until_done(ws, "d1"))[1]
         assert reply["type"] == "diagnostics"
         assert [i["message"] for i in reply["items"]] == ["Undefined name `nope`"]
+        # An R notebook's cells are not Python: no diagnostics, no fixes.
+        assert reader.language(kid) == "python" and reader.language("nope") is None
+        monkeypatch.setattr(reader, "language", lambda _kid: "r")
+        ws.write_message(json.dumps({"type": "diagnose", "id": "r", "source": "x <- 1",
+                                     "kernel_id": kid}))  # fmt: skip
+        assert (await until_done(ws, "r"))[1] == {"type": "diagnostics", "id": "r", "items": []}
+        monkeypatch.undo()
+        old = "from typing import List\nxs: List[int] = []"
+        ws.write_message(
+            json.dumps({"type": "fix", "id": "m", "kinds": ["modernize"], "source": old})
+        )
+        fixes = (await until_done(ws, "m"))[1]["fixes"]
+        assert [f["kind"] for f in fixes] == ["modernize"]
+        # The import stays: another cell may use it.
+        assert fixes[0]["new_source"] == "from typing import List\nxs: list[int] = []"
+        ws.write_message(json.dumps({"type": "fix", "id": "nul", "source": "x\x00"}))
+        assert (await until_done(ws, "nul"))[1]["code"] == "bad_source"
         ws.write_message(json.dumps({"type": "fix", "id": "bad", "source": "x", "kinds": ["x"]}))
         assert (await until_done(ws, "bad"))[1]["code"] == "bad_field"
         ws.write_message(json.dumps({"type": "fix", "id": "big", "source": "x\n" * 150_000}))
@@ -288,9 +405,49 @@ def test_cli_fix_json():
     assert bad.returncode != 0 and json.loads(bad.stdout)["type"] == "error"
 
 
+class FakeEngine:
+    """Answers every completion with ``text``; records the prompt."""
+
+    def __init__(self, text: str, stop_reason: str = "newline") -> None:
+        self.text, self.stop_reason, self.prompts = text, stop_reason, []
+
+    def complete(self, prefix, suffix="", mode="line", max_tokens=None):
+        from types import SimpleNamespace
+
+        self.prompts.append(prefix)
+        result = SimpleNamespace(text=self.text, stop_reason=self.stop_reason)
+        return SimpleNamespace(wait=lambda: result, cancel=lambda: None)
+
+
+def test_model_rewrite_is_seeded_bounded_and_checked():
+    from jupyter_spark.fixes.model import error_row, seed
+
+    error = ErrorInfo("ZeroDivisionError", "division by zero", ["\x1b[0;32m----> 2\x1b[0m y"])
+    assert seed("total = sum(valeus)", ErrorInfo("NameError", "name 'valeus' is not defined")) == (
+        "total = sum("
+    )
+    assert seed("y = 10 / x", error) == "y = "
+    assert error_row("x = 0\ny = 10 / x", error) == 1
+    assert error_row("x = 0\ny = 10 / x", ErrorInfo("ZeroDivisionError", "", lineno=2)) == 1
+    assert error_row("a = 1\nif a\n    pass", ErrorInfo("SyntaxError", "expected ':'")) == 1
+    engine = FakeEngine("10 / x if x else 0  # avoid dividing by zero")
+    fixes = FixService(engine).fix(FixRequest("x = 0\ny = 10 / x", error, ("z = 1",)))
+    assert [f.new_source for f in fixes] == ["x = 0\ny = 10 / x if x else 0"]
+    assert fixes[0].confidence < 0.5 and "z = 1" in engine.prompts[0]
+    assert engine.prompts[0].endswith("# in: y = 10 / x\n# Corrected:\ny = ")
+    # Not compiling, cut off by the time bound, or no rule needed: no rewrite.
+    for engine in (FakeEngine("10 / (x"), FakeEngine("10 / (x + 1)", "cancelled")):
+        assert FixService(engine).fix(FixRequest("x = 0\ny = 10 / x", error)) == []
+    engine = FakeEngine("unused")
+    FixService(engine).fix(
+        FixRequest("n = lenght(xs)", ErrorInfo("NameError", "name 'lenght' is not defined"))
+    )
+    assert engine.prompts == []
+
+
 @pytest.mark.real_model
 def test_model_ranks_close_candidates_and_rewrites_unmatched_errors(real_engine):
-    from jupyter_spark.fixes.model import failing_line
+    from jupyter_spark.fixes.errors import failing_line
 
     service = FixService(real_engine, rank_with_model=True)
     ns = {"values": [1], "value": 2}

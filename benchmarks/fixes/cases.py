@@ -177,9 +177,107 @@ CASES: list[Case] = [
         "assert a == 6",
     ),
     Case(
-        "type: f-string alternative unnecessary",
+        "type: str + float + str",
         "total = 9.5",
         "msg = 'Total: ' + total + ' EUR'",
         "assert msg == 'Total: 9.5 EUR'",
+    ),
+    Case(
+        "type: loop over len()",
+        "xs = [4, 5, 6]",
+        "total = 0\nfor i in len(xs):\n    total += xs[i]",
+        "assert total == 15",
+    ),
+    Case(
+        "type: missing argument held by the kernel",
+        "def scale(x, factor):\n    return x * factor\nfactor = 2",
+        "y = scale(3)",
+        "assert y == 6",
+    ),
+    # -- ValueError --------------------------------------------------------------------------
+    Case("value: int() of a decimal string", "raw = '3.5'", "n = int(raw)", "assert n == 3"),
+    Case(
+        "value: float() of '1,200.50'",
+        "prices = ['1,200.50', '30']",
+        "total = sum(float(p) for p in prices)",
+        "assert total == 1230.5",
+    ),
+    Case(
+        "value: astype(float) on '$1,200'",
+        "import pandas as pd\nraw = pd.DataFrame({'amount': ['$1,200', '$30']})",
+        "raw['amount'] = raw['amount'].astype(float)",
+        "assert raw['amount'].sum() == 1230",
+    ),
+    Case(
+        "value: dict loop without .items()",
+        "ages = {'ann': 31, 'bob': 42}",
+        "lines = [f'{k}: {v}' for k, v in ages]",
+        "assert lines == ['ann: 31', 'bob: 42']",
+    ),
+    Case(
+        "value: list loop without enumerate",
+        "names = ['a', 'b']",
+        "out = []\nfor i, name in names:\n    out.append(f'{i}:{name}')",
+        "assert out == ['0:a', '1:b']",
+    ),
+    Case(
+        "value: Series conditions joined with and",
+        DF,
+        "big = sales[sales.units > 3 and sales.price > 1.0]",
+        "assert len(big) == 2",
+    ),
+    # -- Written after the rules above, run once before any rule was changed for them
+    # (held out: 4 of these 12 were fixed at top-1 then; see benchmarks/README.md).
+    Case(
+        "attr: sort_by (another library's name)",
+        "import pandas as pd\nscores = pd.DataFrame({'name': ['a', 'b', 'c'], 'pts': [5, 9, 2]})",
+        "top = scores.sort_by('pts', ascending=False)",
+        "assert list(top.pts) == [9, 5, 2]",
+    ),
+    Case("attr: list.push (JavaScript)", "stack = [1]", "stack.push(2)", "assert stack == [1, 2]"),
+    Case("attr: column by attribute, wrong case", DF, "n = sales.Units.sum()", "assert n == 12"),
+    Case(
+        "key: column with a trailing space",
+        DF,
+        "p = sales['price '].max()",
+        "assert p == 3.0",
+    ),
+    Case(
+        "key: dict key case",
+        "row = {'price': 4, 'qty': 2}",
+        "v = row['Price'] * row['qty']",
+        "assert v == 8",
+    ),
+    Case("name: capitalised builtin", "", "Print('x')\ndone = True", "assert done"),
+    Case(
+        "syntax: else if",
+        "x = 5",
+        "if x > 10:\n    size = 'big'\nelse if x > 3:\n    size = 'mid'\nelse:\n    size = 'small'",
+        "assert size == 'mid'",
+    ),
+    Case("syntax: missing comma", "", "xs = [1, 2 3]\nn = sum(xs)", "assert n == 6"),
+    Case(
+        "indent: body of if not indented",
+        "x = 2",
+        "if x > 1:\nflag = True",
+        "assert flag",
+    ),
+    Case(
+        "type: range() of a str",
+        "n = '3'",
+        "squares = [i * i for i in range(n)]",
+        "assert squares == [0, 1, 4]",
+    ),
+    Case(
+        "type: sum of str numbers",
+        "vals = ['1', '2', '3']",
+        "total = sum(vals)",
+        "assert total == 6",
+    ),
+    Case(
+        "value: unpack a 3-tuple into two names",
+        "point = (1, 2, 3)",
+        "x, y = point",
+        "assert (x, y) == (1, 2)",
     ),
 ]

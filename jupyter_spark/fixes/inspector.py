@@ -50,4 +50,10 @@ class KernelInspector:
         return {v.name for v in self._state.variables} | {a for a, _ in self._state.modules}
 
     def details(self, name: str) -> dict[str, Any] | None:
-        return self._details.get(name)
+        """The probe's details; else the snapshot's type name (a busy kernel answers no probe,
+        but "``d`` is a dict" already picks ``d.items()`` over ``enumerate(d)``)."""
+        found = self._details.get(name)
+        if found is not None or self._state is None:
+            return found
+        kind = next((v.kind for v in self._state.variables if v.name == name), None)
+        return {"type": kind, "attrs": []} if kind else None

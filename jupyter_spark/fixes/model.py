@@ -8,11 +8,15 @@ overruled by a small model's taste.
 
 from __future__ import annotations
 
+import io
 import re
+import threading
+import tokenize
+from collections.abc import Sequence
 from typing import Any
 
-from .rules import plain
-from .source import compiles
+from .errors import failing_line
+from .source import compile_cell, compiles, mask_ipython
 from .types import ErrorInfo, Fix, make_fix
 
 # Candidates within this much confidence of the best are reordered by the model's score.
@@ -21,8 +25,10 @@ RANK_MARGIN = 0.1
 REWRITE_CONFIDENCE = 0.3
 # Tokens for the rewritten line.
 REWRITE_TOKENS = 48
-
-_ARROW = re.compile(r"^\s*-+>\s*(\d+)")
+# Characters of the other cells given to the model before the cell.
+REWRITE_CONTEXT_CHARS = 1500
+# Wall-clock bound on the rewrite (seconds): a busy or remote model must not hold the fix.
+REWRITE_TIMEOUT_S = 2.0
 
 
 def rerank(engine: Any, fixes: list[Fix]) -> list[Fix]:
@@ -37,33 +43,72 @@ def rerank(engine: Any, fixes: list[Fix]) -> list[Fix]:
     return scored + fixes[len(head) :]
 
 
-def failing_line(source: str, error: ErrorInfo) -> int | None:
-    """0-based line of the cell the error points at (IPython's ``---->`` marker)."""
-    for line in error.traceback:
-        for part in plain(line).split("\n"):
-            m = _ARROW.match(part)
-            if m:
-                n = int(m.group(1)) - 1
-                return n if 0 <= n < len(source.split("\n")) else None
-    return None
-
-
-def rewrite(engine: Any, source: str, error: ErrorInfo) -> list[Fix]:
-    """The model's version of the failing line, if it differs and the cell compiles."""
+def error_row(source: str, error: ErrorInfo) -> int | None:
+    """0-based line the error is on: the traceback's arrow, or for a syntax error the parser's."""
     row = failing_line(source, error)
+    if row is None and error.ename in ("SyntaxError", "IndentationError", "TabError"):
+        try:
+            compile_cell(mask_ipython(source))
+        except SyntaxError as e:
+            n = (e.lineno or 0) - 1
+            row = n if 0 <= n < len(source.split("\n")) else None
+        except (ValueError, RecursionError, MemoryError):
+            pass
+    return row
+
+
+def seed(line: str, error: ErrorInfo) -> str:
+    """The start of the failing line the model continues from: up to the name, key or module
+    the error quotes (``cols = list(sales.`` for ``colums``), else up to an assignment's ``=``.
+
+    A small model given the whole line to rewrite mostly writes something else; given the line
+    up to the mistake it mostly writes what was meant.
+    """
+    for word in re.findall(r"'([^']+)'", error.evalue):
+        m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", line)
+        if m and line[: m.start()].strip():
+            return line[: m.start()]
+    m = re.match(r"^\s*[\w.\[\]'\", ]+?\s*=(?!=)\s*", line)
+    return m.group(0) if m else line[: len(line) - len(line.lstrip())]
+
+
+def rewrite(engine: Any, source: str, error: ErrorInfo, cells: Sequence[str] = ()) -> list[Fix]:
+    """The model's version of the failing line, if it differs and the cell compiles.
+
+    The prompt is the other cells (their tail), the cell up to the failing line, the line and
+    its error as a comment, then the line's start (``seed``) for the model to continue.
+    """
+    row = error_row(source, error)
     if engine is None or row is None:
         return []
     lines = source.split("\n")
     old = lines[row]
+    if not old.strip():
+        return []
     indent = old[: len(old) - len(old.lstrip())]
-    hint = f"{indent}# fixed ({error.ename}: {error.evalue[:80]}):".rstrip()
-    prefix = "\n".join([*lines[:row], hint, indent])
+    start = seed(old, error)
+    message = " ".join(error.evalue.split())[:100]
+    note = f"{indent}# {error.ename}: {message}\n{indent}# in: {old.strip()}"
+    context = "\n\n".join(c for c in cells if c.strip())[-REWRITE_CONTEXT_CHARS:]
+    before = "\n".join(lines[:row])
+    head = [part for part in (context, before) if part]
+    prefix = "\n".join([*head, note, f"{indent}# Corrected:", start])
+    timer = None
     try:
-        text = engine.complete(prefix, "", "line", REWRITE_TOKENS).wait().text
+        completion = engine.complete(prefix, "", "line", REWRITE_TOKENS)
+        timer = threading.Timer(REWRITE_TIMEOUT_S, completion.cancel)
+        timer.daemon = True
+        timer.start()
+        result = completion.wait()
     except Exception:  # the model is optional here: no rewrite rather than no fixes
         return []
-    new_line = indent + text.strip("\n").lstrip()
-    if not text.strip() or new_line.strip() == old.strip() or new_line.lstrip().startswith("#"):
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if getattr(result, "stop_reason", "") == "cancelled":
+        return []  # cut off: half a line is not a fix
+    new_line = _code_only(start + result.text.split("\n")[0])
+    if new_line.strip() in ("", old.strip(), start.strip()) or new_line.lstrip().startswith("#"):
         return []  # nothing, the same line, or a comment (the statement would just vanish)
     new = "\n".join([*lines[:row], new_line, *lines[row + 1 :]])
     if not compiles(new):
@@ -78,3 +123,15 @@ def rewrite(engine: Any, source: str, error: ErrorInfo) -> list[Fix]:
             REWRITE_CONFIDENCE,
         )
     ]
+
+
+def _code_only(line: str) -> str:
+    """The line without a trailing comment (small models like to explain themselves)."""
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(line).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return line.rstrip()
+    for t in toks:
+        if t.type == tokenize.COMMENT:
+            return line[: t.start[1]].rstrip()
+    return line.rstrip()

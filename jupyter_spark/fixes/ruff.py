@@ -8,6 +8,7 @@ a notebook (an import used in another cell, a last expression that displays) are
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -16,14 +17,28 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from .source import BUILTIN_NAMES, IPYTHON_NAMES, MASK_COMMENT, is_cell_magic, mask_ipython
+from .source import (
+    ANY_NAME,
+    BUILTIN_NAMES,
+    IPYTHON_HISTORY_NAME,
+    IPYTHON_NAMES,
+    MASK_COMMENT,
+    RUN_MAGIC,
+    defined_names,
+    is_cell_magic,
+    mask_ipython,
+    parse,
+)
 from .types import Diagnostic, Fix, FixError, edits_between
 
 # Checks shown as you type: real bugs and syntax errors, not style.
 DIAGNOSTIC_RULES = "F,E9,E711,E712,E721,W605,B006,B008,B015,B017,PLE"
 # pyflakes checks that misfire in notebooks: unused import / variable (used in a later cell),
 # redefinition (re-running a cell), await outside a function (top-level await is fine).
-NOTEBOOK_IGNORES = "F401,F811,F841,F704,PLE1142"
+# F403/F405: a star import is common in notebooks and says nothing about this cell.
+NOTEBOOK_IGNORES = "F401,F403,F405,F811,F841,F704,PLE1142"
+# "Useless expression" checks, wrong for a cell's last expression (IPython displays it).
+DISPLAY_CODES = frozenset({"B015", "B018"})
 # The modernize refactor: pyupgrade and a few safe simplifications.
 MODERNIZE_RULES = "UP,C4,SIM105,SIM110,SIM118,RUF005"
 # The oldest Python modernized code must run on (the kernel's, not ours).
@@ -84,19 +99,37 @@ def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
         items = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:
         raise FixError("ruff_failed", (proc.stderr or "ruff gave no output").strip()) from None
+    tree = parse(source)
     known = set(known_names) | BUILTIN_NAMES | IPYTHON_NAMES
+    # This cell's own star import or %run.
+    if RUN_MAGIC.search(source) or (tree is not None and ANY_NAME in defined_names(tree)):
+        known.add(ANY_NAME)
+    shown = _displayed_rows(tree)
+    masked_lines = masked.split("\n")
     out = []
     for item in items:
         code = item.get("code") or "syntax-error"
         message = item.get("message", "")
-        if code == "F821" and _undefined_name(message) in known:
-            continue
+        if code in DISPLAY_CODES and _pos(item.get("location"))[0] in shown:
+            continue  # the cell's last expression: IPython displays it, it is not pointless
+        if code == "F821":
+            name = _undefined_name(message)
+            if ANY_NAME in known or name in known or IPYTHON_HISTORY_NAME.match(name):
+                continue
         start = _pos(item.get("location"))
         end = _pos(item.get("end_location"))
-        if MASK_COMMENT in masked.split("\n")[start[0]]:
+        if start[0] < len(masked_lines) and MASK_COMMENT in masked_lines[start[0]]:
             continue  # a masked IPython line
         out.append(Diagnostic(message, code, start, end, _ruff_fix(source, masked, item)))
     return out
+
+
+def _displayed_rows(tree: ast.Module | None) -> set[int]:
+    """0-based lines of the cell's last statement if it is an expression (shown as output)."""
+    if tree is None or not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return set()
+    last = tree.body[-1]
+    return set(range(last.lineno - 1, (last.end_lineno or last.lineno)))
 
 
 def _undefined_name(message: str) -> str:

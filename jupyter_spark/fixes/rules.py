@@ -1,35 +1,25 @@
-"""Rule-based fixes for the runtime errors notebooks hit most, using the live kernel's names.
+"""Rule-based fixes for the errors notebooks hit most, using the live kernel's names.
 
-Each rule reads the error, finds the offending spot in the cell (tokens and the AST, never a
-plain text replace that could touch strings or comments), and proposes new sources with a
-confidence. The service keeps only candidates that compile and ranks them.
+Each rule reads the error, finds the offending spot in the cell (tokens and the AST, see
+edit.py), and proposes new sources with a confidence; the service keeps only candidates that
+compile and ranks them. ``RULES`` maps an exception name to its rule: the lookup errors (names,
+attributes, keys, modules) are here, syntax errors in syntax.py, TypeError and ValueError in
+values.py. ``needed_details`` says which names the server should ask the kernel about.
 """
 
 from __future__ import annotations
 
 import ast
-import difflib
-import io
 import re
 import sys
-import tokenize
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-from .source import (
-    BUILTIN_NAMES,
-    IPYTHON_NAMES,
-    defined_names,
-    mask_ipython,
-    names_in_cells,
-    parse,
-)
-from .types import ErrorInfo, Fix, Inspector, make_fix
-
-# Similarity below which a name is not offered as the one meant (difflib ratio).
-NAME_CUTOFF = 0.6
-# Candidates per rule.
-MAX_CANDIDATES = 3
+from .edit import attribute_bases, insert_line, rename_attribute, rename_name, replace_constant
+from .errors import Candidate, Context, Rule, nearest, suggested_name
+from .source import ANY_NAME, BUILTIN_NAMES, IPYTHON_NAMES, defined_names, names_in_cells, parse
+from .syntax import syntax_error
+from .types import ErrorInfo, Fix, make_fix
+from .values import iter_loops, looked_up, type_error, value_error
 
 # Well-known aliases -> the import that defines them.
 ALIAS_IMPORTS = {
@@ -94,157 +84,36 @@ PIP_NAMES = {
     "lightgbm": "lightgbm",
     "xgboost": "xgboost",
 }
+# Method names from other languages and libraries -> the Python / pandas one (offered only when
+# the object really has it).
+FOREIGN_ATTRS = {
+    "push": "append",
+    "push_back": "append",
+    "add": "append",
+    "concat": "extend",
+    "indexOf": "index",
+    "trim": "strip",
+    "toUpperCase": "upper",
+    "toLowerCase": "lower",
+    "toupper": "upper",
+    "tolower": "lower",
+    "startsWith": "startswith",
+    "endsWith": "endswith",
+    "sort_by": "sort_values",
+    "orderBy": "sort_values",
+    "order_by": "sort_values",
+    "arrange": "sort_values",
+    "groupBy": "groupby",
+    "group_by": "groupby",
+}
+# Similarity credited to such a translation (a confidence of 0.85).
+FOREIGN_SCORE = 0.8
 # Modules a typo'd import is most likely meant to be (besides the standard library).
 COMMON_MODULES = frozenset(
     {"numpy", "pandas", "matplotlib", "seaborn", "scipy", "sklearn", "torch", "tensorflow"}
     | {"requests", "plotly", "polars", "tqdm", "PIL", "cv2", "yaml", "bs4", "statsmodels"}
     | {"sympy", "networkx", "pyarrow", "xgboost", "lightgbm", "transformers", "IPython"}
 )
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_DID_YOU_MEAN = re.compile(r"Did you mean:? '([^']+)'")
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a rule may look at besides the cell and the error."""
-
-    cells: tuple[str, ...]
-    inspector: Inspector | None
-
-    def kernel_names(self) -> set[str]:
-        return self.inspector.names() if self.inspector is not None else set()
-
-    def details(self, name: str) -> dict | None:
-        return self.inspector.details(name) if self.inspector is not None else None
-
-
-def plain(text: str) -> str:
-    return _ANSI.sub("", text)
-
-
-def suggested_name(error: ErrorInfo) -> str | None:
-    """Python's own "Did you mean: 'x'?" in the message or the traceback."""
-    for text in (error.evalue, *error.traceback[-3:]):
-        m = _DID_YOU_MEAN.search(plain(text))
-        if m:
-            return m.group(1)
-    return None
-
-
-def nearest(word: str, candidates: set[str], n: int = MAX_CANDIDATES) -> list[tuple[str, float]]:
-    """Close matches with their similarity; a case-only difference ranks first."""
-    out: dict[str, float] = {}
-    for c in candidates:
-        if c != word and c.lower() == word.lower():
-            out[c] = 0.99
-    for c in difflib.get_close_matches(word, [c for c in candidates if c != word], n, NAME_CUTOFF):
-        out.setdefault(c, difflib.SequenceMatcher(None, word, c).ratio())
-    return sorted(out.items(), key=lambda kv: -kv[1])[:n]
-
-
-# -- token-level editing -------------------------------------------------------------------------
-
-
-def _tokens(source: str) -> list[tokenize.TokenInfo] | None:
-    try:
-        return list(tokenize.generate_tokens(io.StringIO(mask_ipython(source)).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return None
-
-
-def _replace_spans(source: str, spans: list[tuple[int, int, int, int]], text: str) -> str:
-    """Replace (row, col, end_row, end_col) spans (1-based rows) with ``text``, last first."""
-    lines = source.split("\n")
-    for row, col, erow, ecol in sorted(spans, reverse=True):
-        if row != erow:
-            continue
-        line = lines[row - 1]
-        lines[row - 1] = line[:col] + text + line[ecol:]
-    return "\n".join(lines)
-
-
-def rename_name(source: str, old: str, new: str) -> str | None:
-    """``old`` -> ``new`` where it is a name (not an attribute, keyword argument or string)."""
-    toks = _tokens(source)
-    if toks is None:
-        return None
-    spans = []
-    for i, t in enumerate(toks):
-        if t.type != tokenize.NAME or t.string != old:
-            continue
-        prev = toks[i - 1].string if i else ""
-        nxt = toks[i + 1].string if i + 1 < len(toks) else ""
-        if prev == ".":
-            continue  # an attribute
-        if nxt == "=" and _in_call_args(toks, i):
-            continue  # a keyword argument
-        spans.append((*t.start, *t.end))
-    return _replace_spans(source, spans, new) if spans else None
-
-
-def _in_call_args(toks: list[tokenize.TokenInfo], i: int) -> bool:
-    depth = 0
-    for t in reversed(toks[:i]):
-        if t.string in ")]}":
-            depth += 1
-        elif t.string in "([{":
-            if depth == 0:
-                return t.string == "("
-            depth -= 1
-    return False
-
-
-def rename_attribute(source: str, attr: str, new: str, base: str | None = None) -> str | None:
-    """``.attr`` -> ``.new`` (only after ``base`` if given)."""
-    toks = _tokens(source)
-    if toks is None:
-        return None
-    spans = []
-    for i, t in enumerate(toks):
-        is_attr = t.type == tokenize.NAME and t.string == attr and toks[i - 1].string == "."
-        if is_attr and i >= 2 and (base is None or _dotted_before(toks, i - 1) == base):
-            spans.append((*t.start, *t.end))
-    return _replace_spans(source, spans, new) if spans else None
-
-
-def _dotted_before(toks: list[tokenize.TokenInfo], dot: int) -> str:
-    """``a.b`` for the tokens ``a . b`` ending just before index ``dot``."""
-    parts = []
-    j = dot - 1
-    while j >= 0 and toks[j].type == tokenize.NAME:
-        parts.append(toks[j].string)
-        if j >= 1 and toks[j - 1].string == ".":
-            j -= 2
-        else:
-            break
-    return ".".join(reversed(parts))
-
-
-def attribute_bases(source: str, attr: str) -> list[str]:
-    """The dotted expressions ``attr`` is looked up on in the cell (``df`` in ``df.colums``)."""
-    toks = _tokens(source) or []
-    out = []
-    for i, t in enumerate(toks):
-        if t.type == tokenize.NAME and t.string == attr and i >= 2 and toks[i - 1].string == ".":
-            base = _dotted_before(toks, i - 1)
-            if base and base not in out:
-                out.append(base)
-    return out
-
-
-def insert_line(source: str, line: str) -> str:
-    """``line`` at the top of the cell, after leading comments and ``%`` magics."""
-    lines = source.split("\n")
-    at = 0
-    while at < len(lines) and (lines[at].startswith("#") or lines[at].startswith("%")):
-        at += 1
-    return "\n".join([*lines[:at], line, *lines[at:]])
-
-
-# -- the rules -------------------------------------------------------------------------------------
-
-Candidate = tuple[str, str, str, float]  # (title, explanation, new_source, confidence)
-Rule = Callable[[str, ErrorInfo, Context], Iterator[Candidate]]
 
 
 def name_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
@@ -264,7 +133,7 @@ def name_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidat
     cells = names_in_cells(ctx.cells)
     tree = parse(source)
     own = set() if tree is None else defined_names(tree)
-    pool = kernel | cells | own | BUILTIN_NAMES | IPYTHON_NAMES
+    pool = (kernel | cells | own | BUILTIN_NAMES | IPYTHON_NAMES) - {ANY_NAME}
     hinted = suggested_name(error)
     matches = nearest(name, pool)
     if hinted and hinted in pool and hinted not in dict(matches):
@@ -303,7 +172,12 @@ def attribute_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
         info = ctx.details(base) if base else None
         if info:
             pool |= set(info.get("attrs") or ())
+            if info.get("type") == "DataFrame":  # columns read as attributes: `df.units`
+                pool |= {k for k in info.get("keys") or () if k.isidentifier()}
         candidates = nearest(attr, pool)
+        meant = FOREIGN_ATTRS.get(attr)
+        if meant in pool and meant not in dict(candidates):
+            candidates.insert(0, (meant, FOREIGN_SCORE))
         root = ctx.details(base.split(".")[0]) if base and "." in base else None
         if not candidates and root:
             # `df.col.mena`: the Series is out of the probe's reach (reading `df.col` would run
@@ -351,7 +225,7 @@ def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate
         info = ctx.details(base)
         pool = set((info or {}).get("keys") or ())
         for other, score in nearest(key, pool):
-            new = _replace_constant(source, const, other)
+            new = replace_constant(source, const, other)
             if new is None:
                 continue
             kind = (info or {}).get("type", "the object")
@@ -362,21 +236,6 @@ def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate
                 new,
                 min(0.97, 0.45 + 0.5 * score),
             )
-
-
-def _replace_constant(source: str, node: ast.Constant, value: str) -> str | None:
-    if node.lineno != node.end_lineno or node.end_col_offset is None:
-        return None
-    lines = source.split("\n")
-    line = lines[node.lineno - 1]
-    # ast offsets are in UTF-8 bytes
-    raw = line.encode()
-    old = raw[node.col_offset : node.end_col_offset].decode()
-    quote = "'" if old.lstrip("rbuRBU").startswith("'") else '"'
-    new = quote + value.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
-    raw = raw[: node.col_offset] + new.encode() + raw[node.end_col_offset :]
-    lines[node.lineno - 1] = raw.decode()
-    return "\n".join(lines)
 
 
 def module_not_found(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
@@ -429,309 +288,6 @@ def _rename_import(source: str, old: str, new: str) -> str | None:
     return "\n".join(lines) if changed else None
 
 
-BLOCK_START = re.compile(
-    r"^\s*(if|elif|else|for|while|def|class|try|except|finally|with|async\s+def|async\s+for|"
-    r"async\s+with|match|case)\b"
-)
-
-
-def syntax_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
-    """Missing colon, unclosed bracket or quote, Python 2 print, `=` for `==`, indentation."""
-    masked = mask_ipython(source)
-    try:
-        compile(masked, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-        return  # compiles now: the error came from elsewhere (e.g. exec of other code)
-    except SyntaxError as e:
-        err = e
-    except ValueError:
-        return
-    lines = source.split("\n")
-    row = max(1, min(err.lineno or 1, len(lines))) - 1
-    msg = err.msg or ""
-    tabs = "\t" in source and any(ln.startswith(" ") for ln in lines)
-
-    def with_line(i: int, text: str) -> str:
-        return "\n".join([*lines[:i], text, *lines[i + 1 :]])
-
-    if tabs or isinstance(err, TabError):
-        yield (
-            "Use spaces for indentation",
-            "The cell mixes tabs and spaces; tabs become 4 spaces.",
-            source.expandtabs(4),
-            0.85,
-        )
-    for i in (row, row - 1):
-        if 0 <= i < len(lines) and BLOCK_START.match(lines[i]):
-            stripped = lines[i].rstrip()
-            if not stripped.endswith(":") and "#" not in stripped:
-                yield (
-                    "Add the missing colon",
-                    f"A `{stripped.split()[0]}` line must end with `:`.",
-                    with_line(i, stripped + ":"),
-                    0.9,
-                )
-    m = re.match(r"^(\s*)print\s+(?!\()(.+?)\s*$", lines[row])
-    if m or "Missing parentheses in call to 'print'" in msg:
-        for i, line in enumerate(lines):
-            mm = re.match(r"^(\s*)print\s+(?![(=])(.+?)\s*$", line)
-            if mm:
-                lines2 = list(lines)
-                lines2[i] = f"{mm.group(1)}print({mm.group(2).rstrip(',')})"
-                lines = lines2
-        yield (
-            "Call print() with parentheses",
-            "`print x` is Python 2; in Python 3 print is a function: `print(x)`.",
-            "\n".join(lines),
-            0.9,
-        )
-        lines = source.split("\n")
-    if "Maybe you meant '=='" in msg or "cannot assign to" in msg:
-        fixed = re.sub(r"(?<![=!<>:])=(?!=)", "==", lines[row], count=1)
-        if fixed != lines[row]:
-            yield (
-                "Compare with `==`",
-                "`=` assigns; a condition compares with `==`.",
-                with_line(row, fixed),
-                0.8,
-            )
-    if "unterminated string" in msg or "EOL while scanning" in msg:
-        line = lines[row]
-        quote = _open_quote(line)
-        if quote:
-            yield (
-                "Close the string",
-                f"The string opened with {quote} is not closed on its line.",
-                with_line(row, line.rstrip() + quote),
-                0.85,
-            )
-    if "was never closed" in msg or "unexpected EOF" in msg or "'(' was never closed" in msg:
-        closers = _unclosed(masked)
-        if closers:
-            start = err.lineno - 1 if err.lineno else row
-            # Close at the end of the opening line first (the usual slip), then at the end.
-            for i in dict.fromkeys([start, len(lines) - 1]):
-                if 0 <= i < len(lines):
-                    yield (
-                        f"Close the bracket with `{closers}`",
-                        "A bracket opened here is never closed.",
-                        with_line(i, lines[i].rstrip() + closers),
-                        0.8 if i == start else 0.6,
-                    )
-    if "does not match" in msg and "closing parenthesis" in msg:
-        m2 = re.search(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'", msg)
-        if m2:
-            pairs = {"(": ")", "[": "]", "{": "}"}
-            bad, want = m2.group(1), pairs[m2.group(2)]
-            line = lines[row]
-            at = (err.offset or 1) - 1
-            if 0 <= at < len(line) and line[at] == bad:
-                yield (
-                    f"Close with `{want}`",
-                    f"The bracket was opened with `{m2.group(2)}`.",
-                    with_line(row, line[:at] + want + line[at + 1 :]),
-                    0.85,
-                )
-    if isinstance(err, IndentationError):
-        yield from _indentation(lines, row, msg)
-
-
-def _indentation(lines: list[str], row: int, msg: str) -> Iterator[Candidate]:
-    def indent_of(line: str) -> str:
-        return line[: len(line) - len(line.lstrip())]
-
-    def with_line(i: int, text: str) -> str:
-        return "\n".join([*lines[:i], text, *lines[i + 1 :]])
-
-    prev = next((lines[j] for j in range(row - 1, -1, -1) if lines[j].strip()), "")
-    line = lines[row] if row < len(lines) else ""
-    if "expected an indented block" in msg:
-        target = row if line.strip() else row + 1
-        if target < len(lines):
-            body = lines[target]
-            yield (
-                "Indent the block",
-                "The line after a `:` starts a block and must be indented.",
-                with_line(target, indent_of(prev) + "    " + body.lstrip()),
-                0.85,
-            )
-    if "unexpected indent" in msg:
-        yield (
-            "Remove the extra indentation",
-            "This line is indented more than the block it belongs to.",
-            with_line(row, indent_of(prev) + line.lstrip()),
-            0.85,
-        )
-    if "unindent does not match" in msg:
-        levels = {len(indent_of(x)) for x in lines[:row] if x.strip()}
-        width = len(indent_of(line))
-        # The nearest levels either side (only one of them usually compiles).
-        for n in sorted(levels, key=lambda n: (abs(n - width), -n))[:2]:
-            yield (
-                "Align the indentation",
-                f"The line's indentation ({width}) matches no enclosing block; it is aligned "
-                f"to {n} spaces.",
-                with_line(row, " " * n + line.lstrip()),
-                0.8 - 0.01 * abs(n - width),
-            )
-
-
-def _open_quote(line: str) -> str | None:
-    quote = None
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#":
-            break
-        i += 1
-    return quote
-
-
-def _unclosed(code: str) -> str:
-    """The closing brackets still owed at the end of ``code`` (strings and comments skipped)."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    stack: list[str] = []
-    try:
-        for t in tokenize.generate_tokens(io.StringIO(code).readline):
-            if t.type == tokenize.OP:
-                if t.string in pairs:
-                    stack.append(pairs[t.string])
-                elif t.string in ")]}" and stack and stack[-1] == t.string:
-                    stack.pop()
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
-    return "".join(reversed(stack))
-
-
-def type_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
-    v = error.evalue
-    if "can only concatenate str" in v or (
-        "unsupported operand type(s) for +" in v and "'str'" in v
-    ):
-        new = _wrap_str_concat(source, error)
-        if new is not None:
-            yield (
-                "Convert to str before joining",
-                "`+` between a str and a number is not defined; the number is converted with "
-                "`str()`.",
-                new,
-                0.85,
-            )
-    m = re.search(r"(\w+)\(\) takes (\d+) positional arguments? but (\d+) (?:were|was) given", v)
-    if m:
-        func, takes = m.group(1), int(m.group(2))
-        info = ctx.details(func)
-        arity = (info or {}).get("arity") or {}
-        limit = arity.get("max", takes) if isinstance(arity.get("max"), int) else takes
-        new = _trim_call_args(source, func, limit)
-        if new is not None:
-            sig = arity.get("signature", "")
-            yield (
-                f"Pass {limit} argument{'s' if limit != 1 else ''} to {func}()",
-                f"{func}{sig} takes {limit} positional argument(s); the extra ones are dropped.",
-                new,
-                0.7,
-            )
-    m = re.search(r"(\w+)\(\) missing (\d+) required positional arguments?: (.+)$", v)
-    if m:
-        func = m.group(1)
-        missing = re.findall(r"'(\w+)'", m.group(3))
-        known = ctx.kernel_names() | names_in_cells(ctx.cells)
-        if missing and all(name in known for name in missing):
-            new = _append_call_args(source, func, missing)
-            if new is not None:
-                yield (
-                    f"Pass {', '.join(missing)} to {func}()",
-                    f"{func}() needs {', '.join(missing)}; variables of that name exist.",
-                    new,
-                    0.65,
-                )
-
-
-def _calls(tree: ast.AST, func: str) -> Iterator[ast.Call]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            f = node.func
-            name = (
-                f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
-            )
-            if name == func:
-                yield node
-
-
-def _rewrite_nodes(source: str, nodes: list[tuple[ast.AST, str]]) -> str | None:
-    """Replace each node's source span (single-line, UTF-8 offsets) with the given text."""
-    lines = [ln.encode() for ln in source.split("\n")]
-    spans = []
-    for node, text in nodes:
-        if node.lineno != node.end_lineno or node.end_col_offset is None:
-            return None
-        spans.append((node.lineno - 1, node.col_offset, node.end_col_offset, text))
-    for row, a, b, text in sorted(spans, reverse=True):
-        lines[row] = lines[row][:a] + text.encode() + lines[row][b:]
-    return "\n".join(ln.decode() for ln in lines)
-
-
-def _trim_call_args(source: str, func: str, limit: int) -> str | None:
-    tree = parse(source)
-    if tree is None:
-        return None
-    edits = []
-    for call in _calls(tree, func):
-        if len(call.args) > limit and not any(isinstance(a, ast.Starred) for a in call.args):
-            short = ast.Call(func=call.func, args=call.args[:limit], keywords=call.keywords)
-            edits.append((call, ast.unparse(short)))
-    return _rewrite_nodes(source, edits) if edits else None
-
-
-def _append_call_args(source: str, func: str, names: list[str]) -> str | None:
-    tree = parse(source)
-    if tree is None:
-        return None
-    edits = []
-    for call in _calls(tree, func):
-        args = [*call.args, *(ast.Name(id=n) for n in names)]
-        edits.append(
-            (call, ast.unparse(ast.Call(func=call.func, args=args, keywords=call.keywords)))
-        )
-    return _rewrite_nodes(source, edits) if edits else None
-
-
-def _wrap_str_concat(source: str, error: ErrorInfo) -> str | None:
-    tree = parse(source)
-    if tree is None:
-        return None
-    edits = []
-
-    def is_str(n: ast.AST) -> bool:
-        return isinstance(n, ast.JoinedStr) or (
-            isinstance(n, ast.Constant) and isinstance(n.value, str)
-        )
-
-    def is_str_call(n: ast.AST) -> bool:
-        return isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "str"
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            for side, other in ((node.left, node.right), (node.right, node.left)):
-                if is_str(other) and not is_str(side) and not is_str_call(side):
-                    edits.append((side, f"str({ast.unparse(side)})"))
-    # the innermost edits only (nested concatenations share operands)
-    edits = [e for e in edits if not any(o is not e and _contains(e[0], o[0]) for o in edits)]
-    return _rewrite_nodes(source, edits) if edits else None
-
-
-def _contains(outer: ast.AST, inner: ast.AST) -> bool:
-    return outer is not inner and any(n is inner for n in ast.walk(outer))
-
-
 RULES: dict[str, Rule] = {
     "NameError": name_error,
     "UnboundLocalError": name_error,
@@ -743,6 +299,7 @@ RULES: dict[str, Rule] = {
     "IndentationError": syntax_error,
     "TabError": syntax_error,
     "TypeError": type_error,
+    "ValueError": value_error,
 }
 
 
@@ -762,9 +319,14 @@ def needed_details(source: str, error: ErrorInfo) -> list[str]:
                 ast.unparse(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
             )
         )[:10]
-    if error.ename == "TypeError":
+    if error.ename in ("TypeError", "ValueError"):
         m = re.search(r"(\w+)\(\) takes", error.evalue)
-        return [m.group(1)] if m else []
+        if m:
+            return [m.group(1)]
+        if re.search(r"values to unpack|cannot unpack|object is not iterable", error.evalue):
+            tree = parse(source)
+            found = (looked_up(it) for _, it in iter_loops(tree)) if tree is not None else ()
+            return list(dict.fromkeys(n for n in found if n))[:10]
     return []
 
 

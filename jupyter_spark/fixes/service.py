@@ -54,7 +54,7 @@ class FixService:
             ctx = Context(tuple(req.cells), req.inspector)
             found = error_fixes(source, req.error, ctx)
             if not found and req.use_model:
-                found = rewrite(self.engine, source, req.error)
+                found = rewrite(self.engine, source, req.error, req.cells)
             candidates += found
         if "diagnostic" in kinds:
             known = names_in_cells(req.cells)

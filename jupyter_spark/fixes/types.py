@@ -32,6 +32,9 @@ class ErrorInfo:
     ename: str
     evalue: str
     traceback: Sequence[str] = ()
+    # 1-based line of the cell the error was raised on, when the caller knows it without a
+    # traceback to read (the magics have the exception); else read from the traceback's arrow.
+    lineno: int | None = None
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,19 @@ class KernelStateReader:
         found = data.get("details") if isinstance(data, dict) else None
         return found if isinstance(found, dict) else {}
 
+    def language(self, kernel_id: str) -> str | None:
+        """The kernel's language by its spec ("python", "r", ...), lower case; None if unknown.
+
+        No message is sent: the fixes use it to leave an R or Julia notebook's cells alone.
+        """
+        if not self._known(kernel_id):
+            return None
+        try:
+            language = self.km.get_kernel(kernel_id).kernel_spec.language
+        except Exception:  # no spec (a gateway kernel, a kernel still starting)
+            return None
+        return language.lower() if isinstance(language, str) and language else None
+
     def start_watching(self, kernel_id: str) -> bool:
         """Connect to the kernel (once) and refresh after each of the user's executions.
 

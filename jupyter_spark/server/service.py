@@ -79,9 +79,10 @@ class CompletionService:
         # takes as many requests in flight as it is configured for.
         workers = max(1, remote.max_concurrent) if remote is not None else 1
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spark-infer")
-        # Fixes run ruff (a subprocess) and the rules: a thread of their own, so a fix never
-        # waits behind a completion nor delays one.
-        self._fix_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-fix")
+        # Fixes run ruff (a subprocess) and the rules: threads of their own, so a fix never
+        # waits behind a completion nor delays one; two, so diagnostics as you type do not wait
+        # behind a fix that asked the model for a rewrite (bounded by REWRITE_TIMEOUT_S).
+        self._fix_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spark-fix")
         self.fixes = FixService()
         self._ttft: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._total: deque[float] = deque(maxlen=LATENCY_WINDOW)
@@ -230,6 +231,11 @@ class CompletionService:
         others = self._other_cells(req)
         kernel = None
         if req.kernel_id and self.kernel_reader is not None:
+            if self.kernel_reader.language(req.kernel_id) not in (None, "python"):
+                # An R or Julia notebook: Python rules and ruff have nothing true to say.
+                if req.type == "diagnose":
+                    return {"type": "diagnostics", "id": req.id, "items": []}
+                return {"type": "fixes", "id": req.id, "fixes": []}
             details = {}
             if req.type == "fix" and req.error is not None:
                 wanted = needed_details(req.source, req.error)

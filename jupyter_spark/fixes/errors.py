@@ -1,0 +1,76 @@
+"""What an error rule works from: where the error is, Python's own hint, the notebook and the
+kernel (``Context``), and which known name is closest to a wrong one."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from .types import ErrorInfo, Inspector
+
+# Similarity below which a name is not offered as the one meant (difflib ratio).
+NAME_CUTOFF = 0.6
+# Candidates per rule.
+MAX_CANDIDATES = 3
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_DID_YOU_MEAN = re.compile(r"Did you mean:? '([^']+)'")
+_ARROW = re.compile(r"^\s*-+>\s*(\d+)")  # IPython's "----> 2 y = 10 / x"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may look at besides the cell and the error."""
+
+    cells: tuple[str, ...]
+    inspector: Inspector | None
+
+    def kernel_names(self) -> set[str]:
+        return self.inspector.names() if self.inspector is not None else set()
+
+    def details(self, name: str) -> dict | None:
+        return self.inspector.details(name) if self.inspector is not None else None
+
+
+def plain(text: str) -> str:
+    """``text`` without ANSI colours ("" if it is not text: tracebacks come from clients)."""
+    return _ANSI.sub("", text) if isinstance(text, str) else ""
+
+
+def suggested_name(error: ErrorInfo) -> str | None:
+    """Python's own "Did you mean: 'x'?" in the message or the traceback."""
+    for text in (error.evalue, *error.traceback[-3:]):
+        m = _DID_YOU_MEAN.search(plain(text))
+        if m:
+            return m.group(1)
+    return None
+
+
+def failing_line(source: str, error: ErrorInfo) -> int | None:
+    """0-based line of the cell the error points at (``lineno``, or IPython's ``---->``)."""
+    n_lines = len(source.split("\n"))
+    if isinstance(error.lineno, int) and not isinstance(error.lineno, bool):
+        return error.lineno - 1 if 1 <= error.lineno <= n_lines else None
+    for line in error.traceback:
+        for part in plain(line).split("\n"):
+            m = _ARROW.match(part)
+            if m:
+                n = int(m.group(1)) - 1
+                return n if 0 <= n < n_lines else None
+    return None
+
+
+def nearest(word: str, candidates: set[str], n: int = MAX_CANDIDATES) -> list[tuple[str, float]]:
+    """Close matches with their similarity; a case-only difference ranks first."""
+    out: dict[str, float] = {}
+    for c in candidates:
+        if c != word and c.lower() == word.lower():
+            out[c] = 0.99
+    for c in difflib.get_close_matches(word, [c for c in candidates if c != word], n, NAME_CUTOFF):
+        out.setdefault(c, difflib.SequenceMatcher(None, word, c).ratio())
+    return sorted(out.items(), key=lambda kv: -kv[1])[:n]
+
+
+Candidate = tuple[str, str, str, float]  # (title, explanation, new_source, confidence)
+Rule = Callable[[str, ErrorInfo, Context], Iterator[Candidate]]

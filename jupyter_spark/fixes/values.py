@@ -1,0 +1,436 @@
+"""Fixes for TypeError and ValueError: str + number, argument counts against the real
+signature, loops over numbers or over pairs that are not pairs, numbers written for people,
+and ``and``/``or`` between pandas conditions."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+
+from .edit import atom, called_name, calls_of, contains, rewrite_nodes
+from .errors import Candidate, Context, failing_line
+from .source import names_in_cells, parse
+from .types import ErrorInfo
+
+
+def type_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    v = error.evalue
+    if "can only concatenate str" in v or (
+        "unsupported operand type(s) for +" in v and "'str'" in v
+    ):
+        new = _wrap_str_concat(source, error)
+        if new is not None:
+            yield (
+                "Convert to str before joining",
+                "`+` between a str and a number is not defined; the number is converted with "
+                "`str()`.",
+                new,
+                0.85,
+            )
+    if re.search(r"'(int|float)' object is not iterable", v):
+        yield from loop_over_number(source, error, ctx)
+    if "cannot unpack non-iterable" in v:
+        yield from loop_unpacking(source, error, ctx)
+    m = re.search(r"'(str|float)' object cannot be interpreted as an integer", v)
+    if m:
+        yield from _integer_args(source, error, m.group(1))
+    if re.search(r"unsupported operand type\(s\) for \+: 'int' and 'str'", v):
+        yield from _sum_of_strings(source, error)
+    m = re.search(r"(\w+)\(\) takes (\d+) positional arguments? but (\d+) (?:were|was) given", v)
+    if m:
+        func, takes = m.group(1), int(m.group(2))
+        info = ctx.details(func)
+        arity = (info or {}).get("arity") or {}
+        limit = arity.get("max", takes) if isinstance(arity.get("max"), int) else takes
+        new = _trim_call_args(source, func, limit)
+        if new is not None:
+            sig = arity.get("signature", "")
+            yield (
+                f"Pass {limit} argument{'s' if limit != 1 else ''} to {func}()",
+                f"{func}{sig} takes {limit} positional argument(s); the extra ones are dropped.",
+                new,
+                0.7,
+            )
+    m = re.search(r"(\w+)\(\) missing (\d+) required positional arguments?: (.+)$", v)
+    if m:
+        func = m.group(1)
+        missing = re.findall(r"'(\w+)'", m.group(3))
+        known = ctx.kernel_names() | names_in_cells(ctx.cells)
+        if missing and all(name in known for name in missing):
+            new = _append_call_args(source, func, missing)
+            if new is not None:
+                yield (
+                    f"Pass {', '.join(missing)} to {func}()",
+                    f"{func}() needs {', '.join(missing)}; variables of that name exist.",
+                    new,
+                    0.65,
+                )
+
+
+def _integer_args(source: str, error: ErrorInfo, kind: str) -> Iterator[Candidate]:
+    """``range(n)`` with a str or float ``n``: ``range(int(n))``."""
+    tree = parse(source)
+    if tree is None:
+        return
+    row = failing_line(source, error)
+    calls = _on_row([(c,) for c in calls_of(tree, "range") if isinstance(c.func, ast.Name)], row)
+    edits = [
+        (arg, f"int({ast.unparse(arg)})")
+        for (call,) in calls
+        for arg in call.args
+        if not (isinstance(arg, ast.Constant) and type(arg.value) is int)
+        and called_name(arg) != "int"
+    ]
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Convert the bound to int",
+            f"`range()` takes integers, not a {kind}; the bound is converted with `int()`.",
+            new,
+            0.85,
+        )
+
+
+def _sum_of_strings(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``sum(values)`` over strings of numbers: ``sum(map(float, values))``."""
+    tree = parse(source)
+    if tree is None:
+        return
+    calls = [(c,) for c in calls_of(tree, "sum") if isinstance(c.func, ast.Name) and c.args]
+    edits = [
+        (call.args[0], f"map(float, {ast.unparse(call.args[0])})")
+        for (call,) in _on_row(calls, failing_line(source, error))
+    ]
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Convert the items to numbers",
+            "`sum()` adds numbers; these items are strings, converted with `float()` first.",
+            new,
+            0.75,
+        )
+
+
+def _trim_call_args(source: str, func: str, limit: int) -> str | None:
+    tree = parse(source)
+    if tree is None:
+        return None
+    edits = []
+    for call in calls_of(tree, func):
+        if len(call.args) > limit and not any(isinstance(a, ast.Starred) for a in call.args):
+            short = ast.Call(func=call.func, args=call.args[:limit], keywords=call.keywords)
+            edits.append((call, ast.unparse(short)))
+    return rewrite_nodes(source, edits) if edits else None
+
+
+def _append_call_args(source: str, func: str, names: list[str]) -> str | None:
+    tree = parse(source)
+    if tree is None:
+        return None
+    edits = []
+    for call in calls_of(tree, func):
+        args = [*call.args, *(ast.Name(id=n) for n in names)]
+        edits.append(
+            (call, ast.unparse(ast.Call(func=call.func, args=args, keywords=call.keywords)))
+        )
+    return rewrite_nodes(source, edits) if edits else None
+
+
+def _wrap_str_concat(source: str, error: ErrorInfo) -> str | None:
+    tree = parse(source)
+    if tree is None:
+        return None
+    edits = []
+
+    def is_str(n: ast.AST) -> bool:
+        return isinstance(n, ast.JoinedStr) or (
+            isinstance(n, ast.Constant) and isinstance(n.value, str)
+        )
+
+    def is_str_call(n: ast.AST) -> bool:
+        return isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "str"
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if is_str(other) and not is_str(side) and not is_str_call(side):
+                    edits.append((side, f"str({ast.unparse(side)})"))
+    # the innermost edits only (nested concatenations share operands)
+    edits = [e for e in edits if not any(o is not e and contains(e[0], o[0]) for o in edits)]
+    return rewrite_nodes(source, edits) if edits else None
+
+
+# Iterables a two-name loop target already unpacks correctly.
+_PAIR_ITERATORS = frozenset({"items", "enumerate", "zip", "iterrows", "itertuples", "range"})
+# What a two-name loop over a value of this type most likely meant (kernel type name).
+_PAIR_BY_TYPE = {
+    "dict": "items",
+    "defaultdict": "items",
+    "OrderedDict": "items",
+    "Counter": "items",
+    "DataFrame": "iterrows",
+    "list": "enumerate",
+    "tuple": "enumerate",
+    "str": "enumerate",
+    "Series": "enumerate",
+    "ndarray": "enumerate",
+}
+# Characters stripped from a number written for people ("$1,200", "15%").
+_NUMBER_DECORATION = " $€£%"
+
+
+def _on_row(nodes: list, row: int | None) -> list:
+    """The nodes on the failing line when the traceback says which; all of them otherwise."""
+    if row is None:
+        return nodes
+    here = [n for n in nodes if getattr(n[-1], "lineno", 0) - 1 == row]
+    return here or nodes
+
+
+def iter_loops(tree: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
+    """(target, iterable) of every for loop and comprehension."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            yield node.target, node.iter
+
+
+def _pair_loops(tree: ast.AST) -> list[tuple[ast.expr, ast.expr]]:
+    return [
+        (target, it)
+        for target, it in iter_loops(tree)
+        if isinstance(target, ast.Tuple)
+        and len(target.elts) == 2
+        and called_name(it) not in _PAIR_ITERATORS
+    ]
+
+
+def looked_up(node: ast.expr) -> str | None:
+    """The dotted name the kernel can describe (``d``, ``np.linalg``), if ``node`` is one."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = looked_up(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def loop_unpacking(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``for k, v in d`` over a dict (``.items()``), a DataFrame, or a list (``enumerate``)."""
+    tree = parse(source)
+    if tree is None:
+        return
+    for _target, it in _on_row(_pair_loops(tree), failing_line(source, error)):
+        name = looked_up(it)
+        kind = (ctx.details(name) or {}).get("type") if name else None
+        wanted = _PAIR_BY_TYPE.get(kind or "")
+        options = [(wanted, 0.9)] if wanted else [("items", 0.6), ("enumerate", 0.55)]
+        for how, confidence in options:
+            text = f"enumerate({ast.unparse(it)})" if how == "enumerate" else f"{atom(it)}.{how}()"
+            new = rewrite_nodes(source, [(it, text)])
+            if new is None:
+                continue
+            what = f"`{ast.unparse(it)}`" + (f" ({kind})" if kind else "")
+            pairs = {
+                "items": "its (key, value) pairs",
+                "iterrows": "its (index, row) pairs",
+                "enumerate": "(index, item) pairs",
+            }[how]
+            yield (
+                f"Loop over `{text}`",
+                f"Looping over {what} gives one value per step, not two; `{text}` gives {pairs}.",
+                new,
+                confidence,
+            )
+
+
+def loop_over_number(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``for i in len(xs)`` / ``for i in n``: a number is not iterable; ``range()`` is."""
+    tree = parse(source)
+    if tree is None:
+        return
+    loops = [(t, it) for t, it in iter_loops(tree) if called_name(it) != "range"]
+    for _target, it in _on_row(loops, failing_line(source, error)):
+        name = looked_up(it)
+        kind = (ctx.details(name) or {}).get("type") if name else None
+        if called_name(it) == "len" or kind == "int":
+            confidence = 0.9
+        elif name and kind is None:
+            confidence = 0.6
+        else:
+            continue
+        text = f"range({ast.unparse(it)})"
+        new = rewrite_nodes(source, [(it, text)])
+        if new is not None:
+            yield (
+                f"Loop over `{text}`",
+                f"`{ast.unparse(it)}` is a number, which cannot be looped over; `{text}` gives "
+                "0, 1, ... up to it.",
+                new,
+                confidence,
+            )
+
+
+def _cleanup(bad: str, parse_number: Callable[[str], object]) -> list[str] | None:
+    """The str method calls that turn ``bad`` into a number ``parse_number`` accepts."""
+    steps, text = [], bad
+    if "," in text:
+        text = text.replace(",", "")
+        steps.append('.replace(",", "")')
+    stripped = text.strip(_NUMBER_DECORATION)
+    if stripped != text:
+        chars = "".join(c for c in _NUMBER_DECORATION if c in text)
+        steps.append(f".strip({chars!r})")
+        text = stripped
+    try:
+        parse_number(text)
+    except (ValueError, OverflowError):
+        return None
+    return steps or None
+
+
+def _convert_calls(tree: ast.AST, func: str, row: int | None) -> list[tuple[ast.Call, ast.expr]]:
+    """``func(x)`` calls with one plain argument (``int(x, 16)`` is left alone)."""
+    calls = [
+        (call, call.args[0])
+        for call in calls_of(tree, func)
+        if isinstance(call.func, ast.Name)
+        and len(call.args) == 1
+        and not call.keywords
+        and not isinstance(call.args[0], ast.Starred)
+    ]
+    return _on_row(calls, row)
+
+
+def _astype_calls(tree: ast.AST, func: str) -> list[ast.Call]:
+    """``s.astype(float)`` / ``s.astype("float")`` calls (pandas)."""
+    out = []
+    for call in calls_of(tree, "astype"):
+        arg = call.args[0] if len(call.args) == 1 else None
+        if isinstance(call.func, ast.Attribute) and (
+            (isinstance(arg, ast.Name) and arg.id == func)
+            or (isinstance(arg, ast.Constant) and arg.value == func)
+        ):
+            out.append(call)
+    return out
+
+
+def value_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    v = error.evalue
+    if re.search(r"values to unpack", v):
+        yield from loop_unpacking(source, error, ctx)
+    if "too many values to unpack" in v:
+        yield from _star_rest(source, error)
+    if "truth value of a" in v and "is ambiguous" in v:
+        yield from _bitwise_conditions(source, error)
+    m = re.match(
+        r"(?:invalid literal for (int)\(\) with base 10|could not convert string to "
+        r"(float)): (['\"])(.*)\3$",
+        v.strip(),
+    )
+    if not m:
+        return
+    func = m.group(1) or m.group(2)
+    bad = m.group(4)
+    tree = parse(source)
+    if tree is None:
+        return
+    row = failing_line(source, error)
+    steps = _cleanup(bad, int if func == "int" else float)
+    if steps:
+        edits = [
+            (call, f"{func}({atom(arg)}{''.join(steps)})")
+            for call, arg in _convert_calls(tree, func, row)
+        ]
+        edits += [
+            (
+                call,
+                f"{atom(call.func.value)}{''.join('.str' + s for s in steps)}"
+                f".astype({ast.unparse(call.args[0])})",
+            )
+            for call in _astype_calls(tree, func)
+            if isinstance(call.func, ast.Attribute)
+        ]
+        new = rewrite_nodes(source, edits) if edits else None
+        if new is not None:
+            yield (
+                "Clean the number before converting",
+                f"{bad!r} is a number written for people; thousands separators and currency or "
+                f"percent signs are removed before `{func}()`.",
+                new,
+                0.85,
+            )
+    if func == "int":
+        try:
+            float(bad)
+        except ValueError:
+            return
+        edits = [
+            (call, f"int(float({ast.unparse(arg)}))")
+            for call, arg in _convert_calls(tree, "int", row)
+        ]
+        new = rewrite_nodes(source, edits) if edits else None
+        if new is not None:
+            yield (
+                "Convert through float()",
+                f"`int()` does not parse a decimal string such as {bad!r}; `int(float(x))` does "
+                "(it drops the fraction).",
+                new,
+                0.85,
+            )
+
+
+def _star_rest(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``x, y = point`` with more items: ``x, y, *_ = point`` keeps the first ones."""
+    tree = parse(source)
+    if tree is None:
+        return
+    targets = [
+        (t,)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Tuple) and not any(isinstance(e, ast.Starred) for e in t.elts)
+    ]
+    for (target,) in _on_row(targets, failing_line(source, error)):
+        new = rewrite_nodes(source, [(target, ", ".join(map(ast.unparse, target.elts)) + ", *_")])
+        if new is not None:
+            yield (
+                "Ignore the extra values",
+                "The value has more items than names; `*_` takes the rest, so the names get the "
+                "first ones.",
+                new,
+                0.6,
+            )
+
+
+def _bitwise_conditions(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``a > 1 and b < 2`` on pandas/numpy values -> ``(a > 1) & (b < 2)``."""
+    tree = parse(source)
+    if tree is None:
+        return
+    bool_ops = [n for n in ast.walk(tree) if isinstance(n, ast.BoolOp)]
+    inner = {id(d) for n in bool_ops for v in n.values for d in ast.walk(v)}
+    ops = [(n,) for n in bool_ops if id(n) not in inner]
+    edits = [(n, _bitwise(n)) for (n,) in _on_row(ops, failing_line(source, error))]
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Combine conditions with `&` / `|`",
+            "`and`/`or` ask for one True or False, which a Series or array does not have; "
+            "element-wise conditions combine with `&`, `|` (each side in parentheses).",
+            new,
+            0.85,
+        )
+
+
+def _bitwise(node: ast.expr) -> str:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = node.operand
+        return "~" + (f"({_bitwise(inner)})" if isinstance(inner, ast.BoolOp) else atom(inner))
+    if not isinstance(node, ast.BoolOp):
+        return atom(node)
+    op = " & " if isinstance(node.op, ast.And) else " | "
+    return op.join(
+        f"({_bitwise(v)})" if isinstance(v, ast.BoolOp) else _bitwise(v) for v in node.values
+    )
