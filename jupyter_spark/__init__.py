@@ -10,6 +10,12 @@ def _jupyter_server_extension_points() -> list[dict]:
     return [{"module": "jupyter_spark", "app": SparkExtension}]
 
 
+def _jupyter_labextension_paths() -> list[dict]:
+    """Where the built frontend sits in the package, so that `jupyter labextension develop
+    --overwrite .` can link it for development (a wheel installs it under share/jupyter)."""
+    return [{"src": "labextension", "dest": "jupyter-spark-assist"}]
+
+
 def load_ipython_extension(ip) -> None:
     """``%load_ext jupyter_spark``: the %spark magics (see jupyter_spark/ipython)."""
     from .ipython import load

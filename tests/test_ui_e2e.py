@@ -2,7 +2,7 @@
 
 This starts ``jupyter lab`` (the installed labextension and server extension, no manual step),
 writes a small notebook, and runs the Playwright tests in labextension/ui-tests with Debian's
-headless chromium. Screenshots of the ghost text and of the fix diff land in
+headless chromium. Screenshots of the ghost text, of the fix diff and of diagnostics land in
 tests/artifacts/ui/. The TypeScript unit tests (vitest) run here too, so the README's one test
 command covers the frontend.
 """
@@ -16,37 +16,31 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import need
 from labserver import LabServer, write_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 LABEXT = ROOT / "labextension"
 ARTIFACTS = ROOT / "tests" / "artifacts" / "ui"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-IN_CI = bool(os.environ.get("CI"))
 
-# Setup cell, an empty cell to type into, and a cell with a typo'd name (a NameError to fix).
+# Setup cell, an empty cell to type into, a cell with a typo'd name (a NameError to fix), and
+# an empty cell for the diagnostics test.
 E2E_CELLS = [
     'import pandas as pd\nsales_df = pd.DataFrame({"city": ["Paris", "Oslo"], "sales": [3, 4]})',
     "",
     "print(sales_dff.shape)",
+    "",
 ]
 # A plain file for the editor test: no notebook, no kernel.
 E2E_SCRIPT = "import math\n\nradius = 2.0\n"
 
 
-def _need(condition: bool, why: str) -> None:
-    """Skip on a developer machine without the tool; in CI a missing tool is a failure."""
-    if not condition:
-        if IN_CI:
-            pytest.fail(why)
-        pytest.skip(why)
-
-
 def _npx() -> list[str]:
     npx = shutil.which("npx")
-    _need(npx is not None, "node/npx is not installed")
+    need(npx is not None, "node/npx is not installed")
     installed = (LABEXT / "node_modules" / ".bin" / "playwright").exists()
-    _need(installed, "run npm install in labextension/")
+    need(installed, "run npm install in labextension/")
     return [str(npx)]
 
 
@@ -87,7 +81,7 @@ def test_extensions_enabled_after_install():
 @pytest.mark.real_model
 def test_browser_ghost_text_and_fix(real_model, tmp_path):
     npx = _npx()
-    _need(Path(CHROMIUM).exists(), f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    need(Path(CHROMIUM).exists(), f"chromium not found at {CHROMIUM} (apt-get install chromium)")
     with LabServer(tmp_path) as lab:
         write_notebook(lab.root / "e2e.ipynb", E2E_CELLS)
         (lab.root / "script.py").write_text(E2E_SCRIPT)
@@ -111,3 +105,4 @@ def test_browser_ghost_text_and_fix(real_model, tmp_path):
     assert run.returncode == 0, report
     assert (ARTIFACTS / "ghost-text.png").stat().st_size > 0
     assert (ARTIFACTS / "fix-diff.png").stat().st_size > 0
+    assert (ARTIFACTS / "diagnostics.png").stat().st_size > 0

@@ -137,6 +137,26 @@ describe('SparkConnection', () => {
     await expect(slow).rejects.toMatchObject({ code: 'timeout' });
   });
 
+  it('answers diagnose requests; an error reply or a lost socket rejects', async () => {
+    const conn = connect();
+    const sock = FakeSocket.all[0];
+    sock.open();
+    const p = conn.diagnose({ source: 'print(nope)', path: 'a.ipynb', cell_id: 'c2' });
+    const req = sock.sent[0];
+    expect(req).toEqual({ type: 'diagnose', id: req.id, source: 'print(nope)', path: 'a.ipynb', cell_id: 'c2' });
+    const item = { message: 'Undefined name `nope`', code: 'F821', start: [0, 6], end: [0, 10], fixes: [] };
+    sock.reply({ type: 'diagnostics', id: req.id, items: [item] });
+    expect(await p).toEqual([item]);
+
+    const bad = conn.diagnose({ source: 'x' });
+    sock.reply({ type: 'error', id: sock.sent[1].id, code: 'too_large', message: 'big' });
+    await expect(bad).rejects.toMatchObject({ code: 'too_large' });
+    const lost = conn.diagnose({ source: 'x' });
+    sock.close();
+    await expect(lost).rejects.toMatchObject({ code: 'disconnected' });
+    conn.dispose();
+  });
+
   it('reports errors that belong to no request, and ignores garbage', () => {
     const conn = connect();
     const sock = FakeSocket.all[0];

@@ -1,6 +1,6 @@
 /**
  * One websocket per browser tab to `spark/ws`: request ids, streaming of completions,
- * cancellation, request/reply for fixes, and reconnection with backoff.
+ * cancellation, request/reply for fixes and diagnostics, and reconnection with backoff.
  *
  * The socket is injected (`socketFactory`) so the logic is tested in node with a fake socket;
  * in JupyterLab it is the browser's `WebSocket` on the server's authenticated URL.
@@ -9,6 +9,8 @@ import {
   backoffDelay,
   ClientMessage,
   ICompleteRequest,
+  IDiagnoseRequest,
+  IDiagnosticItem,
   IDone,
   IFix,
   IFixRequest,
@@ -115,12 +117,13 @@ export interface IConnectionOptions {
   socketFactory?: SocketFactory;
   /** Delay before reconnect attempt n (0-based). */
   backoff?: (attempt: number) => number;
-  /** How long a fix request may take before it fails with `timeout`. */
+  /** How long a fix or diagnose request may take before it fails with `timeout`. */
   requestTimeoutMs?: number;
 }
 
 export type CompleteParams = Omit<ICompleteRequest, 'type' | 'id'>;
 export type FixParams = Omit<IFixRequest, 'type' | 'id'>;
+export type DiagnoseParams = Omit<IDiagnoseRequest, 'type' | 'id'>;
 
 export class SparkConnection {
   constructor(options: IConnectionOptions) {
@@ -198,33 +201,18 @@ export class SparkConnection {
 
   /** Ask for fixes of a cell; ranked best first. */
   fix(params: FixParams): Promise<IFix[]> {
-    const id = this._nextId();
-    return new Promise<IFix[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this._pending.delete(id)) {
-          reject(new SparkError('timeout', 'the server did not answer in time'));
-        }
-      }, this._requestTimeoutMs);
-      this._pending.set(id, {
-        onMessage: msg => {
-          clearTimeout(timer);
-          if (msg.type === 'fixes') {
-            resolve(msg.fixes);
-            return true;
-          }
-          if (msg.type === 'error') {
-            reject(new SparkError(msg.code, msg.message));
-            return true;
-          }
-          return false;
-        },
-        fail: err => {
-          clearTimeout(timer);
-          reject(err);
-        }
-      });
-      this._send({ type: 'fix', id, ...params });
-    });
+    return this._request(
+      id => ({ type: 'fix', id, ...params }),
+      msg => (msg.type === 'fixes' ? msg.fixes : undefined)
+    );
+  }
+
+  /** Ask for ruff's findings on a cell (there is nothing to cancel: the server takes ms). */
+  diagnose(params: DiagnoseParams): Promise<IDiagnosticItem[]> {
+    return this._request(
+      id => ({ type: 'diagnose', id, ...params }),
+      msg => (msg.type === 'diagnostics' ? msg.items : undefined)
+    );
   }
 
   dispose(): void {
@@ -240,6 +228,45 @@ export class SparkConnection {
 
   private _nextId(): string {
     return `r${++this._counter}`;
+  }
+
+  /**
+   * Send one request and settle with its single reply: `answer` picks the value out of the
+   * expected message type; an `error` reply, a lost socket or the timeout reject.
+   */
+  private _request<T>(
+    build: (id: string) => ClientMessage,
+    answer: (msg: ServerMessage) => T | undefined
+  ): Promise<T> {
+    const id = this._nextId();
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this._pending.delete(id)) {
+          reject(new SparkError('timeout', 'the server did not answer in time'));
+        }
+      }, this._requestTimeoutMs);
+      this._pending.set(id, {
+        onMessage: msg => {
+          const value = answer(msg);
+          if (value !== undefined) {
+            clearTimeout(timer);
+            resolve(value);
+            return true;
+          }
+          if (msg.type === 'error') {
+            clearTimeout(timer);
+            reject(new SparkError(msg.code, msg.message));
+            return true;
+          }
+          return false;
+        },
+        fail: err => {
+          clearTimeout(timer);
+          reject(err);
+        }
+      });
+      this._send(build(id));
+    });
   }
 
   private _send(message: ClientMessage): void {

@@ -13,7 +13,7 @@ import { lineDiff } from './diff';
 import type { FixKind, IErrorInfo, IFix } from './protocol';
 import type { ISparkSettings } from './settings';
 import type { NotebookSync } from './sync';
-import { notebookCells } from './target';
+import { cellContext } from './target';
 
 const BAR_CLASS = 'jp-spark-fix-bar';
 
@@ -126,15 +126,12 @@ export class FixController {
     error?: IErrorInfo
   ): Promise<boolean> {
     const source = cell.model.sharedModel.getSource();
-    this._sync.update(panel.context.path, notebookCells(panel));
     let fixes: IFix[];
     try {
       fixes = await this._connection().fix({
         source,
         error,
-        path: panel.context.path,
-        cell_id: cell.model.id,
-        kernel_id: panel.sessionContext.session?.kernel?.id,
+        ...cellContext(panel, cell.model.id, this._sync),
         kinds
       });
     } catch (err) {

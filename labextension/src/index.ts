@@ -1,6 +1,7 @@
 /**
  * jupyter-spark for JupyterLab: ghost-text completions from the server's warm model, cell
- * fixes with a diff preview, commands, settings and a status bar item.
+ * fixes with a diff preview, diagnostics as you type with quick fixes, commands, settings and
+ * a status bar item.
  *
  * Data flows one way: editor -> provider -> websocket (connection.ts) -> server -> chunks back.
  */
@@ -11,13 +12,16 @@ import {
 } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
 import type { ICodeCellModel } from '@jupyterlab/cells';
+import { IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 import { ICompletionProviderManager } from '@jupyterlab/completer';
 import { URLExt } from '@jupyterlab/coreutils';
+import { IEditorTracker } from '@jupyterlab/fileeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { SparkConnection } from './connection';
+import { DiagnosticsController } from './diagnostics';
 import { FixController } from './fix';
 import type { FixKind, IErrorInfo } from './protocol';
 import { SparkInlineProvider } from './provider';
@@ -25,6 +29,7 @@ import { DEFAULT_SETTINGS, ISparkSettings, readSettings } from './settings';
 import { SparkStatus } from './status';
 import { statusTooltip } from './status-text';
 import { NotebookSync } from './sync';
+import { editorContext } from './target';
 
 const PLUGIN_ID = 'jupyter-spark-assist:plugin';
 
@@ -61,17 +66,20 @@ function cellError(model: ICodeCellModel): IErrorInfo | undefined {
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description: 'Ghost-text completions and cell fixes from a local model held warm.',
+  description: 'Ghost-text completions, cell fixes and diagnostics from a local model held warm.',
   autoStart: true,
   requires: [ICompletionProviderManager, INotebookTracker, ISettingRegistry],
-  optional: [IStatusBar, ICommandPalette, ILabShell],
+  optional: [IStatusBar, ICommandPalette, ILabShell, IEditorExtensionRegistry, IEditorTracker],
   activate: (
     app: JupyterFrontEnd,
     completions: ICompletionProviderManager,
     notebooks: INotebookTracker,
     registry: ISettingRegistry,
     statusBar: IStatusBar | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    _labShell: ILabShell | null,
+    editorExtensions: IEditorExtensionRegistry | null,
+    fileEditors: IEditorTracker | null
   ) => {
     let settings: ISparkSettings = { ...DEFAULT_SETTINGS };
     let settingObject: ISettingRegistry.ISettings | null = null;
@@ -120,6 +128,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     completions.registerInlineProvider(provider);
 
     const fixes = new FixController(getConnection, sync, () => settings);
+
+    const diagnostics = new DiagnosticsController({
+      settings: () => settings,
+      locate: model => editorContext(model, notebooks, fileEditors, sync),
+      diagnose: (source, context) => getConnection().diagnose({ source, ...context })
+    });
+    editorExtensions?.addExtension(diagnostics.factory);
     notebooks.widgetAdded.connect((_, panel) => {
       panel.disposed.connect(() => sync.forget(panel.context.path));
     });
@@ -170,6 +185,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const apply = () => {
           settings = readSettings(s.composite as Record<string, unknown>);
           app.commands.notifyCommandChanged(CommandIDs.toggle);
+          diagnostics.settingsChanged();
         };
         apply();
         s.changed.connect(apply);

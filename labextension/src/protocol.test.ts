@@ -30,6 +30,13 @@ describe('parseServerMessage', () => {
       })
     );
     expect(fixes && fixes.type === 'fixes' && fixes.fixes[0].new_source).toBe('x');
+    const item = { message: 'Undefined name `nope`', code: 'F821', start: [0, 6], end: [0, 10] };
+    expect(
+      parseServerMessage(JSON.stringify({ type: 'diagnostics', id: 'd1', items: [{ ...item, fixes: [] }] }))
+    ).toEqual({ type: 'diagnostics', id: 'd1', items: [{ ...item, fixes: [] }] });
+    // `fixes` left out: none.
+    const bare = parseServerMessage(JSON.stringify({ type: 'diagnostics', id: 'd2', items: [item] }));
+    expect(bare && bare.type === 'diagnostics' && bare.items[0].fixes).toEqual([]);
   });
 
   it('rejects malformed frames instead of throwing', () => {
@@ -40,6 +47,10 @@ describe('parseServerMessage', () => {
       '{"type":"chunk","id":1,"text":"a"}',
       '{"type":"done","id":"r"}',
       '{"type":"fixes","id":"r","fixes":[{"title":1}]}',
+      '{"type":"diagnostics","id":"d","items":{}}',
+      '{"type":"diagnostics","id":"d","items":[{"message":"m","code":"F821","start":[0],"end":[0,1]}]}',
+      '{"type":"diagnostics","id":"d","items":[{"message":"m","code":"F821","start":[0,-1],"end":[0,1]}]}',
+      '{"type":"diagnostics","id":"d","items":[{"message":"m","code":"F821","start":[0,0],"end":[0,1],"fixes":[{}]}]}',
       '{"type":"mystery","id":"r"}'
     ]) {
       expect(parseServerMessage(bad)).toBeNull();
@@ -129,6 +140,15 @@ describe('readSettings', () => {
     ).toEqual({ ...DEFAULT_SETTINGS, enabled: false, mode: 'block' });
     expect(readSettings({ contextBudget: 512 }).contextBudget).toBe(512);
     expect(readSettings({ contextBudget: 10 }).contextBudget).toBeNull();
+    expect(DEFAULT_SETTINGS).toMatchObject({ diagnostics: true, diagnosticsDelay: 300 });
+    expect(readSettings({ diagnostics: false, diagnosticsDelay: 50 })).toMatchObject({
+      diagnostics: false,
+      diagnosticsDelay: 50
+    });
+    expect(readSettings({ diagnostics: 1, diagnosticsDelay: -1 })).toMatchObject({
+      diagnostics: true,
+      diagnosticsDelay: 300
+    });
   });
 });
 

@@ -49,21 +49,35 @@ export interface IErrorInfo {
   traceback: string[];
 }
 
-export interface IFixRequest {
+/**
+ * Which cell a `fix` or `diagnose` request is about: the server reads the other cells from its
+ * synced copy of `path` (all but `cell_id`) and the names `kernel_id` holds.
+ */
+export interface ICellContext {
+  path?: string;
+  cell_id?: string;
+  kernel_id?: string;
+}
+
+export interface IFixRequest extends ICellContext {
   type: 'fix';
   id: string;
   source: string;
   error?: IErrorInfo;
-  path?: string;
-  cell_id?: string;
-  kernel_id?: string;
   kinds?: FixKind[];
+}
+
+export interface IDiagnoseRequest extends ICellContext {
+  type: 'diagnose';
+  id: string;
+  source: string;
 }
 
 export type ClientMessage =
   | ICompleteRequest
   | ISyncRequest
   | IFixRequest
+  | IDiagnoseRequest
   | { type: 'cancel'; id: string };
 
 export interface IStats {
@@ -118,7 +132,29 @@ export interface IFixes {
   fixes: IFix[];
 }
 
-export type ServerMessage = IChunk | IDone | IServerError | IFixes;
+/**
+ * `[line, column]`, both 0-based, the column counted in Unicode code points (Python `str`
+ * indices, which is how ruff and the fixes service count); an end position is exclusive.
+ */
+export type Position = [number, number];
+
+/** One of ruff's findings on a cell, with its quick fixes (whole new source and edits). */
+export interface IDiagnosticItem {
+  message: string;
+  /** ruff's rule code (`F821`, `E711`, ...) or `invalid-syntax` / `syntax-error`. */
+  code: string;
+  start: Position;
+  end: Position;
+  fixes: IFix[];
+}
+
+export interface IDiagnostics {
+  type: 'diagnostics';
+  id: string;
+  items: IDiagnosticItem[];
+}
+
+export type ServerMessage = IChunk | IDone | IServerError | IFixes | IDiagnostics;
 
 /** The state of the server's model, from `GET spark/status`. */
 export interface IModelStatus {
@@ -171,6 +207,20 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
       return isString(msg.id) && Array.isArray(msg.fixes) && msg.fixes.every(isFix)
         ? (msg as IFixes)
         : null;
+    case 'diagnostics':
+      return isString(msg.id) && Array.isArray(msg.items) && msg.items.every(isDiagnosticItem)
+        ? {
+            type: 'diagnostics',
+            id: msg.id,
+            items: (msg.items as IDiagnosticItem[]).map(item => ({
+              message: item.message,
+              code: item.code,
+              start: item.start,
+              end: item.end,
+              fixes: item.fixes ?? []
+            }))
+          }
+        : null;
     default:
       return null;
   }
@@ -184,6 +234,23 @@ function isFix(f: any): f is IFix {
     isString(f.new_source) &&
     isString(f.kind) &&
     (f.explanation === undefined || isString(f.explanation))
+  );
+}
+
+const isPosition = (v: unknown): v is Position =>
+  Array.isArray(v) && v.length === 2 && v.every(n => Number.isInteger(n) && n >= 0);
+
+function isDiagnosticItem(v: unknown): v is IDiagnosticItem {
+  if (v === null || typeof v !== 'object') {
+    return false;
+  }
+  const item = v as Record<string, unknown>;
+  return (
+    isString(item.message) &&
+    isString(item.code) &&
+    isPosition(item.start) &&
+    isPosition(item.end) &&
+    (item.fixes === undefined || (Array.isArray(item.fixes) && item.fixes.every(isFix)))
   );
 }
 

@@ -17,6 +17,10 @@ export interface ISparkSettings {
   contextBudget: number | null;
   /** Offer "Fix" on cells that end in an error. */
   fixes: boolean;
+  /** Underline ruff's findings in the cell being edited, with quick fixes. */
+  diagnostics: boolean;
+  /** Milliseconds of quiet after an edit before asking for the cell's diagnostics. */
+  diagnosticsDelay: number;
 }
 
 export const DEFAULT_SETTINGS: ISparkSettings = {
@@ -25,7 +29,9 @@ export const DEFAULT_SETTINGS: ISparkSettings = {
   mode: 'line',
   maxTokens: 48,
   contextBudget: null,
-  fixes: true
+  fixes: true,
+  diagnostics: true,
+  diagnosticsDelay: 300
 };
 
 /** Settings from the registry's composite value, falling back field by field. */
@@ -38,6 +44,8 @@ export function readSettings(composite: Record<string, unknown>): ISparkSettings
     mode: pick('mode', v => v === 'line' || v === 'block'),
     maxTokens: pick('maxTokens', v => Number.isInteger(v) && (v as number) >= 1),
     contextBudget: pick('contextBudget', v => v === null || (Number.isInteger(v) && (v as number) >= 64)),
-    fixes: pick('fixes', v => typeof v === 'boolean')
+    fixes: pick('fixes', v => typeof v === 'boolean'),
+    diagnostics: pick('diagnostics', v => typeof v === 'boolean'),
+    diagnosticsDelay: pick('diagnosticsDelay', v => typeof v === 'number' && v >= 0)
   };
 }

@@ -1,11 +1,15 @@
 /**
- * What a completion or fix request is about, read from the widget JupyterLab hands the
- * provider: the document path, the active cell, the notebook's cells and its kernel.
+ * What a completion, fix or diagnose request is about, read from the widget JupyterLab hands
+ * the provider (or found for an editor): the document path, the cell, the notebook's cells and
+ * its kernel.
  */
+import type { IEditorTracker } from '@jupyterlab/fileeditor';
 import type { Session } from '@jupyterlab/services';
 import { NotebookPanel } from '@jupyterlab/notebook';
+import type { INotebookTracker } from '@jupyterlab/notebook';
 import type { Widget } from '@lumino/widgets';
-import type { ICell, CellType } from './protocol';
+import type { ICell, CellType, ICellContext } from './protocol';
+import type { NotebookSync } from './sync';
 
 export interface ITarget {
   path?: string;
@@ -49,4 +53,47 @@ export function describeTarget(widget: Widget, session?: Session.ISessionConnect
   const context = (widget as any).context;
   const path = context && typeof context.path === 'string' ? (context.path as string) : undefined;
   return { path, kernelId };
+}
+
+/**
+ * The context of a `fix` or `diagnose` request about one cell of `panel`. The notebook is
+ * synced first: the server reads the other cells (names they define are not errors) from its
+ * copy, so that copy must be current when the request arrives (same socket, so in order).
+ */
+export function cellContext(
+  panel: NotebookPanel,
+  cellId: string,
+  sync: NotebookSync
+): ICellContext {
+  const path = panel.context.path;
+  sync.update(path, notebookCells(panel));
+  return { path, cell_id: cellId, kernel_id: panel.sessionContext.session?.kernel?.id };
+}
+
+/**
+ * The request context of the editor showing `model` (a cell's or a file's model, compared by
+ * identity): a notebook cell's as `cellContext`; a file editor's is empty (no cells, no
+ * kernel). `null` for an editor that is neither (a console prompt, a dialog): diagnostics
+ * there would flag names the session defines.
+ */
+export function editorContext(
+  model: object,
+  notebooks: INotebookTracker,
+  files: IEditorTracker | null,
+  sync: NotebookSync
+): ICellContext | null {
+  let cellId: string | undefined;
+  const panel = notebooks.find(p => {
+    for (const c of p.content.model?.cells ?? []) {
+      if (c === model) {
+        cellId = c.id;
+        return true;
+      }
+    }
+    return false;
+  });
+  if (panel && cellId !== undefined) {
+    return cellContext(panel, cellId, sync);
+  }
+  return files?.find(w => w.content.model === model) ? {} : null;
 }

@@ -1,9 +1,10 @@
 /**
- * What the user sees: ghost text from the local model in a notebook, accepted with Tab; and a
- * failed cell that offers Fix, whose accepted diff makes the cell run cleanly.
+ * What the user sees: ghost text from the local model in a notebook, accepted with Tab; a
+ * failed cell that offers Fix, whose accepted diff makes the cell run cleanly; and diagnostics
+ * as you type, underlined in the cell with a quick fix in their tooltip.
  *
  * The notebook (written by tests/test_ui_e2e.py) holds: [0] a cell that builds a DataFrame,
- * [1] an empty cell, [2] a cell that uses a typo'd name of that DataFrame.
+ * [1] an empty cell, [2] a cell that uses a typo'd name of that DataFrame, [3] an empty cell.
  */
 import { expect, test } from '@playwright/test';
 import * as path from 'path';
@@ -62,6 +63,42 @@ test('a failed cell offers Fix; Accept applies it and the cell then runs', async
   await expect(failed.locator('.jp-spark-fix-button')).toHaveCount(0);
 });
 
+test('diagnostics underline findings as you type, not names other cells define; the quick fix applies', async ({
+  page
+}) => {
+  await openNotebook(page, notebook);
+  const target = cell(page, 3);
+  await target.locator('.cm-content').click();
+  // `sales_df` is defined by cell 0 (never run: the server knows it from the synced notebook);
+  // `undefined_total` is defined nowhere; `== None` is ruff's E711, which has a fix. The
+  // comment keeps the cursor, and so any ghost text, away from the underlines.
+  const typed = 'flag = sales_df == None or undefined_total  # check';
+  await page.keyboard.type(typed, { delay: 30 });
+  const ranges = target.locator('.cm-lintRange');
+  await expect(ranges).toHaveCount(2);
+  expect(await ranges.allTextContents()).toEqual(['None', 'undefined_total']);
+  await expect(target.locator('.cm-lintRange', { hasText: 'sales_df' })).toHaveCount(0);
+
+  await ranges.filter({ hasText: 'None' }).hover();
+  const tooltip = page.locator('.cm-tooltip-lint');
+  await expect(tooltip).toContainText('Comparison to `None` should be `cond is None`');
+  await expect(tooltip).toContainText('ruff E711');
+  const quickFix = tooltip.locator('.cm-diagnosticAction', { hasText: 'Fix: Replace with `cond is None`' });
+  await expect(quickFix).toBeVisible();
+  await page.screenshot({ path: path.join(shots, 'diagnostics.png') });
+  await quickFix.click();
+
+  const fixed = 'flag = sales_df is None or undefined_total  # check';
+  await expect.poll(() => cellText(page, 3)).toBe(fixed);
+  // The next check finds only the undefined name.
+  await expect(ranges).toHaveCount(1);
+  await expect(ranges).toHaveText('undefined_total');
+  // The fix was an edit in the editor: Ctrl-Z takes it back.
+  await expect(target.locator('.cm-editor')).toHaveClass(/cm-focused/);
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => cellText(page, 3)).toBe(typed);
+});
+
 test('ghost text works in a plain .py file in the editor (no kernel)', async ({ page }) => {
   await page.goto(`lab/tree/${script}?token=${token}`);
   const editor = page.locator('.jp-FileEditor:visible .cm-content');
@@ -77,4 +114,17 @@ test('ghost text works in a plain .py file in the editor (no kernel)', async ({ 
   expect(suggestion.trim().length).toBeGreaterThan(0);
   await page.keyboard.press('Tab');
   await expect(editor).toContainText('area = math' + suggestion);
+});
+
+test('diagnostics work in a plain .py file too', async ({ page }) => {
+  await page.goto(`lab/tree/${script}?token=${token}`);
+  const editor = page.locator('.jp-FileEditor:visible .cm-content');
+  await expect(editor).toBeVisible();
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  // `math` and `radius` are defined earlier in the file; `== None` is ruff's E711.
+  await page.keyboard.type('check = math.pi * radius == None  # E711', { delay: 30 });
+  const ranges = page.locator('.jp-FileEditor:visible .cm-lintRange');
+  await expect(ranges).toHaveCount(1);
+  await expect(ranges).toHaveText('None');
 });
