@@ -1,15 +1,25 @@
-"""Remote backends: `jupyter spark serve` as a real process, the RemoteBackend against it, and a
-jupyter server streaming from it over the websocket exactly as from the embedded model."""
+"""Remote backends: `jupyter spark serve` as a real process, the RemoteBackend against it, a
+jupyter server streaming from it over the websocket exactly as from the embedded model, and
+llama.cpp's OpenAI-compatible server (llama-cpp-python) on the same GGUF as a third-party peer."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import until_done
-from labserver import ServeProcess, free_port
+from conftest import need, until_done
+from labserver import (
+    LLAMA_CPP_PYTHON,
+    LlamaCppServerProcess,
+    ServeProcess,
+    free_port,
+    llama_cpp_available,
+)
 
 from jupyter_spark.engine import BackendError, Engine, RemoteBackend, RemoteConfig
 
@@ -101,6 +111,27 @@ def test_remote_errors_are_typed_and_retried_with_backoff(tiny_model_dir):
         s.stop()
 
 
+def test_requests_failing_together_back_off_once():
+    """Many users' requests failing at the same moment (a dead or overloaded server) share one
+    failure: the backoff is the first step (0.5 s), not the longest, and the next retry comes
+    soon after the server is back."""
+    remote = RemoteBackend(RemoteConfig(f"http://127.0.0.1:{free_port()}", backoff_max=30.0))
+    start = threading.Barrier(8)
+
+    def request() -> str:
+        start.wait()
+        try:
+            remote.complete("x = ").wait()
+        except BackendError as e:
+            return e.code
+        return "ok"
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: request(), range(8)))
+    assert set(codes) == {"backend_unavailable"}
+    assert 0 < remote.status()["retry_in_s"] <= 0.5
+
+
 # -- through a jupyter server ------------------------------------------------------------------
 
 
@@ -176,3 +207,59 @@ async def test_remote_fallback_to_embedded(jp_serverapp, jp_ws_fetch):
     _, done = await until_done(ws, "f")
     assert done["type"] == "done", done
     ws.close()
+
+
+# -- a third-party peer: llama.cpp's server on the same GGUF -----------------------------------
+
+# Code a user types, for line completions (the model should finish each line).
+LINE_PROMPTS = [
+    "import numpy as np\n\nx = np.linspace(0, 1, 100)\ny = np.",
+    "def mean(values):\n    return sum(values) /",
+    "with open('data.txt') as f:\n    lines = f.",
+    "for i, name in enumerate(names):\n    print(i,",
+    "import pandas as pd\n\ndf = pd.read_csv('sales.csv')\ntotal = df['amount'].",
+]
+
+
+@pytest.fixture
+def llama_cpp_server(default_gguf_path):
+    need(llama_cpp_available(), f"llama-cpp-python's server is not installed ({LLAMA_CPP_PYTHON})")
+    s = LlamaCppServerProcess(default_gguf_path, threads=2, key=KEY).start()
+    yield s
+    s.stop()
+
+
+@pytest.mark.real_model
+def test_remote_backend_streams_from_llama_cpp_server(llama_cpp_server, real_engine):
+    """Against llama.cpp's OpenAI server: our stop rules, streaming, cancel and typed errors
+    hold as with our own server, and its greedy completions of the same GGUF match ours."""
+    remote = RemoteBackend(RemoteConfig(llama_cpp_server.url, api_key=KEY, timeout=60.0))
+    agree = 0
+    for prefix in LINE_PROMPTS:
+        c = remote.complete(prefix, "", "line", 24)
+        texts = list(c)
+        r = c.result
+        assert r.stop_reason in ("newline", "eos", "max_tokens"), r
+        assert r.text.strip() and "\n" not in r.text, (prefix, r.text)
+        # The stream only grows, and its last text is the result.
+        assert all(b.startswith(a) for a, b in itertools.pairwise(texts)), texts
+        assert texts[-1] == r.text
+        agree += r.text == real_engine.complete(prefix, "", "line", 24).wait().text
+    # Same weights, greedy: the two runtimes round differently, so a near-tie may go either way,
+    # but most lines must be the same (a wrong tokenizer or converter would agree on none).
+    assert agree >= 3, agree
+
+    block = remote.complete("def add(a, b):\n", "", "block", 64).wait()
+    assert block.text.strip() and block.stop_reason in ("block", "eos", "max_tokens")
+
+    c = remote.complete("class Stack:\n", "", "block", 256)  # a cancel closes the stream
+    it = iter(c)
+    next(it, None)
+    c.cancel()
+    list(it)
+    assert c.result.stop_reason == "cancelled"
+    assert remote.status()["healthy"] is True
+
+    with pytest.raises(BackendError) as e:
+        RemoteBackend(RemoteConfig(llama_cpp_server.url, api_key="wrong")).complete("x").wait()
+    assert e.value.code == "backend_error" and "401" in str(e.value)

@@ -65,7 +65,8 @@ class RemoteBackend:
         self.fallback = fallback  # an embedded Engine used while the remote is failing
         self._slots = threading.BoundedSemaphore(max(1, config.max_concurrent))
         self._lock = threading.Lock()
-        self._failures = 0
+        self._failures = 0  # consecutive failed retries (sets the backoff delay)
+        self._failed_at = 0.0  # monotonic time of the last counted failure
         self._retry_at = 0.0
         self.last_error: str | None = None
         self._last: tuple[str, str, str, str] | None = None
@@ -122,12 +123,21 @@ class RemoteBackend:
         cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
         return cls(self._host, self._port, timeout=timeout)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, started: float | None = None) -> None:
+        """Record a failure; the backoff doubles once per failed *retry*, not per request.
+
+        Requests already in flight when the first failure came in (``started`` before it, as
+        when many users wait on an overloaded server and all time out together) fail for the
+        same cause: counting each would turn one bad moment into the longest backoff.
+        """
         with self._lock:
-            self._failures += 1
-            delay = min(self.config.backoff_max, 0.5 * 2 ** (self._failures - 1))
-            self._retry_at = time.monotonic() + delay
             self.last_error = message
+            if self._failures and started is not None and started < self._failed_at:
+                return
+            self._failures += 1
+            self._failed_at = time.monotonic()
+            delay = min(self.config.backoff_max, 0.5 * 2 ** (self._failures - 1))
+            self._retry_at = self._failed_at + delay
 
     def _succeeded(self) -> None:
         with self._lock:
@@ -150,6 +160,7 @@ class RemoteBackend:
         self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
     ) -> Iterator[str]:
         t0 = time.perf_counter()
+        started = time.monotonic()
         wait = self._retry_at - time.monotonic()
         if self._failures and wait > 0:
             raise BackendError(
@@ -192,18 +203,18 @@ class RemoteBackend:
                 )
                 resp = conn.getresponse()
             except TimeoutError as e:
-                self._failed(f"timeout: {e}")
+                self._failed(f"timeout: {e}", started)
                 raise BackendError("backend_timeout", "the inference server did not answer") from e
             except OSError as e:
                 if c.cancelled:
                     raise _Cancelled from None
-                self._failed(f"{type(e).__name__}: {e}")
+                self._failed(f"{type(e).__name__}: {e}", started)
                 raise BackendError(
                     "backend_unavailable", f"cannot reach the inference server: {e}"
                 ) from e
             if resp.status != 200:
                 detail = resp.read(2000).decode("utf-8", "replace")
-                self._failed(f"HTTP {resp.status}")
+                self._failed(f"HTTP {resp.status}", started)
                 raise BackendError(
                     "backend_error", f"the inference server said {resp.status}: {detail}"
                 )
@@ -227,14 +238,14 @@ class RemoteBackend:
                         reason = "eos" if finish == "stop" else "max_tokens"
                         break
             except TimeoutError as e:
-                self._failed(f"timeout: {e}")
+                self._failed(f"timeout: {e}", started)
                 raise BackendError(
                     "backend_timeout", "the inference server stopped answering"
                 ) from e
             except OSError as e:
                 if c.cancelled:
                     raise _Cancelled from None
-                self._failed(f"{type(e).__name__}: {e}")
+                self._failed(f"{type(e).__name__}: {e}", started)
                 raise BackendError("backend_unavailable", f"the stream broke: {e}") from e
             if c.cancelled:  # the shut-down socket reads as a clean end of stream
                 raise _Cancelled
