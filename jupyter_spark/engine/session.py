@@ -75,11 +75,15 @@ class DecoderSession:
             ctx = int(meta.get("config", {}).get("context_length", cfg.max_context))
             self.max_context = min(cfg.max_context, ctx)
         self.vocab = int(self.sess.get_outputs()[0].shape[-1] or 0)
+        # One-token logits land in this array: the OrtValue wraps its memory (CPU values are
+        # not copied), so a step reads them without OrtValue.numpy()'s 200 KB copy.
+        self._logits_np: np.ndarray | None = None
         self._logits_buf: ort.OrtValue | None = None
         if self.vocab and self.has_logits_to_keep:
-            self._logits_buf = ort.OrtValue.ortvalue_from_numpy(
-                np.zeros((1, 1, self.vocab), np.float32)
-            )
+            self._logits_np = np.zeros((1, 1, self.vocab), np.float32)
+            self._logits_buf = ort.OrtValue.ortvalue_from_numpy(self._logits_np)
+        # attention_mask is all ones; steps bind a prefix view instead of allocating one.
+        self._ones = np.ones((1, self.max_context), np.int64)
 
     def new_slot(self) -> KVSlot:
         """A fresh, empty cache (preallocated to max_context for the shared layout)."""
@@ -124,7 +128,10 @@ class DecoderSession:
                 b.bind_ortvalue_input(name, value)
                 b.bind_output(_present(name))
         b.bind_cpu_input("input_ids", np.array([new_ids], dtype=np.int64))
-        b.bind_cpu_input("attention_mask", np.ones((1, total), dtype=np.int64))
+        mask = (
+            self._ones[:, :total] if total <= self._ones.shape[1] else np.ones((1, total), np.int64)
+        )
+        b.bind_cpu_input("attention_mask", mask)
         if self.has_position_ids:
             pos = np.arange(past_len, total, dtype=np.int64)[None, :]
             b.bind_cpu_input("position_ids", pos)
@@ -154,7 +161,8 @@ class DecoderSession:
                 logits_val = outs[-1]
         slot.tokens.extend(new_ids)
         slot.last_used = time.monotonic()
-        rows_out = logits_val.numpy()[0, -keep:]
+        out = self._logits_np if logits_val is self._logits_buf else logits_val.numpy()
+        rows_out = out[0, -keep:]
         return rows_out[-1] if keep == 1 else rows_out
 
 

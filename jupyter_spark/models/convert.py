@@ -38,7 +38,7 @@ from onnx import TensorProto, helper, numpy_helper
 from .errors import InvalidModelFile, UnsupportedModel
 
 # Bump when the produced graph or files change, so cached conversions are redone.
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 
 # Architectures that share the Llama tensor layout and llama.cpp's "normal" (interleaved) RoPE.
 SUPPORTED_ARCHITECTURES = ("llama",)
@@ -363,10 +363,12 @@ class GraphBuilder:
         )[0]
         if w.block_min is None:
             return y
-        # Q4_1: + sum_b m[n, b] * sum_{k in block b} x[k]; (B, S, nb) @ (nb, N)
-        blocks = self.op("Reshape", [x, self.const_i64([0, 0, w.k // QK, QK])])[0]
-        sums = self.op("ReduceSum", [blocks, self.const_i64([-1])], keepdims=0)[0]
-        corr = self.op("MatMul", [sums, self.init(prefix + ".block_min", w.block_min.T)])[0]
+        # Q4_1: + sum_b m[n, b] * sum_{k in block b} x[k] = mean_b(x) @ (QK * m)^T, with
+        # (B, S, nb) @ (nb, N). AveragePool reads x (B, S, K) as (N, C, L) and takes the block
+        # means in one op (a Reshape + ReduceSum is two); the factor QK = 32 is a power of two,
+        # so scaling the means down and m up is exact.
+        means = self.op("AveragePool", [x], kernel_shape=[QK], strides=[QK])[0]
+        corr = self.op("MatMul", [means, self.init(prefix + ".block_min", QK * w.block_min.T)])[0]
         return self.op("Add", [y, corr])[0]
 
 
