@@ -39,6 +39,39 @@ def test_prefix_reuse_gives_same_tokens_as_cold_run(tiny_model_dir):
     assert w.cached_tokens >= w.prompt_tokens - 4, "only the last few tokens are new"
 
 
+def test_warm_prefills_what_the_next_keystroke_reuses(tiny_model_dir):
+    """A warm call caches the prompt (without generating); the next request, one character
+    on, prefills only its last tokens and gives the same text as a cold run."""
+    eng = make_engine(tiny_model_dir, typed_through=False, warm_chunk=16)
+    cold = make_engine(tiny_model_dir, prefix_reuse=False, typed_through=False)
+    prompt = CODE * 2
+    w = eng.warm(prompt[:-1], max_tokens=8)
+    assert list(w) == []
+    assert (w.result.stop_reason, w.result.tokens, w.result.cached_tokens) == ("warm", 0, 0)
+    r = eng.complete(prompt, max_tokens=8).wait()
+    assert r.cached_tokens >= r.prompt_tokens - 4, "only the last few tokens are new"
+    assert r.text == cold.complete(prompt, max_tokens=8).wait().text
+
+
+def test_a_cancelled_warm_stops_at_a_chunk_and_keeps_what_it_prefilled(tiny_model_dir):
+    eng = make_engine(tiny_model_dir, typed_through=False, warm_chunk=8)
+    w = eng.warm(CODE * 2)
+    forward, calls = eng.session.forward, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # a keystroke's request cancels it during its second chunk
+            w.cancel()
+        return forward(*args, **kwargs)
+
+    eng.session.forward = counted
+    assert list(w) == [] and w.result.stop_reason == "cancelled"
+    assert len(calls) == 2, "it stops at the next chunk boundary"
+    eng.session.forward = forward
+    r = eng.complete(CODE * 2, max_tokens=4).wait()
+    assert r.cached_tokens == 16, "the two chunks it ran are reused"
+
+
 def test_typing_through_a_suggestion_reuses_it_without_the_model(tiny_model_dir):
     eng = make_engine(tiny_model_dir)
     first = eng.complete("x = np.zer", max_tokens=6).wait()

@@ -273,3 +273,43 @@ async def test_io_loop_never_waits_on_inference(service, jp_fetch, jp_ws_fetch):
     _, done = await until_done(ws, "queued")
     assert done["type"] == "done" and not done["cancelled"]
     ws.close()
+
+
+async def test_warm_then_rewarm_after_the_kernel_changes(service, jp_fetch, jp_ws_fetch,
+                                                          jp_serverapp):  # fmt: skip
+    """`warm` prefills the prompt without generating; when a cell run changes the kernel's
+    variables (the block at the top of the prompt), the server prefills the last prompt again
+    by itself, so the next keystroke reuses all but its last tokens."""
+    kid, kc = await _start_kernel(jp_fetch, jp_serverapp)
+    try:
+        await kc.execute_interactive("revenue = 10", timeout=60)
+        ws = await jp_ws_fetch("spark", "ws")
+        ws.write_message(json.dumps({"type": "sync", "path": "nb.ipynb", "cells": CELLS}))
+        req = {"path": "nb.ipynb", "cell_id": "c", "kernel_id": kid, "max_tokens": 4}
+        for _ in range(100):  # the first snapshot is taken in the background
+            ws.write_message(json.dumps({"type": "warm", "id": "w", "prefix": "x = load_sa",
+                                         **req}))  # fmt: skip
+            _, done = await until_done(ws, "w")
+            if service.kernel_reader.get(kid) is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert done["type"] == "done" and done["text"] == "" and done["cancelled"] is False
+        assert done["stats"]["stop_reason"] == "warm" and done["stats"]["tokens"] == 0
+        assert service.status_message()["latency"]["requests"] == 0, "a warm is no completion"
+
+        # The user runs a cell that defines a variable: the server re-warms the last prompt.
+        await kc.execute_interactive("units_sold = [3, 4]", timeout=60)
+        rewarm = await recv(ws, timeout=30)
+        assert rewarm["type"] == "done" and rewarm["id"].startswith("rewarm-"), rewarm
+        assert rewarm["stats"]["stop_reason"] == "warm"
+        assert rewarm["stats"]["cached_tokens"] < rewarm["stats"]["prompt_tokens"] - 4
+
+        ws.write_message(complete("k", "x = load_sal", **req))
+        _, done = await until_done(ws, "k")
+        stats = done["stats"]
+        assert stats["cached_tokens"] >= stats["prompt_tokens"] - 4, stats
+        assert "units_sold" in service.last_prompt.prefix
+        ws.close()
+    finally:
+        kc.stop_channels()
+        await jp_serverapp.kernel_manager.shutdown_kernel(kid, now=True)

@@ -28,6 +28,9 @@ class EngineConfig:
     kv_slots: int = 2
     # Tokens prefilled per forward call when a prompt is new; bounds one step's latency.
     prefill_chunk: int = 512
+    # The same for warming (prefilling ahead of the next keystroke, see Engine.warm): smaller,
+    # so a keystroke that cancels a warm waits at most one such chunk (~0.1 s at 64 on 2 cores).
+    warm_chunk: int = 64
     # When a prompt must be cut at the left, cut on a multiple of this many tokens so the
     # start stays put (and the KV prefix stays valid) while the user types.
     trim_granularity: int = 256

@@ -63,7 +63,7 @@ class CompletionResult:
     total_ms: float
     cached_tokens: int
     prompt_tokens: int
-    stop_reason: str  # eos|newline|block|max_tokens|time|cancelled|context|typed_through
+    stop_reason: str  # eos|newline|block|max_tokens|time|cancelled|context|typed_through|warm
     model: str
 
     def stats(self) -> dict:
@@ -221,16 +221,10 @@ class Engine:
         self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
     ) -> Completion:
         """Start a completion of the text at the cursor (``prefix`` | ``suffix``)."""
-        if mode not in ALL_MODES:
-            raise ValueError(f"mode must be one of {ALL_MODES}, not {mode!r}")
-        limit = max_tokens or (
-            self.config.max_tokens_line if mode == "line" else self.config.max_tokens_block
-        )
+        limit = self._limit(mode, max_tokens)
         completion = Completion(iter(()))
         reused = self._typed_through(completion, prefix, suffix, mode)
-        completion._gen = reused or self._generate(
-            completion, prefix, suffix, mode, max(1, int(limit))
-        )
+        completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit)
         return completion
 
     def score(self, text: str, max_tokens: int = 512) -> float:
@@ -268,22 +262,86 @@ class Engine:
             return None
         return typed_through(c, self._last, prefix, suffix, mode, self.name)
 
+    def warm(
+        self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
+    ) -> Completion:
+        """Prefill the KV cache for the prompt ``complete()`` would get, without generating.
+
+        For the moments the context changed but nobody is typing yet (a cell was run and the
+        kernel's variables changed, the cursor moved to another cell): the next keystroke then
+        finds its prompt cached and pays for a token or two instead of the whole prefix. It
+        runs in small chunks (``warm_chunk``) so a keystroke's request that cancels it waits
+        little, and whatever it prefilled before the cancel is kept for that request.
+        Iterating yields nothing; the result's stop_reason is "warm" (or "cancelled").
+        """
+        limit = self._limit(mode, max_tokens)
+        completion = Completion(iter(()))
+        completion._gen = self._warm(completion, prefix, suffix, limit)
+        return completion
+
+    def _limit(self, mode: str, max_tokens: int | None) -> int:
+        if mode not in ALL_MODES:
+            raise ValueError(f"mode must be one of {ALL_MODES}, not {mode!r}")
+        limit = max_tokens or (
+            self.config.max_tokens_line if mode == "line" else self.config.max_tokens_block
+        )
+        return max(1, int(limit))
+
+    def _prepare(
+        self, prefix: str, suffix: str, max_tokens: int
+    ) -> tuple[list[int], int, str, KVSlot, int]:
+        """Prompt ids, healed tail (count, text), the slot and how many of its tokens to keep.
+
+        Shared by generation and warming so both see the same tokens (same budget, same left
+        cut, same healing): what a warm call caches is what the next request reuses. Called
+        with the lock held; the slot is truncated to the reused prefix.
+        """
+        budget = self.session.max_context - max_tokens - 1
+        ids = self._prompt_ids(prefix, suffix, budget) or self.encode("\n")
+        heal_n, heal_text = self.healer.rollback(ids) if self.config.token_healing else (0, "")
+        slot, reuse = self._pick_slot(ids)
+        if not self.config.prefix_reuse:
+            reuse = 0
+        # Run >= 1 token so the healed tail gets fresh logits.
+        reuse = min(reuse, len(ids) - heal_n - 1)
+        self.session.truncate(slot, reuse)
+        return ids, heal_n, heal_text, slot, reuse
+
+    def _warm(self, c: Completion, prefix: str, suffix: str, max_tokens: int) -> Iterator[str]:
+        t0 = time.perf_counter()
+        reason = "warm"
+        with self._lock:
+            ids, heal_n, _, slot, reuse = self._prepare(prefix, suffix, max_tokens)
+            todo = ids[reuse : len(ids) - heal_n]  # the healed tail is re-run by the request
+            step = max(1, self.config.warm_chunk)
+            try:
+                for i in range(0, len(todo), step):
+                    if c.cancelled:
+                        raise Cancelled
+                    self.session.forward(slot, todo[i : i + step])
+            except Cancelled:
+                reason = "cancelled"
+        c.result = CompletionResult(
+            text="",
+            tokens=0,
+            ttft_ms=0.0,
+            total_ms=round((time.perf_counter() - t0) * 1000, 3),
+            cached_tokens=reuse,
+            prompt_tokens=len(ids),
+            stop_reason=reason,
+            model=self.name,
+        )
+        yield from ()
+
     def _generate(
         self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
     ) -> Iterator[str]:
         t0 = time.perf_counter()
         deadline = t0 + self.config.time_budget_ms / 1000
         rules = StopRules(mode, prefix, suffix)
-        budget = self.session.max_context - max_tokens - 1
         with self._lock:
-            ids = self._prompt_ids(prefix, suffix, budget) or self.encode("\n")
-            heal_n, heal_text = self.healer.rollback(ids) if self.config.token_healing else (0, "")
+            ids, heal_n, heal_text, slot, reuse = self._prepare(prefix, suffix, max_tokens)
             base = len(ids) - heal_n  # tokens before the healed tail
-            slot, reuse = self._pick_slot(ids)
-            if not self.config.prefix_reuse:
-                reuse = 0
-            reuse = min(reuse, base - 1)  # run >= 1 token so the healed tail gets fresh logits
-            self.session.truncate(slot, reuse)
             out_ids: list[int] = []
             text, emitted, reason, ttft = "", "", "max_tokens", 0.0
             try:

@@ -52,6 +52,14 @@ class SparkExtension(ExtensionApp):
         _ENGINE.max_context, config=True, help="Tokens per KV-cache slot (prompt + completion)."
     )
     kv_slots = Int(_ENGINE.kv_slots, config=True, help="KV-cache slots kept warm (LRU).")
+    warm_ahead = Bool(
+        True,
+        config=True,
+        help="Prefill prompts before the keystroke that needs them: when the frontend moves to "
+        "another cell (its `warm` message) and when a cell run changes the kernel's variables. "
+        "Off: the first keystroke after such a change pays for the prefill (the CPU stays idle "
+        "until then).",
+    )
     time_budget_ms = Float(
         _ENGINE.time_budget_ms,
         config=True,
@@ -122,6 +130,7 @@ class SparkExtension(ExtensionApp):
             self.log,
             remote=remote,
             remote_fallback=self.remote_fallback,
+            warm_ahead=self.warm_ahead,
         )
         self.settings.update(
             spark_service=self.service, spark_max_message_bytes=self.max_message_bytes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 from typing import Any
 
@@ -122,6 +123,10 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         self.service = service
         self._current: tuple[str, Any] | None = None  # (request id, Completion)
         self._tasks: set[asyncio.Task] = set()
+        # The connection's last complete/warm request with a kernel: re-warmed (prefilled
+        # again) when that kernel's state changes, so the next keystroke finds it cached.
+        self._last_kernel_request: CompleteRequest | None = None
+        self._rewarms = 0
 
     def set_default_headers(self) -> None:
         """JupyterHandler's default headers make no sense on a websocket upgrade."""
@@ -138,7 +143,20 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
     def open(self, *args: Any, **kwargs: Any) -> None:
         # Small frames must leave at once: Nagle's algorithm would hold a chunk ~40 ms.
         self.set_nodelay(True)
+        if self.service.kernel_reader is not None:
+            self.service.kernel_reader.refreshed.add(self._kernel_refreshed)
         super().open(*args, **kwargs)
+
+    def _kernel_refreshed(self, kernel_id: str) -> None:
+        """The kernel's variables changed (a cell ran): its block at the top of the prompt did
+        too, so prefill the last prompt again now rather than at the next keystroke."""
+        last = self._last_kernel_request
+        busy = self._current is not None
+        if last is None or last.kernel_id != kernel_id or busy or not self.service.warm_ahead:
+            return
+        self._rewarms += 1
+        with contextlib.suppress(ProtocolError):  # the model went away meanwhile
+            self._complete(dataclasses.replace(last, id=f"rewarm-{self._rewarms}", warm=True))
 
     def send(self, msg: dict[str, Any]) -> None:
         with contextlib.suppress(WebSocketClosedError):
@@ -177,6 +195,8 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
     def _complete(self, req: CompleteRequest) -> None:
         if self._current is not None:  # the newest request of a connection wins
             self._current[1].cancel()
+        if req.kernel_id is not None:
+            self._last_kernel_request = req
         completion = self.service.start_completion(req)
         self._current = (req.id, completion)
         self._spawn(self._run(req, completion))
@@ -201,6 +221,8 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 self._current = None
 
     def on_close(self) -> None:
+        if self.service.kernel_reader is not None:
+            self.service.kernel_reader.refreshed.discard(self._kernel_refreshed)
         if self._current is not None:
             self._current[1].cancel()
         super().on_close()

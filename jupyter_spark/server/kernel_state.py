@@ -34,6 +34,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -172,6 +173,9 @@ class KernelStateReader:
         self._unsupported: set[str] = set()  # kernels we cannot reach over ZMQ (gateway)
         self._context: zmq.asyncio.Context | None = None
         self._closed = False
+        # Called on the loop with the kernel id after a refresh after a user execution took
+        # a snapshot (the completion service re-warms the prompt a client is about to need).
+        self.refreshed: set[Callable[[str], None]] = set()
 
     # -- public API -------------------------------------------------------------------------
 
@@ -405,13 +409,21 @@ class KernelStateReader:
         if w is None:
             return None
         w.refreshing = asyncio.get_running_loop().create_task(self._refresh(kernel_id, w))
-        w.refreshing.add_done_callback(lambda _t: self._refreshed(kernel_id, w))
+        w.refreshing.add_done_callback(lambda t: self._refreshed(kernel_id, w, t))
         return w.refreshing
 
-    def _refreshed(self, kernel_id: str, w: _Watch) -> None:
-        if w.again and self._watches.get(kernel_id) is w and not self._closed:
+    def _refreshed(self, kernel_id: str, w: _Watch, task: asyncio.Task[Any]) -> None:
+        if self._watches.get(kernel_id) is not w or self._closed:
+            return
+        if w.again:
             w.again = False
             self._after_user_run(kernel_id)
+        elif not task.cancelled() and task.exception() is None and task.result() is not None:
+            for notify in list(self.refreshed):
+                try:
+                    notify(kernel_id)
+                except Exception:  # a listener's bug must not stop the reader
+                    self.log.exception("jupyter-spark: kernel refresh listener failed")
 
     async def _refresh(self, kernel_id: str, w: _Watch) -> KernelState | None:
         async with w.lock:

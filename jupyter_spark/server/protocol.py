@@ -46,6 +46,9 @@ class CompleteRequest:
     mode: str = "line"
     max_tokens: int | None = None
     context_budget: int | None = None  # prompt tokens; None: the server's context_budget
+    # "warm": prefill this prompt ahead of the next keystroke, generate nothing (the reply is
+    # a `done` with stop_reason "warm"); the server re-warms it when the kernel's state changes.
+    warm: bool = False
 
 
 # Bounds of a client's per-request context budget (tokens).
@@ -164,7 +167,7 @@ def parse_message(msg: Any) -> Request:
         raise ProtocolError("bad_message", "a message must be a JSON object")
     rid = msg.get("id") if isinstance(msg.get("id"), str) else None
     mtype = msg.get("type")
-    if mtype == "complete":
+    if mtype in ("complete", "warm"):
         rid = _get(msg, "id", str, None, required=True)
         mode = _get(msg, "mode", str, rid, default="line")
         if mode not in MODES:
@@ -191,6 +194,7 @@ def parse_message(msg: Any) -> Request:
             mode=mode,
             max_tokens=max_tokens,
             context_budget=budget,
+            warm=mtype == "warm",
         )
     if mtype == "cancel":
         return CancelRequest(_get(msg, "id", str, None, required=True))

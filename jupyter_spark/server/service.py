@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import ContextBuilder, Notebook, NotebookStore, UnknownNotebook
-from ..engine import Completion, Engine, EngineConfig, RemoteBackend, RemoteConfig
+from ..engine import (
+    Completion,
+    CompletionResult,
+    Engine,
+    EngineConfig,
+    RemoteBackend,
+    RemoteConfig,
+)
 from ..fixes import FixError, FixRequest, FixService, KernelInspector, needed_details
 from ..models.errors import ModelError
 from .protocol import CompleteRequest, FixMessage, ProtocolError, SyncRequest
@@ -59,12 +66,14 @@ class CompletionService:
         log: Any = None,
         remote: RemoteConfig | None = None,
         remote_fallback: bool = False,
+        warm_ahead: bool = True,
     ) -> None:
         self.model_spec = model
         # A remote OpenAI-compatible server instead of the embedded model (and, with
         # remote_fallback, the embedded model loaded too, taking over while the remote fails).
         self.remote = remote
         self.remote_fallback = remote_fallback
+        self.warm_ahead = warm_ahead  # SparkExtension.warm_ahead
         self.engine_config = engine_config
         self.context_budget = context_budget
         self.kernel_reader = kernel_reader
@@ -306,8 +315,21 @@ class CompletionService:
             cell_id=req.cell_id,
             kernel=kernel,
         )
+        if req.warm:
+            return self._warm(engine, prompt.prefix, prompt.suffix, req)
         self.last_prompt = prompt
         return engine.complete(prompt.prefix, prompt.suffix, req.mode, req.max_tokens)
+
+    def _warm(
+        self, engine: Engine | RemoteBackend, prefix: str, suffix: str, req: CompleteRequest
+    ) -> Completion:
+        """The embedded engine prefills; a remote server caches prompts its own way (llama.cpp's
+        cache_prompt), so a warm there (or with warm_ahead off) is answered at once."""
+        if isinstance(engine, Engine) and self.warm_ahead:
+            return engine.warm(prefix, suffix, req.mode, req.max_tokens)
+        completion = Completion(iter(()))
+        completion.result = CompletionResult("", 0, 0.0, 0.0, 0, 0, "warm", engine.name)
+        return completion
 
     async def run(self, req: CompleteRequest, completion: Completion, send: Send) -> None:
         """Stream ``completion`` in the inference thread; chunks reach ``send`` on this loop."""
@@ -330,7 +352,7 @@ class CompletionService:
                 }
             )
             return
-        if r.stop_reason != "cancelled":
+        if r.stop_reason not in ("cancelled", "warm"):
             self._ttft.append(r.ttft_ms)
             self._total.append(r.total_ms)
         send(
