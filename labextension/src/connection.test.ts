@@ -52,6 +52,29 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('SparkConnection', () => {
+  it('sends a warm as its own request and drops its reply, leaving other requests alone', async () => {
+    const conn = connect();
+    const sock = FakeSocket.all[0];
+    sock.open();
+    const h = conn.complete({ prefix: 'x = 1', suffix: '' });
+    conn.warm({ prefix: 'df.', suffix: '', path: 'a.ipynb', cell_id: 'c2', kernel_id: 'k' });
+    const [complete, warm] = sock.sent;
+    expect(warm).toEqual({
+      type: 'warm',
+      id: warm.id,
+      prefix: 'df.',
+      suffix: '',
+      path: 'a.ipynb',
+      cell_id: 'c2',
+      kernel_id: 'k'
+    });
+    expect(warm.id).not.toBe(complete.id);
+    const stats = { stop_reason: 'warm', tokens: 0 };
+    sock.reply({ type: 'done', id: warm.id, text: '', cancelled: false, stats });
+    sock.reply({ type: 'done', id: complete.id, text: ' + 1', cancelled: false, stats: {} });
+    expect(await collect(h.chunks)).toEqual([' + 1']);
+  });
+
   it('queues requests until the socket opens, then streams chunks and done', async () => {
     const conn = connect();
     const sock = FakeSocket.all[0];

@@ -199,6 +199,15 @@ export class SparkConnection {
     this._send(message);
   }
 
+  /**
+   * Have the server prefill the prompt of `params` now (no text comes back), so the next
+   * keystroke there finds it cached. Fire and forget: the server's `done` for it is dropped
+   * like any reply to no pending request, and a later request of this socket supersedes it.
+   */
+  warm(params: CompleteParams): void {
+    this._send({ type: 'warm', id: this._nextId(), ...params });
+  }
+
   /** Ask for fixes of a cell; ranked best first. */
   fix(params: FixParams): Promise<IFix[]> {
     return this._request(

@@ -138,6 +138,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     notebooks.widgetAdded.connect((_, panel) => {
       panel.disposed.connect(() => sync.forget(panel.context.path));
     });
+    notebooks.activeCellChanged.connect(() => {
+      const panel = notebooks.currentWidget;
+      if (panel) {
+        provider.warmActiveCell(panel);
+      }
+    });
 
     const fixActive = async (kinds: FixKind[]) => {
       const panel = notebooks.currentWidget;

@@ -16,7 +16,8 @@ export interface ICell {
 }
 
 export interface ICompleteRequest {
-  type: 'complete';
+  /** `warm`: prefill this prompt ahead of the next keystroke; nothing is generated. */
+  type: 'complete' | 'warm';
   id: string;
   prefix: string;
   suffix: string;

@@ -14,12 +14,20 @@ import {
   IInlineCompletionProvider,
   InlineCompletionTriggerKind
 } from '@jupyterlab/completer';
-import { ICompletionHandle, SparkConnection, SparkError } from './connection';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import { CompleteParams, ICompletionHandle, SparkConnection, SparkError } from './connection';
+import type { Mode } from './protocol';
 import type { ISparkSettings } from './settings';
 import type { NotebookSync } from './sync';
-import { describeTarget } from './target';
+import { describeTarget, ITarget } from './target';
 
 export const PROVIDER_ID = 'jupyter-spark';
+
+/**
+ * Quiet time after the active cell changes before warming its prompt: Run All moves through
+ * every cell, and only the cell the user stays in is worth a prefill.
+ */
+export const WARM_DELAY_MS = 150;
 
 /** Errors that are part of normal typing and must not be shown as ghost-text errors. */
 const QUIET_ERRORS = new Set(['disconnected', 'model_not_ready']);
@@ -43,6 +51,33 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     private readonly _settings: () => ISparkSettings,
     private readonly _onLatency: (report: ILatencyReport) => void = () => undefined
   ) {}
+
+  /**
+   * The user moved to another cell (after running one, typically): prefill its prompt on
+   * the server before the first keystroke, which would otherwise pay for the whole changed
+   * context (a new cell, the kernel's new variables) before its first suggestion. The server
+   * warms it again by itself when the kernel's variables change.
+   */
+  warmActiveCell(panel: NotebookPanel): void {
+    clearTimeout(this._warmTimer);
+    this._warmTimer = setTimeout(() => {
+      const settings = this._settings();
+      const cell = panel.content.activeCell;
+      if (!settings.enabled || panel.isDisposed || !cell || cell.model.type !== 'code') {
+        return;
+      }
+      const target = describeTarget(panel, panel.sessionContext.session);
+      const source = cell.model.sharedModel.getSource();
+      const editor = cell.editor;
+      const offset = editor ? editor.getOffsetAt(editor.getCursorPosition()) : source.length;
+      this._sync.update(target.path!, target.cells!);
+      this._connection().warm({
+        ...this._requestBase(settings, target, 'line'),
+        prefix: source.slice(0, offset),
+        suffix: source.slice(offset)
+      });
+    }, WARM_DELAY_MS);
+  }
 
   async fetch(
     request: CompletionHandler.IRequest,
@@ -73,14 +108,9 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     }
     const started = performance.now();
     const handle = connection.complete({
+      ...this._requestBase(settings, target, explicit ? 'block' : settings.mode),
       prefix: request.text.slice(0, request.offset),
-      suffix: request.text.slice(request.offset),
-      path: notebook ? target.path : undefined,
-      cell_id: notebook ? target.cellId : undefined,
-      kernel_id: target.kernelId,
-      mode: explicit ? 'block' : settings.mode,
-      max_tokens: settings.maxTokens,
-      context_budget: settings.contextBudget ?? undefined
+      suffix: request.text.slice(request.offset)
     });
     this._active = handle;
     this._streams.set(handle.id, { handle, started });
@@ -126,6 +156,24 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     }
   }
 
+  /** The fields of a complete (or warm) request besides the text around the cursor. */
+  private _requestBase(
+    settings: ISparkSettings,
+    target: ITarget,
+    mode: Mode
+  ): Omit<CompleteParams, 'prefix' | 'suffix'> {
+    const notebook = target.cells !== undefined && target.path !== undefined;
+    return {
+      path: notebook ? target.path : undefined,
+      cell_id: notebook ? target.cellId : undefined,
+      kernel_id: target.kernelId,
+      mode,
+      max_tokens: settings.maxTokens,
+      context_budget: settings.contextBudget ?? undefined
+    };
+  }
+
+  private _warmTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _generation = 0;
   private _active: ICompletionHandle | null = null;
   private readonly _streams = new Map<string, { handle: ICompletionHandle; started: number }>();
