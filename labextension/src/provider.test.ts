@@ -8,7 +8,7 @@ const target = { value: {} as Record<string, unknown> };
 vi.mock('./target', () => ({ describeTarget: () => target.value }));
 
 import { LatestValueStream, SparkError } from './connection';
-import { SparkInlineProvider } from './provider';
+import { SparkInlineProvider, WARM_DELAY_MS } from './provider';
 import { DEFAULT_SETTINGS, ISparkSettings } from './settings';
 
 const AUTOMATIC = 1;
@@ -19,7 +19,11 @@ function fakeConnection() {
   const calls: any[] = [];
   const cancelled: string[] = [];
   const handles: any[] = [];
+  const warms: any[] = [];
   const connection = {
+    warm(params: any) {
+      warms.push(params);
+    },
     complete(params: any) {
       const id = `r${calls.length + 1}`;
       calls.push(params);
@@ -50,7 +54,7 @@ function fakeConnection() {
       return handle;
     }
   };
-  return { connection, calls, cancelled, handles };
+  return { connection, calls, cancelled, handles, warms };
 }
 
 function setup(settings: Partial<ISparkSettings> = {}) {
@@ -179,5 +183,64 @@ describe('SparkInlineProvider', () => {
     expect(await streamB).toEqual([
       { insertText: '', isIncomplete: false, error: { message: 'the model failed to load' } }
     ]);
+  });
+
+  describe('warming the active cell', () => {
+    const panel = (type = 'code') =>
+      ({
+        isDisposed: false,
+        sessionContext: { session: null },
+        content: {
+          activeCell: {
+            model: { type, sharedModel: { getSource: () => 'df.gr' } },
+            editor: { getCursorPosition: () => ({ line: 0, column: 3 }), getOffsetAt: () => 3 }
+          }
+        }
+      }) as any;
+
+    it('sends a warm for the cell the user stays in, with the text around its cursor', () => {
+      vi.useFakeTimers();
+      try {
+        const t = setup();
+        t.provider.warmActiveCell(panel());
+        t.provider.warmActiveCell(panel()); // Run All moves on: only the last one counts
+        vi.advanceTimersByTime(WARM_DELAY_MS - 1);
+        expect(t.warms).toEqual([]);
+        vi.advanceTimersByTime(1);
+        expect(t.warms).toEqual([
+          {
+            prefix: 'df.',
+            suffix: 'gr',
+            path: 'a.ipynb',
+            cell_id: 'c2',
+            kernel_id: 'k1',
+            mode: 'line',
+            max_tokens: DEFAULT_SETTINGS.maxTokens,
+            context_budget: undefined
+          }
+        ]);
+        expect(t.synced).toEqual([{ path: 'a.ipynb', cells: target.value.cells }]);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('sends no warm after a keystroke (it would supersede that request), when off, or for markdown', async () => {
+      vi.useFakeTimers();
+      try {
+        const t = setup();
+        t.provider.warmActiveCell(panel());
+        await t.provider.fetch(request('df.g'), ctx(AUTOMATIC));
+        const off = setup({ enabled: false });
+        off.provider.warmActiveCell(panel());
+        const md = setup();
+        md.provider.warmActiveCell(panel('markdown'));
+        vi.advanceTimersByTime(10 * WARM_DELAY_MS);
+        expect([t.warms, off.warms, md.warms]).toEqual([[], [], []]);
+        expect(t.calls).toHaveLength(1);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
   });
 });

@@ -85,6 +85,8 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
   ): Promise<IInlineCompletionList<IInlineCompletionItem>> {
     const settings = this._settings();
     const generation = ++this._generation;
+    // A keystroke came first: a warm sent now would supersede this request on the server.
+    clearTimeout(this._warmTimer);
     this._active?.cancel(); // the user typed on: stop the stale request on the server
     this._active = null;
     const explicit = context.triggerKind === InlineCompletionTriggerKind.Invoke;
