@@ -134,3 +134,19 @@ def test_real_process(pulled, tmp_path):
     assert proc.returncode == ERROR_EXIT
     assert proc.stderr == f"error: {tmp_path / 'nope.gguf'}: no such file or directory\n"
     assert "Traceback" not in proc.stderr
+
+
+def test_a_cache_that_cannot_be_written_is_one_clear_error(
+    tmp_path, tiny_gguf, monkeypatch, capsys
+):
+    """The Jupyter data dir is not a writable directory (here a file stands where it should
+    be; running as root, permission bits alone would not stop the test): one line, exit 2,
+    and nothing is left half-built."""
+    blocker = tmp_path / "data"
+    blocker.write_text("a file, not a directory\n")
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(blocker / "jupyter"))
+    assert main(["model", "pull", str(tiny_gguf)]) == ERROR_EXIT
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.splitlines()) == 1
+    assert str(blocker / "jupyter") in err and "Not a directory" in err
+    assert blocker.read_text() == "a file, not a directory\n"
