@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from tinymodel import SPECIAL_TOKENS, tiny_vocab, write_tiny_gguf
 from tokenizers import Tokenizer
 
+from jupyter_spark.engine.encoding import PromptEncoder
 from jupyter_spark.models.errors import InvalidModelFile, UnsupportedModel
 from jupyter_spark.models.tokenizer import (
     PRE_TOKENIZERS,
@@ -541,3 +542,77 @@ def test_real_encode_is_fast(real_tok):
         times.append(time.perf_counter() - start)
     # ~1 ms on a laptop core; generous so a busy CI box does not flake
     assert statistics.median(times) < 0.010
+
+
+# ---------------------------------------------------------------------------------------------
+# the engine's prompt encoder: only what changed since the last prompt is encoded
+
+PROMPT = (
+    "import numpy as np\nimport pandas as pd\n\n# %%\nsales = pd.read_csv('sales.csv')\n"
+    "def revenue(df):\n    return (df['unit_price'] * df['quantity']).sum()\n\n# %%\n"
+)
+edits = st.lists(
+    st.tuples(st.integers(0, 10_000), st.integers(0, 6), mixed), min_size=1, max_size=10
+)
+
+
+def assert_prompt_encoder_matches(tok: Tokenizer, edit_list) -> int:
+    """Apply the edits one by one; every incremental encode equals a whole one. Returns how
+    many of the encodes reused tokens."""
+    enc = PromptEncoder(tok)
+    assert enc.incremental, "byte-level BPE splits at line starts"
+    text, reused = PROMPT, 0
+    for pos, cut, insert in [(-1, 0, ""), *edit_list]:
+        pos = len(text) if pos < 0 else pos % (len(text) + 1)  # -1: at the end
+        text = text[:pos] + insert + text[pos + cut :]
+        assert enc.encode(text) == tok.encode(text, add_special_tokens=False).ids, repr(text)
+        reused += enc.reused_tokens > 0
+    return reused
+
+
+@pytest.mark.parametrize("pre", sorted(PRE_TOKENIZERS))
+@settings(
+    max_examples=40,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(edit_list=edits)
+def test_prompt_encoder_equals_whole_encode_after_any_edits(pre, edit_list, tmp_path_factory):
+    assert_prompt_encoder_matches(_tok_with_pre(pre, tmp_path_factory), edit_list)
+
+
+def test_prompt_encoder_reuses_the_unchanged_lines_while_typing(tiny_tok):
+    line = "total = revenue(sales) / len(sales)"
+    typing = [(-1, 0, ch) for ch in line]  # each keystroke appends a character at the end
+    assert assert_prompt_encoder_matches(tiny_tok, typing) == len(line)
+
+
+def test_prompt_encoder_falls_back_for_a_tokenizer_that_marks_each_encode():
+    """A SentencePiece-style tokenizer prepends a marker to every encode: reusing a prefix's
+    tokens would be wrong, so it encodes whole prompts."""
+    from tokenizers import decoders, models, normalizers, pre_tokenizers
+
+    vocab = {ch: i for i, ch in enumerate("▁\nabcdefghijklmnopqrstuvwxyz0123456789()=+.'#%:,_ []")}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="a", max_input_chars_per_word=1000))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁")])
+    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    tok.decoder = decoders.WordPiece()
+    enc = PromptEncoder(tok)
+    assert not enc.incremental
+    text = "x = 1\ny = 2\n"
+    assert enc.encode(text) == tok.encode(text, add_special_tokens=False).ids
+    assert enc.encode(text + "z") == tok.encode(text + "z", add_special_tokens=False).ids
+
+
+@pytest.mark.real_model
+@settings(
+    max_examples=150,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(edit_list=edits)
+def test_real_prompt_encoder_equals_whole_encode(real_tok, edit_list):
+    tok, _ = real_tok
+    assert_prompt_encoder_matches(tok, [(p, c, _encodable(tok, s)) for p, c, s in edit_list])

@@ -21,6 +21,7 @@ from tokenizers import Tokenizer
 
 from ..models.errors import InvalidModelFile
 from .config import EngineConfig
+from .encoding import PromptEncoder
 from .healing import Healer
 from .session import DecoderSession, KVSlot
 from .stops import StopRules
@@ -155,6 +156,7 @@ class Engine:
         self.session = DecoderSession(onnx_path, self.config)
         self.specials = _load_specials(self.tokenizer, Path(model_dir))
         self.healer = Healer(self.tokenizer, set(self.specials.all_special))
+        self.prompts = PromptEncoder(self.tokenizer)  # re-encodes only what a keystroke changed
         self._lock = threading.Lock()
         self._slots: list[KVSlot] = []
         self._score_slot: KVSlot | None = None  # for score(), apart from the completion slots
@@ -188,7 +190,7 @@ class Engine:
             sfx = self.encode(suffix)[: budget // 4]
             head, tail = [fim[0]], [fim[1], *sfx, fim[2]]
             budget -= len(head) + len(tail)
-        ids = self.encode(prefix)
+        ids = self.prompts.encode(prefix)
         if len(ids) > budget:
             g = max(1, self.config.trim_granularity)
             cut = len(ids) - budget
