@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Block decode: {block['tokens']:.0f} tokens per run (stops: "
         f"{', '.join(r['stop_reason'] for r in block['runs'])}); encoding the "
         f"{block['encode_prompt_tokens']}-token prompt takes {block['encode_prompt_ms']:.2f} ms "
-        "(paid by every keystroke).\n"
+        "whole (a keystroke re-encodes only from the last line start it changed).\n"
         f"Stop reasons (warm): {ws['stop_reasons']}. Total run time "
         f"{time.perf_counter() - t_start:.0f} s.\n{common.load_note(info)}"
     )
