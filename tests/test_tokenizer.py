@@ -96,6 +96,18 @@ FRAGMENTS = [
     "<",
     "|>",
 ]
+
+
+def examples(n: int):
+    """Hypothesis settings of these tests: n examples, no database, no deadline, fixtures ok."""
+    return settings(
+        max_examples=n,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+
+
 code_like = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join)
 any_text = st.text(max_size=200)
 mixed = st.lists(st.one_of(code_like, any_text), max_size=4).map("".join)
@@ -252,12 +264,7 @@ def test_special_token_ids_tiny(tiny_path):
 
 
 @pytest.mark.parametrize("pre", sorted(PRE_TOKENIZERS))
-@settings(
-    max_examples=40,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@examples(40)
 @given(text=mixed)
 def test_every_pre_tokenizer_loads_and_round_trips(pre, text, tmp_path_factory):
     assert_round_trips(_tok_with_pre(pre, tmp_path_factory), text)
@@ -518,12 +525,7 @@ def _encodable(tok: Tokenizer, text: str) -> str:
 
 
 @pytest.mark.real_model
-@settings(
-    max_examples=300,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@examples(300)
 @given(text=mixed)
 def test_real_round_trips_any_text(real_tok, text):
     tok, _ = real_tok
@@ -571,12 +573,7 @@ def assert_prompt_encoder_matches(tok: Tokenizer, edit_list) -> int:
 
 
 @pytest.mark.parametrize("pre", sorted(PRE_TOKENIZERS))
-@settings(
-    max_examples=40,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@examples(40)
 @given(edit_list=edits)
 def test_prompt_encoder_equals_whole_encode_after_any_edits(pre, edit_list, tmp_path_factory):
     assert_prompt_encoder_matches(_tok_with_pre(pre, tmp_path_factory), edit_list)
@@ -606,12 +603,7 @@ def test_prompt_encoder_falls_back_for_a_tokenizer_that_marks_each_encode():
 
 
 @pytest.mark.real_model
-@settings(
-    max_examples=150,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@examples(150)
 @given(edit_list=edits)
 def test_real_prompt_encoder_equals_whole_encode(real_tok, edit_list):
     tok, _ = real_tok

@@ -71,6 +71,17 @@ function setup(settings: Partial<ISparkSettings> = {}) {
 }
 
 const request = (text: string, offset = text.length) => ({ text, offset });
+/** The request the provider sends for the target below, with the default settings. */
+const asked = (prefix: string, suffix: string) => ({
+  prefix,
+  suffix,
+  path: 'a.ipynb',
+  cell_id: 'c2',
+  kernel_id: 'k1',
+  mode: 'line',
+  max_tokens: DEFAULT_SETTINGS.maxTokens,
+  context_budget: undefined
+});
 const ctx = (triggerKind: number) => ({ widget: {} as any, triggerKind }) as any;
 
 async function drain(gen: AsyncGenerator<{ response: any }>) {
@@ -96,16 +107,7 @@ describe('SparkInlineProvider', () => {
     const t = setup();
     const list = await t.provider.fetch(request('df.gr)', 5), ctx(AUTOMATIC));
     expect(t.synced).toEqual([{ path: 'a.ipynb', cells: target.value.cells }]);
-    expect(t.calls[0]).toEqual({
-      prefix: 'df.gr',
-      suffix: ')',
-      path: 'a.ipynb',
-      cell_id: 'c2',
-      kernel_id: 'k1',
-      mode: 'line',
-      max_tokens: DEFAULT_SETTINGS.maxTokens,
-      context_budget: undefined
-    });
+    expect(t.calls[0]).toEqual(asked('df.gr', ')'));
     const item = list.items[0];
     expect(item).toMatchObject({ insertText: '', isIncomplete: true });
     const streamed = drain(t.provider.stream(item.token!));
@@ -207,18 +209,7 @@ describe('SparkInlineProvider', () => {
         vi.advanceTimersByTime(WARM_DELAY_MS - 1);
         expect(t.warms).toEqual([]);
         vi.advanceTimersByTime(1);
-        expect(t.warms).toEqual([
-          {
-            prefix: 'df.',
-            suffix: 'gr',
-            path: 'a.ipynb',
-            cell_id: 'c2',
-            kernel_id: 'k1',
-            mode: 'line',
-            max_tokens: DEFAULT_SETTINGS.maxTokens,
-            context_budget: undefined
-          }
-        ]);
+        expect(t.warms).toEqual([asked('df.', 'gr')]);
         expect(t.synced).toEqual([{ path: 'a.ipynb', cells: target.value.cells }]);
       } finally {
         vi.useRealTimers();
