@@ -19,8 +19,9 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
-from jupyter_spark.server import kernel_probe
-from jupyter_spark.server.kernel_state import KernelStateReader, parse_reply, probe_expression
+from jupyter_spark.kernel import parse_reply, probe_expression
+from jupyter_spark.kernel import probe as kernel_probe
+from jupyter_spark.server.kernel_state import KernelStateReader
 
 LIMITS = {"max_vars": 200, "max_bytes": 32_000, "max_summary": 240, "max_items": 20}
 

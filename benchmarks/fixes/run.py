@@ -29,11 +29,7 @@ from jupyter_spark.fixes import (
     needed_details,
 )
 from jupyter_spark.fixes.model import rewrite
-from jupyter_spark.server.kernel_state import (
-    _expression_json,
-    parse_reply,
-    probe_expression,
-)
+from jupyter_spark.kernel import expression_json, parse_reply, probe_expression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cases import CASES, Case
@@ -137,7 +133,7 @@ def main() -> None:
             t0 = time.perf_counter()
             state = parse_reply(kernel.probe({"budget_ms": 50}))
             wanted = needed_details(case.cell, error)
-            details = _expression_json(kernel.probe({"details": wanted})) if wanted else {}
+            details = expression_json(kernel.probe({"details": wanted})) if wanted else {}
             probe_ms.append((time.perf_counter() - t0) * 1000)
             inspector = KernelInspector(state, (details or {}).get("details", {}))
             t0 = time.perf_counter()

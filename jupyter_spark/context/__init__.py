@@ -6,10 +6,10 @@ kernel's state into a ``Prompt`` whose stable parts come first, so the engine's 
 survives keystrokes. Tunables: ``ContextConfig``.
 """
 
+from ..kernel import KernelState, KernelVar
 from .analysis import CellInfo, analyze
 from .builder import ContextBuilder, Prompt
 from .config import DEFAULT_CONFIG, ContextConfig, estimate_tokens
-from .kernel import KernelState, KernelVar
 from .notebook import Cell, Notebook, NotebookStore, UnknownNotebook
 
 __all__ = [

@@ -1,34 +1,17 @@
 """The kernel's live state (what the server's reader saw) as a compact comment block.
 
 The model cannot see the kernel, but a line like ``# df: DataFrame 1000x3: id:int64, ...`` tells
-it which columns ``df[`` can take. The reader lives in the server; this module only defines the
-data it hands over and how that reads in a prompt.
+it which columns ``df[`` can take. The snapshot types live in
+``jupyter_spark.kernel``; this module only says how a snapshot reads in a prompt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from ..kernel.state import KernelState
 
 HEADER = "# Kernel state:\n"
-
-
-@dataclass(frozen=True)
-class KernelVar:
-    """One user variable, e.g. ``("df", "DataFrame", "DataFrame 1000x3: id:int64, ...")``."""
-
-    name: str
-    kind: str  # type name
-    summary: str  # one line the model can use: shape, columns, dtype, len; may be ""
-
-
-@dataclass(frozen=True)
-class KernelState:
-    """A snapshot of the user namespace; frozen so identical snapshots render identically."""
-
-    variables: tuple[KernelVar, ...]
-    modules: tuple[tuple[str, str], ...]  # (alias, module), e.g. ("np", "numpy")
-    taken_at: float  # time.time() of the snapshot (not rendered: it must not break the KV prefix)
 
 
 def state_lines(state: KernelState, max_chars: int) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
 ``NamespaceInspector`` reads a namespace in this process (the IPython magics pass
 ``shell.user_ns``); ``KernelInspector`` holds what the server read from a kernel process (the
 cached snapshot plus a targeted probe). Both go through the same safe probe code
-(``server/kernel_probe.py``: identity type checks, C-level dict access, no ``repr``, no
+(``kernel/probe.py``: identity type checks, C-level dict access, no ``repr``, no
 properties), so a name's details mean the same whichever side asked.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..context import KernelState
-from ..server import kernel_probe
+from ..kernel import KernelState
+from ..kernel import probe as kernel_probe
 
 
 class NamespaceInspector:

@@ -21,13 +21,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..context import Cell, ContextBuilder, KernelState, NotebookStore
+from ..kernel import PROBE_LIMITS
 
 # Prompt tokens of context (history, namespace, the line being typed).
 CONTEXT_BUDGET = 1024
 # History entries offered to the context builder as "other cells".
 HISTORY_CELLS = 50
-# Probe limits for the namespace summary (same meaning as the server's kernel reader).
-PROBE_LIMITS = {"max_vars": 200, "max_bytes": 32_000, "max_summary": 240, "max_items": 20}
 # Recent completions kept for the latency shown by `%spark status`.
 LATENCY_WINDOW = 100
 
@@ -177,13 +176,13 @@ class NotReady(Exception):
 
 def namespace_state(namespace: Mapping[str, Any]) -> KernelState | None:
     """The live namespace as the model sees a kernel, through the server's safe probe code."""
-    from ..server import kernel_probe
-    from ..server.kernel_state import state_from_probe
+    from ..kernel import probe as kernel_probe
+    from ..kernel import state_from_probe
 
     if not isinstance(namespace, dict):
         return None
     try:
-        data = kernel_probe.snapshot(namespace, {**PROBE_LIMITS, "budget_ms": 50})
+        data = kernel_probe.snapshot(namespace, PROBE_LIMITS)
     except Exception:  # library code on an odd value: no kernel block rather than no answer
         return None
     return state_from_probe(data)

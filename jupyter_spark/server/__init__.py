@@ -9,7 +9,7 @@ __all__ = ["SparkExtension"]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: the fixes and the IPython magics import server.kernel_probe without jupyter_server.
+    # Lazy: importing a submodule (kernel_state in the benchmarks) need not load jupyter_server.
     if name == "SparkExtension":
         from .extension import SparkExtension
 

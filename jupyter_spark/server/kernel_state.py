@@ -10,7 +10,7 @@ wait for a kernel that is busy with a 30 s cell. So:
   reply comes to us, not to the user's websocket). Empty code makes IPython return before
   anything is counted, logged or stored; ``silent`` suppresses ``execute_input``; the expression
   is evaluated with a plain ``eval`` (no displayhook, so no ``_``/``Out``) and only its
-  ``text/plain`` repr comes back. The expression ``exec``s the probe (``kernel_probe.py``, sent
+  ``text/plain`` repr comes back. The expression ``exec``s the probe (``kernel/probe.py``, sent
   as source text) in a fresh dict that receives the user namespace as a value, so no name is
   added to it, and the probe catches every exception (one escaping to IPython's
   ``user_expressions`` would set ``sys.last_value``). What the kernel still shows: one busy/idle
@@ -26,32 +26,37 @@ wait for a kernel that is busy with a 30 s cell. So:
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 import inspect
-import json
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from queue import Empty
 from typing import Any
 
 import zmq.asyncio
 from jupyter_client.session import Session
 
-from ..context import KernelState, KernelVar
+from ..kernel import state as snapshot
+from ..kernel.state import (
+    MAX_BYTES,
+    MAX_ITEMS,
+    MAX_MEMBER_BYTES,
+    MAX_MEMBERS,
+    MAX_SUMMARY,
+    MAX_VARS,
+    PROBE_MS,
+    KernelState,
+    expression_json,
+    parse_reply,
+    probe_expression,
+)
 
-# -- tunables: each is the default of the KernelStateReader argument of the same name --------
+# -- tunables of the reader: each is the default of the KernelStateReader argument of its name
+# (the probe's own limits, MAX_VARS and the rest, are defined once in kernel/state.py)
 TIMEOUT = 2.0  # s: one refresh at most (kernel_info, probe, reply); a slower kernel is skipped
-MAX_VARS = 200  # variables (and, separately, module aliases) in one snapshot
-MAX_BYTES = 32_000  # characters of names + summaries in one snapshot; later names are dropped
-MAX_SUMMARY = 240  # characters of one variable's summary
-MAX_ITEMS = 20  # dict keys, DataFrame columns, attributes or methods listed in one summary
-PROBE_MS = 50.0  # ms of work inside the kernel before the probe stops describing variables
 DEBOUNCE = 0.5  # s between a user execution going idle and the refresh (Run All: one refresh)
 RETRY = 10.0  # s before get() asks again for a first snapshot after a failed one
 
@@ -59,58 +64,7 @@ RETRY = 10.0  # s before get() asks again for a first snapshot after a failed on
 MIN_PYTHON = (3, 10)
 # Executions of other clients remembered while waiting for their idle status.
 _MAX_TRACKED_RUNS = 64
-_EXPR_KEY = "spark"
-_PROBE_NAME = "__jupyter_spark_probe__"
-_PROBE_SOURCE = (Path(__file__).parent / "kernel_probe.py").read_text("utf-8")
-
-
-def probe_expression(limits: dict[str, Any]) -> str:
-    """The one ``user_expressions`` entry that runs the probe inside the kernel.
-
-    Only literals and attribute access on a fresh lambda appear in it, so nothing the user
-    rebound (``exec``, ``compile``, ``locals``, ``dict``...) is looked up. ``locals()`` is called
-    in the eval frame itself, where it is the user namespace; the probe gets it as a value in a
-    fresh globals dict, so no name is added to the user's namespace.
-    """
-    builtins = "(lambda: 0).__builtins__"
-    return (
-        "(lambda B, ns: (lambda g: (B['exec'](B['compile']("
-        f"{_PROBE_SOURCE!r}, '<jupyter_spark_probe>', 'exec'), g), g['result'])[1])("
-        f"{{'__name__': {_PROBE_NAME!r}, '__builtins__': B, 'user_ns': ns, "
-        f"'limits': {limits!r}}}))({builtins}, {builtins}['locals']())"
-    )
-
-
-def _expression_json(content: dict[str, Any]) -> Any:
-    """The probe's JSON answer in an execute_reply (None if there is none)."""
-    if content.get("status") != "ok":
-        return None
-    expr = (content.get("user_expressions") or {}).get(_EXPR_KEY) or {}
-    text = (expr.get("data") or {}).get("text/plain") if expr.get("status") == "ok" else None
-    if not isinstance(text, str):
-        return None
-    try:
-        return json.loads(ast.literal_eval(text))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-
-
-def parse_reply(content: dict[str, Any]) -> KernelState | None:
-    """The snapshot in an execute_reply, or None if the probe did not answer with one."""
-    return state_from_probe(_expression_json(content))
-
-
-def state_from_probe(data: Any) -> KernelState | None:
-    """A KernelState from the probe's JSON answer (also used in-process by the magics)."""
-    if not isinstance(data, dict) or "error" in data:
-        return None
-
-    def strings(row: Any, n: int) -> bool:
-        return isinstance(row, list) and len(row) == n and all(isinstance(x, str) for x in row)
-
-    variables = tuple(KernelVar(*row) for row in data.get("vars", ()) if strings(row, 3))
-    modules = tuple((a, m) for a, m in (r for r in data.get("modules", ()) if strings(r, 2)))
-    return KernelState(variables=variables, modules=modules, taken_at=time.time())
+_EXPR_KEY = snapshot._EXPR_KEY
 
 
 @dataclass
@@ -166,6 +120,8 @@ class KernelStateReader:
                 "max_summary": max_summary,
                 "max_items": max_items,
                 "budget_ms": probe_ms,
+                "max_members": MAX_MEMBERS,
+                "max_member_bytes": MAX_MEMBER_BYTES,
             }
         )
         self._states: dict[str, KernelState] = {}
@@ -250,7 +206,7 @@ class KernelStateReader:
             except Exception as e:
                 self.log.warning("jupyter-spark: kernel details of %s failed: %s", kernel_id, e)
                 return {}
-        data = _expression_json(reply) if reply is not None else None
+        data = expression_json(reply) if reply is not None else None
         found = data.get("details") if isinstance(data, dict) else None
         return found if isinstance(found, dict) else {}
 

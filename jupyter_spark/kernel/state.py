@@ -1,0 +1,176 @@
+"""A kernel's namespace as the rest of the product sees it: the snapshot types, the probe's
+limits, the expression that runs the probe, and the parsing of its answer.
+
+Stdlib only and free of jupyter_server, so the server's reader, the fixes and the in-kernel
+``%spark`` magics share it without loading each other.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+# -- the probe's limits: each is the default of the KernelStateReader argument of its name ----
+MAX_VARS = 200  # variables (and, separately, module aliases) in one snapshot
+MAX_BYTES = 32_000  # characters of names + summaries in one snapshot; later names are dropped
+MAX_SUMMARY = 240  # characters of one variable's summary
+MAX_ITEMS = 20  # dict keys, DataFrame columns, attributes or methods listed in one summary
+PROBE_MS = 50.0  # ms of work inside the kernel before the probe stops describing variables
+# What grounded completions may offer after ``x.``, ``x['`` or ``f(``: member names per value
+# (keys, columns, attributes, parameters), and characters of all of them in one snapshot.
+MAX_MEMBERS = 1000
+MAX_MEMBER_BYTES = 400_000
+
+# The limits as the probe reads them (``limits`` in probe.py).
+PROBE_LIMITS: dict[str, Any] = {
+    "max_vars": MAX_VARS,
+    "max_bytes": MAX_BYTES,
+    "max_summary": MAX_SUMMARY,
+    "max_items": MAX_ITEMS,
+    "budget_ms": PROBE_MS,
+    "max_members": MAX_MEMBERS,
+    "max_member_bytes": MAX_MEMBER_BYTES,
+}
+
+_EXPR_KEY = "spark"
+_PROBE_NAME = "__jupyter_spark_probe__"
+_PROBE_SOURCE = (Path(__file__).parent / "probe.py").read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class KernelVar:
+    """One user variable, e.g. ``("df", "DataFrame", "DataFrame 1000x3: id:int64, ...")``."""
+
+    name: str
+    kind: str  # type name
+    summary: str  # one line the model can use: shape, columns, dtype, len; may be ""
+
+
+@dataclass(frozen=True)
+class Members:
+    """What may follow a value: its keys (``x['``), attributes (``x.``), parameters (``x(``).
+
+    ``open_attrs``: the type computes attributes (``__getattr__``), so ``x.`` is not a closed
+    set. ``items``: the members of dict values by key (``cfg['model']['``).
+    """
+
+    keys: tuple[str, ...] = ()
+    attrs: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
+    var_kwargs: bool = False
+    open_attrs: bool = False
+    items: MappingProxyType[str, Members] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class KernelState:
+    """A snapshot of the user namespace; frozen so identical snapshots render identically.
+
+    ``members`` (by variable or module alias) is left out of equality and hashing: the prompt
+    block depends on ``variables`` and ``modules`` only, and hashing thousands of member names
+    per keystroke would cost more than the block's cache saves.
+    """
+
+    variables: tuple[KernelVar, ...]
+    modules: tuple[tuple[str, str], ...]  # (alias, module), e.g. ("np", "numpy")
+    taken_at: float  # time.time() of the snapshot (not rendered: it must not break the KV prefix)
+    members: MappingProxyType[str, Members] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, hash=False
+    )
+
+
+def probe_expression(limits: dict[str, Any]) -> str:
+    """The one ``user_expressions`` entry that runs the probe inside the kernel.
+
+    Only literals and attribute access on a fresh lambda appear in it, so nothing the user
+    rebound (``exec``, ``compile``, ``locals``, ``dict``...) is looked up. ``locals()`` is called
+    in the eval frame itself, where it is the user namespace; the probe gets it as a value in a
+    fresh globals dict, so no name is added to the user's namespace.
+    """
+    builtins = "(lambda: 0).__builtins__"
+    return (
+        "(lambda B, ns: (lambda g: (B['exec'](B['compile']("
+        f"{_PROBE_SOURCE!r}, '<jupyter_spark_probe>', 'exec'), g), g['result'])[1])("
+        f"{{'__name__': {_PROBE_NAME!r}, '__builtins__': B, 'user_ns': ns, "
+        f"'limits': {limits!r}}}))({builtins}, {builtins}['locals']())"
+    )
+
+
+def expression_json(content: dict[str, Any]) -> Any:
+    """The probe's JSON answer in an execute_reply (None if there is none)."""
+    if content.get("status") != "ok":
+        return None
+    expr = (content.get("user_expressions") or {}).get(_EXPR_KEY) or {}
+    text = (expr.get("data") or {}).get("text/plain") if expr.get("status") == "ok" else None
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(ast.literal_eval(text))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def parse_reply(content: dict[str, Any]) -> KernelState | None:
+    """The snapshot in an execute_reply, or None if the probe did not answer with one."""
+    return state_from_probe(expression_json(content))
+
+
+def _strings(raw: Any) -> tuple[str, ...]:
+    return tuple(x for x in raw if isinstance(x, str)) if isinstance(raw, list) else ()
+
+
+def _members(raw: Any, types: dict[str, Any], depth: int = 0) -> Members | None:
+    """One entry of the probe's ``members`` (``k`` keys, ``a`` attrs, ``t`` a shared type's
+    attrs, ``p`` params, ``kw``, ``open``, ``sub`` members of dict values)."""
+    if not isinstance(raw, dict):
+        return None
+    attrs = _strings(raw.get("a"))
+    shared = types.get(raw.get("t")) if isinstance(raw.get("t"), str) else None
+    if shared:
+        attrs = tuple(dict.fromkeys((*attrs, *_strings(shared))))
+    sub = raw.get("sub")
+    items: dict[str, Members] = {}
+    if isinstance(sub, dict) and depth < 4:
+        for key, value in sub.items():
+            m = _members(value, types, depth + 1)
+            if isinstance(key, str) and m is not None:
+                items[key] = m
+    return Members(
+        keys=_strings(raw.get("k")),
+        attrs=attrs,
+        params=_strings(raw.get("p")),
+        var_kwargs=raw.get("kw") is True,
+        open_attrs=raw.get("open") is True,
+        items=MappingProxyType(items),
+    )
+
+
+def state_from_probe(data: Any) -> KernelState | None:
+    """A KernelState from the probe's JSON answer (also used in-process by the magics)."""
+    if not isinstance(data, dict) or "error" in data:
+        return None
+
+    def strings(row: Any, n: int) -> bool:
+        return isinstance(row, list) and len(row) == n and all(isinstance(x, str) for x in row)
+
+    variables = tuple(KernelVar(*row) for row in data.get("vars", ()) if strings(row, 3))
+    modules = tuple((a, m) for a, m in (r for r in data.get("modules", ()) if strings(r, 2)))
+    members: dict[str, Members] = {}
+    raw = data.get("members")
+    types = data.get("types") if isinstance(data.get("types"), dict) else {}
+    if isinstance(raw, dict):
+        for name, value in raw.items():
+            m = _members(value, types)
+            if isinstance(name, str) and m is not None:
+                members[name] = m
+    return KernelState(
+        variables=variables,
+        modules=modules,
+        taken_at=time.time(),
+        members=MappingProxyType(members),
+    )
