@@ -16,9 +16,11 @@ called only on exact library types. Every failure is caught here: an exception e
 IPython's ``user_expressions`` would set ``sys.last_value`` in the user's kernel.
 
 Output: ``{"vars": [[name, kind, summary], ...], "modules": [[alias, module], ...],
-"truncated": bool, "ms": float}`` (or ``{"error": "TypeName"}``); with ``limits["details"]``
-(a list of names) ``{"details": {name: {...}}}`` instead, see :func:`details`. Keep this file
-compatible with Python 3.8+ syntax: the kernel's Python is not ours.
+"members": {name: {...}}, "types": {type: [attr, ...]}, "truncated": bool, "ms": float}``
+(members only when ``limits`` has ``max_members``: what grounded completions may offer after
+``x.``, ``x['`` or ``f(``, see :class:`_Members`) (or ``{"error": "TypeName"}``); with
+``limits["details"]`` (a list of names) ``{"details": {name: {...}}}`` instead, see
+:func:`details`. Keep this file compatible with Python 3.8+ syntax: the kernel's Python is not ours.
 """
 
 from __future__ import annotations
@@ -402,6 +404,126 @@ class _Describer:
         return text
 
 
+def _public(names, k: int) -> list:
+    """String names without a leading underscore, at most ``k``."""
+    out = []
+    for a in names:
+        if type(a) is str and not a.startswith("_"):
+            out.append(a)
+            if len(out) >= k:
+                break
+    return out
+
+
+def _params(co, drop_first: bool) -> tuple:
+    """Names a call may pass by keyword, and whether it takes ``**kwargs`` (code object only)."""
+    n, nk = co.co_argcount, co.co_kwonlyargcount
+    npos = getattr(co, "co_posonlyargcount", 0)
+    names = list(co.co_varnames[max(npos, 1 if drop_first else 0) : n])
+    names += list(co.co_varnames[n : n + nk])
+    return names, bool(co.co_flags & _CO_VARKEYWORDS)
+
+
+class _Members:
+    """What may follow a value: ``k`` keys, ``a`` attributes, ``p`` parameters, ``kw`` takes
+    ``**kwargs``, ``open`` computes attributes, ``t`` a shared type's attributes (in ``types``),
+    ``sub`` the members of dict values and of a module's submodules. Same rules as above: keys
+    through ``dict.keys``, attributes from C ``__dict__`` slots and class dicts, library methods
+    only on exact library types."""
+
+    def __init__(self, describer: _Describer, limits: dict) -> None:
+        self.d = describer
+        self.k = int(limits.get("max_members", 1000))
+        self.types: dict = {}
+        self.NpzFile = None
+
+    def _type_attrs(self, t) -> str:
+        """The key of ``t``'s attribute list in ``types`` (filled once per type)."""
+        key = _str_or(_T_MODULE(t), "?") + "." + _str_or(_T_NAME(t), "?")
+        if key not in self.types:
+            names = []
+            for c in _T_MRO(t):
+                if c is object:
+                    continue
+                names.extend(a for a in _T_DICT(c) if a not in names)
+            self.types[key] = _public(names, self.k)
+        return key
+
+    def _computes_attrs(self, t) -> bool:
+        for c in _T_MRO(t):
+            if c is object:
+                continue
+            d = _T_DICT(c)
+            if "__getattr__" in d or "__getattribute__" in d:
+                return True
+        return False
+
+    def of(self, v, depth: int = 0):
+        t = type(v)
+        d = self.d
+        if _derives(t, ModuleType):
+            md = _M_DICT(v)
+            names = _public(md if type(md) is dict else (), self.k)
+            out = {"a": names}
+            if depth == 0 and type(md) is dict:
+                sub = {}
+                for a in names:
+                    x = dict.get(md, a)
+                    if _derives(type(x), ModuleType) and len(sub) < 64:
+                        sub[a] = self.of(x, depth + 1)
+                if sub:
+                    out["sub"] = sub
+            return out
+        if t is FunctionType:
+            p, kw = _params(v.__code__, False)
+            return {"p": p, "kw": kw}
+        if t is MethodType:
+            f = v.__func__
+            if type(f) is FunctionType:
+                p, kw = _params(f.__code__, True)
+                return {"p": p, "kw": kw}
+            return None
+        if _is_class(v):
+            out = {"t": self._type_attrs(v)}
+            init = _class_dict_get(v, "__init__")
+            if type(init) is FunctionType:
+                out["p"], out["kw"] = _params(init.__code__, True)
+            return out
+        if t is BuiltinFunctionType or _one_of(t, _LITERALS):
+            return None
+        if _derives(t, dict):
+            keys = [key for key in dict.keys(v) if type(key) is str][: self.k]
+            out = {"k": keys, "t": self._type_attrs(t)}
+            if depth < 3:
+                sub = {}
+                for key, val in dict.items(v):
+                    if type(key) is str and _derives(type(val), dict) and len(sub) < 64:
+                        sub[key] = self.of(val, depth + 1)
+                if sub:
+                    out["sub"] = sub
+            return out
+        if t is d.DataFrame:
+            cols = [c for c in v.columns[: self.k].tolist() if type(c) is str]
+            return {"k": cols, "a": [c for c in cols if c.isidentifier()], "t": self._type_attrs(t)}
+        if t is d.Series:
+            labels = []
+            if _T_NAME(type(v.index)) == "Index":  # labels, not a range or dates
+                labels = [x for x in v.index[: self.k].tolist() if type(x) is str]
+            return {"k": labels, "t": self._type_attrs(t)}
+        if _T_NAME(t) == "NpzFile" and _from(t, "numpy"):
+            inst = _instance_dict(v) or {}
+            files = dict.get(inst, "files")
+            keys = [f for f in files if type(f) is str] if type(files) is list else []
+            return {"k": keys[: self.k], "t": self._type_attrs(t)}
+        out = {"t": self._type_attrs(t)}
+        inst = _instance_dict(v)
+        if inst is not None:
+            out["a"] = _public(inst, self.k)
+        if self._computes_attrs(t):
+            out["open"] = True
+        return out
+
+
 def _module_name(m) -> str:
     d = _M_DICT(m)
     return _str_or(dict.get(d, "__name__") if type(d) is dict else None, "?")
@@ -449,8 +571,48 @@ def snapshot(ns, limits: dict) -> dict:
         out.append([name, kind, summary])
     if len(modules) > max_vars:
         modules, truncated = modules[:max_vars], True
+    members, types = _all_members(describer, limits, out, modules, dict(items), deadline)
     ms = (time.perf_counter() - start) * 1000.0
-    return {"vars": out, "modules": modules, "truncated": truncated, "ms": round(ms, 2)}
+    return {
+        "vars": out,
+        "modules": modules,
+        "members": members,
+        "types": types,
+        "truncated": truncated,
+        "ms": round(ms, 2),
+    }
+
+
+def _all_members(describer, limits: dict, described, modules, ns: dict, deadline: float):
+    """Members of the described variables and module aliases, within a size and time budget
+    (what is left out is simply not grounded)."""
+    if "max_members" not in limits:
+        return {}, {}
+    reader = _Members(describer, limits)
+    max_bytes = int(limits.get("max_member_bytes", 400000))
+    members, size = {}, 0
+    names = [row[0] for row in described] + [alias for alias, _ in modules]
+    for name in names:
+        if time.perf_counter() > deadline + 0.05:  # members get 50 ms more than summaries
+            break
+        try:
+            m = reader.of(dict.get(ns, name))
+        except Exception:  # library code on an odd value: no members for this one
+            continue
+        if m is None:
+            continue
+        cost = len(json.dumps(m, ensure_ascii=True))
+        if size + cost > max_bytes:
+            continue
+        size += cost
+        members[name] = m
+    types = {}
+    for key, names_ in reader.types.items():
+        cost = sum(len(x) + 3 for x in names_)
+        if size + cost <= max_bytes:
+            size += cost
+            types[key] = names_
+    return members, types
 
 
 def _arity(f, drop_first: bool) -> dict:
