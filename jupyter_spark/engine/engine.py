@@ -22,6 +22,7 @@ from tokenizers import Tokenizer
 from ..models.errors import InvalidModelFile
 from .config import EngineConfig
 from .encoding import PromptEncoder
+from .grounded import Choices, GroundedDecoder
 from .healing import Healer
 from .session import DecoderSession, KVSlot
 from .stops import StopRules
@@ -66,6 +67,8 @@ class CompletionResult:
     prompt_tokens: int
     stop_reason: str  # eos|newline|block|max_tokens|time|cancelled|context|typed_through|warm
     model: str
+    # The site kind whose candidates constrained the start of the text ("" if none did).
+    grounded: str = ""
 
     def stats(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k not in ("text", "model")}
@@ -156,6 +159,7 @@ class Engine:
         self.session = DecoderSession(onnx_path, self.config)
         self.specials = _load_specials(self.tokenizer, Path(model_dir))
         self.healer = Healer(self.tokenizer, set(self.specials.all_special))
+        self.grounder = GroundedDecoder(self.healer)  # constrained starts (grounded.py)
         self.prompts = PromptEncoder(self.tokenizer)  # re-encodes only what a keystroke changed
         self._lock = threading.Lock()
         self._slots: list[KVSlot] = []
@@ -220,13 +224,22 @@ class Engine:
     # -- generation -----------------------------------------------------------------------
 
     def complete(
-        self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
+        self,
+        prefix: str,
+        suffix: str = "",
+        mode: str = "line",
+        max_tokens: int | None = None,
+        choices: Choices | None = None,
     ) -> Completion:
-        """Start a completion of the text at the cursor (``prefix`` | ``suffix``)."""
+        """Start a completion of the text at the cursor (``prefix`` | ``suffix``).
+
+        ``choices``: where the continuation is a known set (a column after ``df['``), the
+        completion starts with one of them, picked by the model (see grounded.py).
+        """
         limit = self._limit(mode, max_tokens)
         completion = Completion(iter(()))
         reused = self._typed_through(completion, prefix, suffix, mode)
-        completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit)
+        completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit, choices)
         return completion
 
     def score(self, text: str, max_tokens: int = 512) -> float:
@@ -336,7 +349,13 @@ class Engine:
         yield from ()
 
     def _generate(
-        self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
+        self,
+        c: Completion,
+        prefix: str,
+        suffix: str,
+        mode: str,
+        max_tokens: int,
+        choices: Choices | None = None,
     ) -> Iterator[str]:
         t0 = time.perf_counter()
         deadline = t0 + self.config.time_budget_ms / 1000
@@ -346,6 +365,7 @@ class Engine:
             base = len(ids) - heal_n  # tokens before the healed tail
             out_ids: list[int] = []
             text, emitted, reason, ttft = "", "", "max_tokens", 0.0
+            walk = None
             try:
                 # The healed tail is fed with the prompt and its logits kept: when the model
                 # re-picks the same tokens (the usual case) their KV is already in place and
@@ -354,8 +374,19 @@ class Engine:
                 tail, confirmed = ids[base:], 0
                 logits = free[0]
                 remaining = heal_text
+                # Grounded: the choices (behind the healed tail) constrain the first tokens;
+                # they re-spell the tail themselves, so plain healing stands aside.
+                walk = self.grounder.start(choices, heal_text) if choices is not None else None
+                if walk is not None:
+                    remaining = ""
                 for _ in range(max_tokens + heal_n):
-                    if remaining:
+                    if walk is not None and not walk.free:
+                        allowed = walk.allowed(self.specials.stop)
+                        tok = int(allowed[np.argmax(logits[allowed])])
+                        walk.advance(
+                            None if tok in self.specials.stop else self.healer.id_to_string.get(tok)
+                        )
+                    elif remaining:
                         allowed = self.healer.allowed(remaining)
                         tok = (
                             int(allowed[np.argmax(logits[allowed])])
@@ -414,6 +445,7 @@ class Engine:
                 prompt_tokens=len(ids),
                 stop_reason=reason,
                 model=self.name,
+                grounded=choices.site if walk is not None else "",
             )
 
     def _prefill(self, slot: KVSlot, new_ids: list[int], keep: int, c: Completion) -> np.ndarray:

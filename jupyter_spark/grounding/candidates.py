@@ -1,0 +1,400 @@
+"""Candidate sets: what may follow the cursor at a site, from everything that knows.
+
+Sources, merged per name (a name the kernel holds and a cell redefines gets both):
+- the kernel's snapshot (``KernelState.members``: real keys, columns, attributes, parameters);
+- the notebook's cells, read statically (cells.py: dict literals, classes, defs, imports, keys
+  assigned, instances of cell classes), found through the notebook's name -> definers index;
+- the project index (any ``SymbolSource``: the project's modules and what they define);
+- the installed modules (modules.py) and Python's builtins and keywords.
+
+A site's set is *closed* when one of these knows it exactly; otherwise there is no set and the
+completion is free. Sites where a new name is the likely intent give no set either: a key the
+rest of the line assigns (``df['new'] = ...``), a name starting a statement before two of its
+characters are typed (``total = ...``), keywords of a ``**kwargs`` callee, a positional
+argument's place, a key or name the typed text matches none of.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from ..engine.grounded import Choices
+from ..kernel.state import KernelState, Members
+from .cells import CellFacts, cell_facts
+from .modules import module_members, ready, submodules, top_level_modules
+from .sites import Path, Site, find_site
+from .symbols import ModuleSymbols, Symbol, SymbolSource
+
+# Methods of a DataFrame whose result has the same columns (``df.groupby('k')['``).
+SAME_COLUMNS = frozenset(
+    [
+        "groupby",
+        "rolling",
+        "expanding",
+        "resample",
+        "ewm",
+        "sort_values",
+        "sort_index",
+        "dropna",
+        "fillna",
+        "copy",
+        "head",
+        "tail",
+        "sample",
+        "drop_duplicates",
+        "reset_index",
+        "query",
+        "pipe",
+        "astype",
+        "round",
+        "abs",
+        "nlargest",
+        "nsmallest",
+        "ffill",
+        "bfill",
+        "interpolate",
+        "where",
+        "mask",
+        "clip",
+        "replace",
+        "rename_axis",
+        "loc",
+        "iloc",
+    ]
+)
+# Names a cell may use without defining them.
+_BUILTINS = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+_KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+_IDENTIFIERS = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+# A name site offers nothing before this many characters when it starts a statement: there a
+# new variable is as likely as an existing one.
+STATEMENT_START_MIN_TYPED = 2
+
+
+@dataclass
+class Knowledge:
+    """What one request knows: the kernel, the notebook's cells, the project.
+
+    ``cells`` yields the sources of the cells that may bind a name (the notebook's definers
+    index, or all cells of a small scratch notebook); ``all_names`` the names any cell binds.
+    """
+
+    kernel: KernelState | None = None
+    cell_sources: tuple[str, ...] = ()  # other cells (used when no index is given)
+    definers: object = None  # callable name -> iterable of cell sources (a notebook's index)
+    all_names: Iterable[str] = ()
+    current: str = ""  # the current cell's whole text (prefix + suffix)
+    project: SymbolSource | None = None
+    near: str | None = None  # the notebook's folder, root-relative (for the project index)
+    _facts_memo: dict = field(default_factory=dict)
+
+    def sources_for(self, name: str) -> list[str]:
+        if callable(self.definers):
+            found = list(self.definers(name))  # type: ignore[operator]
+        else:
+            found = [s for s in self.cell_sources if name in cell_facts(s).names]
+        return found
+
+    def facts_for(self, name: str) -> list[CellFacts]:
+        """Facts of the cells defining ``name``, the current cell's last (it ran last)."""
+        hit = self._facts_memo.get(name)
+        if hit is None:
+            hit = [cell_facts(s) for s in self.sources_for(name)]
+            current = cell_facts(self.current) if self.current else None
+            if current is not None and name in current.names:
+                hit.append(current)
+            self._facts_memo[name] = hit
+        return hit
+
+
+@dataclass(frozen=True)
+class Resolved:
+    members: Members
+    kind: str = ""  # kernel type name ("DataFrame"), "module", "class", ...
+    module: str = ""  # the dotted module it is, when it is one
+
+
+def ground(prefix: str, suffix: str, knowledge: Knowledge) -> Choices | None:
+    """The closed set of continuations at the cursor, or None where it is open or unknown."""
+    site = find_site(prefix, suffix)
+    if site is None:
+        return None
+    texts, word = _candidates(site, knowledge)
+    if not texts:
+        return None
+    return Choices(tuple(texts), word=word, site=site.kind)
+
+
+def _candidates(site: Site, k: Knowledge) -> tuple[list[str], bool]:
+    if site.kind == "key":
+        return _key_texts(site, k), False
+    if site.kind == "attr":
+        r = resolve(site.target, k) if site.target else None
+        if r is None or (r.members.open_attrs and not r.members.attrs):
+            return [], True
+        if r.members.open_attrs:
+            return [], True
+        return _matching(r.members.attrs, site.typed, private=site.typed.startswith("_")), True
+    if site.kind == "name":
+        return _name_texts(site, k), True
+    if site.kind == "module":
+        return _module_texts(site, k), True
+    if site.kind == "from":
+        names = _from_names(site.module, k)
+        return _matching([n for n in names if n not in site.given], site.typed), True
+    if site.kind == "kwarg":
+        return _kwarg_texts(site, k), True
+    return [], True
+
+
+def _matching(names: Iterable[str], typed: str, private: bool = False) -> list[str]:
+    """The rest of each name that starts with what was typed."""
+    out = []
+    for n in dict.fromkeys(names):
+        if n.startswith(typed) and (private or not n.startswith("_")):
+            out.append(n[len(typed) :])
+    return out
+
+
+def _key_texts(site: Site, k: Knowledge) -> list[str]:
+    if site.assigned:  # ``df['new'] = ...``: a new key is as likely as an existing one
+        return []
+    r = resolve(site.target, k) if site.target else None
+    if r is None:
+        return []
+    if site.loc == "row" and r.kind != "Series":
+        return []
+    keys = [key for key in r.members.keys if key not in site.given]
+    bad = (site.quote, "\\", "\n", "\r")
+    keys = [key for key in keys if not any(b in key for b in bad)]
+    rest = [key[len(site.typed) :] for key in keys if key.startswith(site.typed)]
+    return [t + site.quote for t in dict.fromkeys(rest)]
+
+
+def _scope_names(k: Knowledge, current_word: str) -> list[str]:
+    """Every name the cursor may use: kernel, cells, the current cell's own, builtins."""
+    names: list[str] = []
+    if k.kernel is not None:
+        names.extend(v.name for v in k.kernel.variables)
+        names.extend(a for a, _ in k.kernel.modules)
+    names.extend(k.all_names)
+    for s in k.cell_sources:
+        names.extend(cell_facts(s).names)
+    words = _IDENTIFIERS.findall(k.current)
+    seen_typed = words.count(current_word)
+    names.extend(w for w in words if w != current_word)
+    if seen_typed > 1:  # typed elsewhere in the cell too: it is a real name
+        names.append(current_word)
+    names.extend(_BUILTINS)
+    names.extend(_KEYWORDS)
+    return names
+
+
+def _name_texts(site: Site, k: Knowledge) -> list[str]:
+    if site.statement_start and len(site.typed) < STATEMENT_START_MIN_TYPED:
+        return []
+    return _matching(_scope_names(k, site.typed), site.typed, private=site.typed[:1] == "_")
+
+
+def _module_texts(site: Site, k: Knowledge) -> list[str]:
+    if site.module.startswith("."):
+        names = _project_modules(k, site.module)
+    elif not site.module:
+        if not ready():
+            return []
+        names = list(top_level_modules()) + [m.split(".")[0] for m in _project_modules(k, "")]
+    else:
+        names = list(submodules(site.module)) + _project_modules(k, site.module)
+        r = resolve_module(site.module, k)
+        if r is not None:
+            names.extend(n for n in r.members.items)
+    return _matching(names, site.typed, private=site.typed[:1] == "_")
+
+
+def _project_modules(k: Knowledge, package: str) -> list[str]:
+    """Next dotted parts of project modules inside ``package`` ("" for the top level)."""
+    if k.project is None:
+        return []
+    out = []
+    start = package + "." if package else ""
+    try:
+        found = list(k.project.modules(k.near))
+    except Exception:
+        return []
+    for m in found:
+        if m.startswith(start):
+            out.append(m[len(start) :].split(".")[0])
+    return out
+
+
+def _from_names(module: str, k: Knowledge) -> list[str]:
+    r = resolve_module(module, k)
+    names = list(r.members.attrs) if r is not None else []
+    if not module.startswith("."):
+        names.extend(submodules(module))
+    names.extend(_project_modules(k, module))
+    return names
+
+
+def _kwarg_texts(site: Site, k: Knowledge) -> list[str]:
+    r = resolve(site.target, k) if site.target else None
+    texts: list[str] = []
+    if r is not None and (r.members.params or r.kind in ("function", "class")):
+        if r.members.var_kwargs:
+            return []
+        params = [p for p in r.members.params[site.positional :] if p not in site.given]
+        texts = [p + "=" for p in params]
+    if site.after_keyword:
+        return _matching(texts, site.typed)
+    if not site.typed:
+        return []  # a positional argument may come: any expression
+    return _matching([*texts, *_scope_names(k, site.typed)], site.typed)
+
+
+# -- resolving a path through the sources ----------------------------------------------------
+
+
+def _merge(a: Members | None, b: Members | None) -> Members | None:
+    if a is None or b is None:
+        return a or b
+    items = dict(b.items)
+    for key, m in a.items.items():
+        items[key] = _merge(m, items.get(key)) or m
+    return Members(
+        keys=tuple(dict.fromkeys((*a.keys, *b.keys))),
+        attrs=tuple(dict.fromkeys((*a.attrs, *b.attrs))),
+        params=a.params or b.params,
+        var_kwargs=a.var_kwargs or b.var_kwargs,
+        open_attrs=a.open_attrs and b.open_attrs,
+        items=MappingProxyType(items),
+    )
+
+
+def symbol_members(sym: Symbol) -> Members:
+    """A project symbol as members: a function's keywords, a class's attributes, dict keys."""
+    return Members(
+        keys=sym.keys,
+        attrs=sym.members,
+        params=sym.params,
+        var_kwargs=sym.var_kwargs,
+    )
+
+
+def _module_symbols_members(ms: ModuleSymbols) -> Members:
+    names = [s.name for s in ms.symbols if not s.name.startswith("_")]
+    items = {s.name: symbol_members(s) for s in ms.symbols}
+    for sub in ms.submodules:
+        items.setdefault(sub, Members())
+    return Members(
+        attrs=tuple(dict.fromkeys([*(ms.all or ()), *names, *ms.submodules])),
+        items=MappingProxyType(items),
+    )
+
+
+def resolve_module(dotted: str, k: Knowledge) -> Resolved | None:
+    """A module's names: the kernel's (when it has imported it), the project's, installed."""
+    found: Members | None = None
+    if k.kernel is not None:
+        for alias, module in k.kernel.modules:
+            if module == dotted and alias in k.kernel.members:
+                found = k.kernel.members[alias]
+                break
+    if k.project is not None:
+        try:
+            ms = k.project.module(dotted, k.near)
+        except Exception:
+            ms = None
+        if ms is not None:
+            found = _merge(found, _module_symbols_members(ms))
+    if found is None and not dotted.startswith("."):
+        found = module_members(dotted)
+    return Resolved(found, "module", dotted) if found is not None else None
+
+
+def _resolve_import(target: str, k: Knowledge) -> Resolved | None:
+    """``import a.b as c`` / ``from a import b``: the module, or the name ``b`` of ``a``."""
+    r = resolve_module(target, k)
+    if r is not None:
+        return r
+    if "." in target:
+        parent, name = target.rsplit(".", 1)
+        pr = resolve_module(parent, k)
+        if pr is not None and name in pr.members.items:
+            return Resolved(pr.members.items[name], "")
+    return None
+
+
+def _root(name: str, k: Knowledge) -> Resolved | None:
+    members: Members | None = None
+    kind = ""
+    module = ""
+    if k.kernel is not None:
+        members = k.kernel.members.get(name)
+        var = next((v for v in k.kernel.variables if v.name == name), None)
+        if var is not None:
+            kind = var.kind
+        elif any(a == name for a, _ in k.kernel.modules):
+            kind = "module"
+            module = next(m for a, m in k.kernel.modules if a == name)
+    for facts in k.facts_for(name):
+        static = facts.members.get(name)
+        cls = facts.instance_of.get(name)
+        if cls:
+            for cf in k.facts_for(cls):
+                cm = cf.members.get(cls)
+                if cm is not None:
+                    static = _merge(static, Members(attrs=cm.attrs))
+        imported = facts.imports.get(name)
+        if imported and members is None:
+            r = _resolve_import(imported, k)
+            if r is not None:
+                static = _merge(static, r.members)
+                kind, module = kind or r.kind, module or r.module
+        added = facts.added_keys.get(name)
+        if added:
+            static = _merge(static, Members(keys=added))
+        members = _merge(members, static)
+    if members is None:
+        return None
+    return Resolved(members, kind, module)
+
+
+def resolve(path: Path | None, k: Knowledge) -> Resolved | None:
+    """Follow ``path`` from its root through what the sources know; None where they stop."""
+    if path is None:
+        return None
+    r = _root(path.root, k)
+    for step in path.steps:
+        if r is None:
+            return None
+        m = r.members
+        if step.kind == "attr":
+            sub = m.items.get(step.value)
+            if r.module:
+                dotted = f"{r.module}.{step.value}"
+                mr = resolve_module(dotted, k)
+                if mr is not None:
+                    r = Resolved(_merge(sub, mr.members) or mr.members, "module", dotted)
+                    continue
+            if step.value in SAME_COLUMNS and m.keys:
+                continue  # df.groupby -> (call) -> the same columns
+            r = Resolved(sub, "") if sub is not None else None
+        elif step.kind == "key":
+            sub = m.items.get(step.value)
+            r = Resolved(sub, "") if sub is not None else None
+        elif step.kind == "call":
+            if step.value in SAME_COLUMNS and m.keys:
+                continue
+            if not step.value and m.attrs and m.params is not None and r.kind in ("", "class"):
+                # calling a class defined in a cell: an instance with its attributes
+                r = Resolved(Members(attrs=m.attrs), "instance") if m.attrs else None
+            else:
+                r = None
+        elif step.kind == "index":
+            r = r if m.keys and r.kind in ("DataFrame", "") else None
+    return r

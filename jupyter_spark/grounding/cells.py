@@ -1,0 +1,232 @@
+"""What the notebook's cells say a name is, read with ``ast`` (no kernel needed, nothing run).
+
+A cell not run yet still tells the model a lot: ``cfg = {"lr": 0.1, "warmup_steps": 500}`` gives
+``cfg['``'s keys, ``class Trip: def __init__(self, km): self.km = km`` and ``t = Trip(3)`` give
+``t.``'s attributes and ``Trip(``'s keywords, ``df["margin"] = ...`` adds a column, ``import
+geo_utils as gu`` says which module ``gu.`` is. Each cell is read once per source (cached); the
+candidate layer asks per name, through the notebook's index of which cells define it.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+
+from ..context.analysis import strip_ipython
+from ..context.config import ANALYSIS_CACHE_CELLS
+from ..kernel.state import Members
+
+
+@dataclass(frozen=True)
+class CellFacts:
+    """Per top-level name: what a cell binds it to."""
+
+    members: MappingProxyType[str, Members]  # dicts, functions, classes, instances
+    instance_of: MappingProxyType[str, str]  # name -> class name (``t = Trip(3)``)
+    imports: MappingProxyType[str, str]  # alias -> dotted module or module.name
+    added_keys: MappingProxyType[str, tuple[str, ...]]  # ``x['k'] = ...`` keys per name
+    names: frozenset[str] = field(default=frozenset())  # everything the cell binds
+
+
+_EMPTY = CellFacts(
+    MappingProxyType({}), MappingProxyType({}), MappingProxyType({}), MappingProxyType({})
+)
+
+
+@lru_cache(maxsize=ANALYSIS_CACHE_CELLS)
+def cell_facts(source: str) -> CellFacts:
+    """The facts of one code cell (an empty set of facts when it does not parse)."""
+    try:
+        tree = ast.parse(strip_ipython(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _partial_facts(source)
+    return _facts(tree.body)
+
+
+def _partial_facts(source: str) -> CellFacts:
+    """A cell being typed: the statements before the one that fails to parse."""
+    lines = strip_ipython(source).split("\n")
+    for cut in range(len(lines) - 1, 0, -1):
+        if lines[cut][:1] not in ("", " ", "\t", ")", "]", "}"):
+            try:
+                return _facts(ast.parse("\n".join(lines[:cut])).body)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+    return _EMPTY
+
+
+def _facts(body: list[ast.stmt]) -> CellFacts:
+    members: dict[str, Members] = {}
+    instance_of: dict[str, str] = {}
+    imports: dict[str, str] = {}
+    added: dict[str, list[str]] = {}
+    names: set[str] = set()
+    for node in _top_level(body):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            members[node.name] = function_members(node.args)
+            names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            members[node.name] = class_members(node)
+            names.add(node.name)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                alias = a.asname or a.name.split(".")[0]
+                imports[alias] = a.name if a.asname else a.name.split(".")[0]
+                names.add(alias)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            for a in node.names:
+                if a.name != "*":
+                    imports[a.asname or a.name] = f"{node.module}.{a.name}"
+                    names.add(a.asname or a.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            for t in targets:
+                for name in _bound_names(t):
+                    names.add(name)
+                if isinstance(t, ast.Name) and value is not None:
+                    m = value_members(value)
+                    if m is not None:
+                        members[t.id] = m
+                    else:
+                        members.pop(t.id, None)
+                    cls = _constructed_class(value)
+                    if cls:
+                        instance_of[t.id] = cls
+                    else:
+                        instance_of.pop(t.id, None)
+                key = _assigned_key(t)
+                if key is not None:
+                    added.setdefault(key[0], []).append(key[1])
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.With | ast.AsyncWith):
+            targets = (
+                [node.target]
+                if isinstance(node, ast.For | ast.AsyncFor)
+                else [i.optional_vars for i in node.items if i.optional_vars is not None]
+            )
+            for t in targets:
+                names.update(_bound_names(t))
+    return CellFacts(
+        MappingProxyType(members),
+        MappingProxyType(instance_of),
+        MappingProxyType(imports),
+        MappingProxyType({k: tuple(v) for k, v in added.items()}),
+        frozenset(names),
+    )
+
+
+def _top_level(body: list[ast.stmt]):
+    """Top-level statements, looking into ``if``/``try``/``with`` blocks (still module level)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If | ast.Try | ast.With):
+            for part in ("body", "orelse", "finalbody"):
+                yield from _top_level(getattr(node, part, []))
+            for h in getattr(node, "handlers", []):
+                yield from _top_level(h.body)
+
+
+def _bound_names(t: ast.AST) -> list[str]:
+    if isinstance(t, ast.Name):
+        return [t.id]
+    if isinstance(t, ast.Tuple | ast.List):
+        return [n for e in t.elts for n in _bound_names(e)]
+    if isinstance(t, ast.Starred):
+        return _bound_names(t.value)
+    return []
+
+
+def _assigned_key(t: ast.AST) -> tuple[str, str] | None:
+    """``df['margin'] = ...`` -> ("df", "margin")."""
+    if (
+        isinstance(t, ast.Subscript)
+        and isinstance(t.value, ast.Name)
+        and isinstance(t.slice, ast.Constant)
+        and isinstance(t.slice.value, str)
+    ):
+        return t.value.id, t.slice.value
+    return None
+
+
+def _constructed_class(value: ast.AST) -> str:
+    """``Trip(3)`` -> "Trip" (a capitalised callee: a class by convention)."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        name = value.func.id
+        return name if name[:1].isupper() else ""
+    return ""
+
+
+def function_members(args: ast.arguments, drop_first: bool = False) -> Members:
+    params = [a.arg for a in (*args.args, *args.kwonlyargs)]
+    if drop_first and params and args.args:
+        params = params[1:]
+    return Members(params=tuple(params), var_kwargs=args.kwarg is not None)
+
+
+def class_members(node: ast.ClassDef) -> Members:
+    """Methods, class attributes, dataclass fields and ``self.x`` attributes; __init__'s (or
+    the dataclass fields') keywords."""
+    attrs: list[str] = []
+    fields: list[str] = []
+    params: tuple[str, ...] | None = None
+    var_kwargs = False
+    dataclass_like = any(
+        (isinstance(d, ast.Name) and d.id in ("dataclass", "define", "frozen"))
+        or (isinstance(d, ast.Attribute) and d.attr in ("dataclass", "define"))
+        or (isinstance(d, ast.Call) and _decorator_name(d.func) in ("dataclass", "define"))
+        for d in node.decorator_list
+    ) or any(_decorator_name(b) in ("BaseModel", "NamedTuple", "TypedDict") for b in node.bases)
+    for stmt in node.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            attrs.append(stmt.name)
+            if stmt.name == "__init__":
+                m = function_members(stmt.args, drop_first=True)
+                params, var_kwargs = m.params, m.var_kwargs
+            for sub in ast.walk(stmt):
+                if (
+                    isinstance(sub, ast.Attribute)
+                    and isinstance(sub.ctx, ast.Store)
+                    and isinstance(sub.value, ast.Name)
+                    and sub.value.id == "self"
+                ):
+                    attrs.append(sub.attr)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            attrs.append(stmt.target.id)
+            fields.append(stmt.target.id)
+        elif isinstance(stmt, ast.Assign):
+            for t in stmt.targets:
+                attrs.extend(_bound_names(t))
+    if params is None and dataclass_like:
+        params = tuple(fields)
+    return Members(
+        attrs=tuple(dict.fromkeys(a for a in attrs if not a.startswith("__"))),
+        params=params or (),
+        var_kwargs=var_kwargs,
+    )
+
+
+def _decorator_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def value_members(value: ast.AST, depth: int = 0) -> Members | None:
+    """A dict literal's keys (and its nested dicts'), ``dict(a=1)``'s keywords; else None."""
+    if isinstance(value, ast.Dict):
+        keys, items = [], {}
+        for k, v in zip(value.keys, value.values, strict=False):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                keys.append(k.value)
+                if depth < 3 and v is not None:
+                    sub = value_members(v, depth + 1)
+                    if sub is not None:
+                        items[k.value] = sub
+        return Members(keys=tuple(keys), items=MappingProxyType(items))
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+        return Members(keys=tuple(k.arg for k in value.keywords if k.arg))
+    return None
