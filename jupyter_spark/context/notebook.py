@@ -89,6 +89,10 @@ class Notebook:
         """Ids of the cells that bind ``name`` (empty if none; do not mutate)."""
         return self._definers.get(name, _EMPTY)
 
+    def names(self) -> Iterable[str]:
+        """Every name some cell binds (a live view; do not mutate)."""
+        return self._definers.keys()
+
     def edits(self, cell_id: str) -> int:
         return self._edits.get(cell_id, 0)
 

@@ -238,7 +238,7 @@ class Engine:
         """
         limit = self._limit(mode, max_tokens)
         completion = Completion(iter(()))
-        reused = self._typed_through(completion, prefix, suffix, mode)
+        reused = self._typed_through(completion, prefix, suffix, mode, choices)
         completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit, choices)
         return completion
 
@@ -271,11 +271,11 @@ class Engine:
         return float(np.mean(picked - logz))
 
     def _typed_through(
-        self, c: Completion, prefix: str, suffix: str, mode: str
+        self, c: Completion, prefix: str, suffix: str, mode: str, choices: Choices | None
     ) -> Iterator[str] | None:
         if not self.config.typed_through:
             return None
-        return typed_through(c, self._last, prefix, suffix, mode, self.name)
+        return typed_through(c, self._last, prefix, suffix, mode, self.name, choices)
 
     def warm(
         self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
@@ -490,12 +490,14 @@ def typed_through(
     suffix: str,
     mode: str,
     model: str,
+    choices: Choices | None = None,
 ) -> Iterator[str] | None:
     """If the user typed the start of the last suggestion, the rest of it is the answer.
 
     Same as an editor keeping ghost text while you type through it, but on the server, so a
     client that re-asks per keystroke gets the remainder at once without the model (embedded
-    or remote). ``last`` is (prefix, suffix, mode, text) of the previous completion.
+    or remote). ``last`` is (prefix, suffix, mode, text) of the previous completion. Where the
+    cursor now has ``choices``, the rest must start with one of them to be kept.
     """
     if last is None:
         return None
@@ -511,6 +513,8 @@ def typed_through(
     ):
         return None
     rest = old_text[len(typed) :]
+    if choices is not None and choices.texts and not rest.startswith(choices.texts):
+        return None
 
     def gen() -> Iterator[str]:
         t0 = time.perf_counter()
@@ -525,6 +529,7 @@ def typed_through(
             prompt_tokens=0,
             stop_reason="typed_through",
             model=model,
+            grounded=choices.site if choices is not None and choices.texts else "",
         )
 
     return gen()

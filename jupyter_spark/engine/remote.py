@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import Completion, CompletionResult, settle, typed_through
+from .grounded import Choices
 from .stops import StopRules
 
 # Tokens per suggestion when the caller gives no limit (as the embedded engine's defaults).
@@ -74,12 +75,18 @@ class RemoteBackend:
     # -- the Backend interface --------------------------------------------------------------
 
     def complete(
-        self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
+        self,
+        prefix: str,
+        suffix: str = "",
+        mode: str = "line",
+        max_tokens: int | None = None,
+        choices: Choices | None = None,
     ) -> Completion:
+        """Stream from the server; ``choices`` are sent as a grammar (see :func:`gbnf`)."""
         completion = Completion(iter(()))
         limit = max(1, int(max_tokens or MAX_TOKENS.get(mode, 48)))
-        reused = typed_through(completion, self._last, prefix, suffix, mode, self.name)
-        completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit)
+        reused = typed_through(completion, self._last, prefix, suffix, mode, self.name, choices)
+        completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit, choices)
         return completion
 
     def count_tokens(self, text: str) -> int:
@@ -95,6 +102,9 @@ class RemoteBackend:
             "last_error": self.last_error,
             "retry_in_s": round(max(0.0, self._retry_at - now), 1) if self._failures else 0.0,
             "fallback": self.fallback is not None,
+            # How grounded completions reach this server: a GBNF grammar (llama.cpp's server,
+            # llama-cpp-python); a server that ignores the field completes ungrounded.
+            "grounding": "grammar",
         }
 
     def health(self) -> bool:
@@ -144,20 +154,32 @@ class RemoteBackend:
             self._failures, self._retry_at, self.last_error = 0, 0.0, None
 
     def _generate(
-        self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
+        self,
+        c: Completion,
+        prefix: str,
+        suffix: str,
+        mode: str,
+        max_tokens: int,
+        choices: Choices | None = None,
     ) -> Iterator[str]:
         try:
-            yield from self._stream(c, prefix, suffix, mode, max_tokens)
+            yield from self._stream(c, prefix, suffix, mode, max_tokens, choices)
         except BackendError:
             if self.fallback is None:
                 raise
-            inner = self.fallback.complete(prefix, suffix, mode, max_tokens)
+            inner = self.fallback.complete(prefix, suffix, mode, max_tokens, choices=choices)
             c.cancel = inner.cancel  # type: ignore[method-assign]
             yield from inner
             c.result = inner.result
 
     def _stream(
-        self, c: Completion, prefix: str, suffix: str, mode: str, max_tokens: int
+        self,
+        c: Completion,
+        prefix: str,
+        suffix: str,
+        mode: str,
+        max_tokens: int,
+        choices: Choices | None = None,
     ) -> Iterator[str]:
         t0 = time.perf_counter()
         started = time.monotonic()
@@ -184,6 +206,8 @@ class RemoteBackend:
                 body["model"] = self.config.model
             if suffix:
                 body["suffix"] = suffix
+            if choices is not None and choices.texts:
+                body["grammar"] = gbnf(choices)
             try:
                 conn = self._connection(self.config.connect_timeout)
                 conn.connect()
@@ -295,3 +319,30 @@ def _sse_deltas(resp: http.client.HTTPResponse) -> Iterator[tuple[str, str | Non
         except (ValueError, KeyError, IndexError, TypeError):
             continue  # a keep-alive or a field we do not know
         yield str(choice.get("text") or ""), choice.get("finish_reason")
+
+
+def gbnf(choices: Choices) -> str:
+    """A GBNF grammar (llama.cpp's server) for "one of the choices, then anything".
+
+    After a choice that ends in a word character, the next character must not continue the
+    word, as in the embedded engine's grounded decoding.
+    """
+
+    def literal(text: str) -> str:
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+    ends_word = (
+        [t for t in choices.texts if t[-1:].isalnum() or t[-1:] == "_"] if choices.word else []
+    )
+    ends_free = [t for t in choices.texts if t not in ends_word]
+    rules = ["rest ::= [^\\x00]*"]
+    alts = []
+    if ends_word:
+        alts.append("word")
+        rules.append("word ::= (" + " | ".join(literal(t) for t in ends_word) + ") after")
+        rules.append("after ::= ([^a-zA-Z0-9_] rest)?")
+    if ends_free:
+        alts.append("free")
+        rules.append("free ::= (" + " | ".join(literal(t) for t in ends_free) + ") rest")
+    return "root ::= " + " | ".join(alts) + "\n" + "\n".join(rules) + "\n"

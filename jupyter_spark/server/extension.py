@@ -60,6 +60,15 @@ class SparkExtension(ExtensionApp):
         "Off: the first keystroke after such a change pays for the prefill (the CPU stays idle "
         "until then).",
     )
+    grounding = Bool(
+        True,
+        config=True,
+        help="Grounded completions: where the kernel, the cells or the project know exactly what "
+        "may follow the cursor (a DataFrame's columns after `df['`, a dict's keys, an object's "
+        "attributes, a module's names, a function's keywords, names in scope), the suggestion "
+        "starts with one of them, chosen by the model. Off: the model may invent names. A "
+        "request's `grounding` field overrides this per request.",
+    )
     time_budget_ms = Float(
         _ENGINE.time_budget_ms,
         config=True,
@@ -131,6 +140,7 @@ class SparkExtension(ExtensionApp):
             remote=remote,
             remote_fallback=self.remote_fallback,
             warm_ahead=self.warm_ahead,
+            grounding=self.grounding,
         )
         self.settings.update(
             spark_service=self.service, spark_max_message_bytes=self.max_message_bytes

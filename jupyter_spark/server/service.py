@@ -10,6 +10,7 @@ kernel.
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import statistics
 import threading
 import time
@@ -28,7 +29,10 @@ from ..engine import (
     RemoteBackend,
     RemoteConfig,
 )
+from ..engine.grounded import Choices
 from ..fixes import FixError, FixRequest, FixService, KernelInspector, needed_details
+from ..grounding import Knowledge, ground
+from ..grounding import modules as installed_modules
 from ..models.errors import ModelError
 from .protocol import CompleteRequest, FixMessage, ProtocolError, SyncRequest
 
@@ -67,6 +71,7 @@ class CompletionService:
         remote: RemoteConfig | None = None,
         remote_fallback: bool = False,
         warm_ahead: bool = True,
+        grounding: bool = True,
     ) -> None:
         self.model_spec = model
         # A remote OpenAI-compatible server instead of the embedded model (and, with
@@ -74,6 +79,7 @@ class CompletionService:
         self.remote = remote
         self.remote_fallback = remote_fallback
         self.warm_ahead = warm_ahead  # SparkExtension.warm_ahead
+        self.grounding = grounding  # SparkExtension.grounding (a request may override it)
         self.engine_config = engine_config
         self.context_budget = context_budget
         self.kernel_reader = kernel_reader
@@ -104,6 +110,8 @@ class CompletionService:
 
     def start(self) -> None:
         """Pull (if missing), convert and load the model in a background thread."""
+        if self.grounding:
+            installed_modules.prime()  # `import pa` offers them; the scan is off the loop
         self._loader = threading.Thread(target=self._load, name="spark-load", daemon=True)
         self._loader.start()
 
@@ -308,17 +316,55 @@ class CompletionService:
         kernel = None
         if req.kernel_id and self.kernel_reader is not None:
             kernel = self.kernel_reader.get(req.kernel_id)  # cached; never waits on the kernel
+        notebook = self._notebook_for(req)
         prompt = builder.build(
             prefix=req.prefix,
             suffix=req.suffix,
-            notebook=self._notebook_for(req),
+            notebook=notebook,
             cell_id=req.cell_id,
             kernel=kernel,
         )
         if req.warm:
             return self._warm(engine, prompt.prefix, prompt.suffix, req)
         self.last_prompt = prompt
-        return engine.complete(prompt.prefix, prompt.suffix, req.mode, req.max_tokens)
+        choices = self._ground(req, kernel, notebook)
+        return engine.complete(
+            prompt.prefix, prompt.suffix, req.mode, req.max_tokens, choices=choices
+        )
+
+    def _ground(self, req: CompleteRequest, kernel: Any, nb: Notebook | None) -> Choices | None:
+        """The closed set of continuations at the cursor, if the sources know one (grounding/).
+
+        On the IO loop: the site is read from the end of the prefix (bounded), and each source
+        answers from memory (the kernel's last snapshot, cells analysed once per source).
+        """
+        if not (self.grounding if req.grounding is None else req.grounding):
+            return None
+        current = req.prefix + req.suffix
+        knowledge = Knowledge(
+            kernel=kernel,
+            current=current,
+            project=getattr(self, "project", None),
+            near=posixpath.dirname(req.path) if req.path else None,
+        )
+        if nb is not None:
+
+            def definers(name: str) -> list[str]:
+                out = []
+                for cid in nb.definers(name):
+                    cell = nb.cell(cid)
+                    if cell is not None and cid != req.cell_id and cell.cell_type == "code":
+                        out.append(cell.source)
+                return out
+
+            knowledge.definers = definers
+            knowledge.all_names = nb.names()
+        try:
+            return ground(req.prefix, req.suffix, knowledge)
+        except Exception:  # a bug in a rule must cost grounding, never the suggestion
+            if self.log:
+                self.log.exception("jupyter-spark: grounding failed")
+            return None
 
     def _warm(
         self, engine: Engine | RemoteBackend, prefix: str, suffix: str, req: CompleteRequest
