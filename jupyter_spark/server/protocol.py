@@ -49,6 +49,8 @@ class CompleteRequest:
     # "warm": prefill this prompt ahead of the next keystroke, generate nothing (the reply is
     # a `done` with stop_reason "warm"); the server re-warms it when the kernel's state changes.
     warm: bool = False
+    # Grounded completions for this request (None: the server's SparkExtension.grounding).
+    grounding: bool | None = None
 
 
 # Bounds of a client's per-request context budget (tokens).
@@ -195,6 +197,7 @@ def parse_message(msg: Any) -> Request:
             max_tokens=max_tokens,
             context_budget=budget,
             warm=mtype == "warm",
+            grounding=_get(msg, "grounding", bool, rid),
         )
     if mtype == "cancel":
         return CancelRequest(_get(msg, "id", str, None, required=True))
