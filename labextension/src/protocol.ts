@@ -27,6 +27,8 @@ export interface ICompleteRequest {
   mode?: Mode;
   max_tokens?: number;
   context_budget?: number;
+  /** false: no grounded start for this request (the server's SparkExtension.grounding else). */
+  grounding?: boolean;
 }
 
 export interface ICellChange {

@@ -80,7 +80,8 @@ const asked = (prefix: string, suffix: string) => ({
   kernel_id: 'k1',
   mode: 'line',
   max_tokens: DEFAULT_SETTINGS.maxTokens,
-  context_budget: undefined
+  context_budget: undefined,
+  grounding: undefined
 });
 const ctx = (triggerKind: number) => ({ widget: {} as any, triggerKind }) as any;
 
@@ -161,6 +162,15 @@ describe('SparkInlineProvider', () => {
     const t = setup({ contextBudget: 512 });
     await t.provider.fetch(request('x'), ctx(AUTOMATIC));
     expect(t.calls[0].context_budget).toBe(512);
+  });
+
+  it('asks for ungrounded suggestions only when the user turned grounding off', async () => {
+    const off = setup({ grounding: false });
+    await off.provider.fetch(request('x'), ctx(AUTOMATIC));
+    expect(off.calls[0].grounding).toBe(false);
+    const on = setup();
+    await on.provider.fetch(request('x'), ctx(AUTOMATIC));
+    expect(on.calls[0].grounding).toBeUndefined();
   });
 
   it('skips markdown cells and does not sync a plain file', async () => {

@@ -171,7 +171,8 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
       kernel_id: target.kernelId,
       mode,
       max_tokens: settings.maxTokens,
-      context_budget: settings.contextBudget ?? undefined
+      context_budget: settings.contextBudget ?? undefined,
+      grounding: settings.grounding ? undefined : false
     };
   }
 

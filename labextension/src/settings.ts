@@ -15,6 +15,8 @@ export interface ISparkSettings {
   maxTokens: number;
   /** Prompt tokens of context per request; null: the server's own budget. */
   contextBudget: number | null;
+  /** Start suggestions with a name the kernel, the cells or the project know, where one is known. */
+  grounding: boolean;
   /** Offer "Fix" on cells that end in an error. */
   fixes: boolean;
   /** Underline ruff's findings in the cell being edited, with quick fixes. */
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: ISparkSettings = {
   mode: 'line',
   maxTokens: 48,
   contextBudget: null,
+  grounding: true,
   fixes: true,
   diagnostics: true,
   diagnosticsDelay: 300
@@ -44,6 +47,7 @@ export function readSettings(composite: Record<string, unknown>): ISparkSettings
     mode: pick('mode', v => v === 'line' || v === 'block'),
     maxTokens: pick('maxTokens', v => Number.isInteger(v) && (v as number) >= 1),
     contextBudget: pick('contextBudget', v => v === null || (Number.isInteger(v) && (v as number) >= 64)),
+    grounding: pick('grounding', v => typeof v === 'boolean'),
     fixes: pick('fixes', v => typeof v === 'boolean'),
     diagnostics: pick('diagnostics', v => typeof v === 'boolean'),
     diagnosticsDelay: pick('diagnosticsDelay', v => typeof v === 'number' && v >= 0)
