@@ -171,6 +171,14 @@ def _add_complete_parser(sub: argparse._SubParsersAction) -> None:
         "--mode", choices=("line", "block"), default="line", help="rest of line, or whole block"
     )
     p.add_argument("--max-tokens", type=int, default=None, help="generation limit")
+    p.add_argument(
+        "--no-grounding",
+        dest="grounding",
+        action="store_false",
+        help="do not start the suggestion with a name the code itself defines (a key of a dict "
+        "literal, a function's keyword, an installed module); a --jsonl line's "
+        '"grounding": false does the same for that line',
+    )
     p.add_argument("--model", default=None, help="model name, GGUF file or ONNX directory")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
@@ -187,18 +195,34 @@ def _result_json(r: Any) -> dict:
         "model": r.model,
         "stop_reason": r.stop_reason,
         "cached_tokens": r.cached_tokens,
+        "grounded": r.grounded,
     }
 
 
 def _run_complete(args: argparse.Namespace) -> int:
     from .engine import MODES, Engine  # heavy (onnxruntime): only for this subcommand
+    from .grounding import Knowledge, ground
+    from .grounding.modules import top_level_modules
 
     if not args.jsonl and args.prefix is None:
         print("error: --prefix is required (or use --jsonl)", file=sys.stderr)
         return ERROR_EXIT
     engine = Engine.load(args.model, progress=sys.stderr.isatty())
+    if args.grounding:
+        top_level_modules()  # no IO loop to keep free here: `import pa` may offer them at once
+
+    def choices(prefix: str, suffix: str, on: bool) -> Any:
+        """A file has no kernel: its own definitions, the installed modules and builtins."""
+        return ground(prefix, suffix, Knowledge(current=prefix + suffix)) if on else None
+
     if not args.jsonl:
-        r = engine.complete(args.prefix, args.suffix, args.mode, args.max_tokens).wait()
+        r = engine.complete(
+            args.prefix,
+            args.suffix,
+            args.mode,
+            args.max_tokens,
+            choices=choices(args.prefix, args.suffix, args.grounding),
+        ).wait()
         print(json.dumps(_result_json(r)) if args.json else r.text)
         return 0
     status = 0
@@ -212,8 +236,14 @@ def _run_complete(args: argparse.Namespace) -> int:
             mode = req.get("mode", "line")
             if mode not in MODES:
                 raise ValueError(f"mode must be one of {MODES}")
+            suffix = str(req.get("suffix", ""))
+            on = req.get("grounding", args.grounding) is not False
             r = engine.complete(
-                req["prefix"], str(req.get("suffix", "")), mode, req.get("max_tokens")
+                req["prefix"],
+                suffix,
+                mode,
+                req.get("max_tokens"),
+                choices=choices(req["prefix"], suffix, on),
             ).wait()
             print(json.dumps(_result_json(r)), flush=True)
         except (ValueError, TypeError) as e:  # one bad line does not end the batch

@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..context import Cell, ContextBuilder, KernelState, NotebookStore
+from ..grounding import Knowledge, ground
 from ..kernel import PROBE_LIMITS
 
 # Prompt tokens of context (history, namespace, the line being typed).
@@ -37,6 +38,8 @@ class SparkSession:
     def __init__(self, model: str | None = None, context_budget: int = CONTEXT_BUDGET) -> None:
         self.model = model or None
         self.context_budget = context_budget
+        # Grounded completions on the namespace's real names (as SparkExtension.grounding).
+        self.grounding = True
         self.state = "idle"  # idle -> loading -> ready | error
         self.error: str | None = None
         self.model_name: str | None = None
@@ -131,8 +134,18 @@ class SparkSession:
         """(completion, future of its result): cancel the completion to stop it early."""
         if self.state != "ready":
             raise NotReady(self.state, self.error)
+        if kernel is None and namespace is not None:
+            kernel = namespace_state(namespace)
         prompt = self.build_prompt(prefix, suffix, namespace, history, kernel)
-        completion = self._engine.complete(prompt.prefix, prompt.suffix, mode, max_tokens)
+        choices = None
+        if self.grounding:  # the namespace's real keys, attributes, names (grounding/)
+            knowledge = Knowledge(
+                kernel=kernel, cell_sources=tuple(history[-HISTORY_CELLS:]), current=prefix + suffix
+            )
+            choices = ground(prefix, suffix, knowledge)
+        completion = self._engine.complete(
+            prompt.prefix, prompt.suffix, mode, max_tokens, choices=choices
+        )
         future = self._executor.submit(self._run, completion)
         return completion, future
 
