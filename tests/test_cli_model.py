@@ -150,3 +150,15 @@ def test_a_cache_that_cannot_be_written_is_one_clear_error(
     assert err.startswith("error: ") and len(err.splitlines()) == 1
     assert str(blocker / "jupyter") in err and "Not a directory" in err
     assert blocker.read_text() == "a file, not a directory\n"
+
+
+def test_complete_is_grounded_on_the_code_itself(tiny_model_dir, capsys):
+    """A dict literal's keys, from the prefix alone; --no-grounding and a jsonl line's field
+    turn it off (the tiny model's own guesses are noise)."""
+    prefix = "settings = {'warmup_steps': 3, 'lr_decay': 0.1}\nx = settings['"
+    base = ["complete", "--model", str(tiny_model_dir), "--prefix", prefix, "--max-tokens", "40"]
+    assert main([*base, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["grounded"] == "key" and out["text"].startswith(("warmup_steps'", "lr_decay'"))
+    assert main([*base, "--json", "--no-grounding"]) == 0
+    assert json.loads(capsys.readouterr().out)["grounded"] == ""

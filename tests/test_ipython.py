@@ -50,6 +50,17 @@ def test_complete_cell_magic_status_and_usage(ip, tiny_model_dir, capsys):
     assert "Usage:" in capsys.readouterr().out
 
 
+def test_complete_is_grounded_on_the_namespace(ip, tiny_model_dir, capsys):
+    """The tiny model's guesses are noise: the key can only come from the live dict."""
+    use_model(ip, tiny_model_dir)
+    ip.run_cell("hyperparams = {'warmup_steps': 500, 'label_smoothing': 0.1}")
+    session = magics(ip).session
+    r = session.complete("x = hyperparams['", namespace=ip.user_ns, max_tokens=40)
+    assert r.grounded == "key"
+    assert r.text.startswith(("warmup_steps'", "label_smoothing'")), r.text
+    ip.run_cell("assert 'x' not in dir()")  # nothing was added to the namespace
+
+
 def test_fix_shows_a_diff_applies_and_leaves_the_error_state(ip, capsys):
     ip.run_cell("sales_df = {'a': 1}")
     ip.run_cell("print(sales_dff)")

@@ -22,6 +22,7 @@ from labserver import (
 )
 
 from jupyter_spark.engine import BackendError, Engine, RemoteBackend, RemoteConfig
+from jupyter_spark.engine.grounded import Choices
 
 KEY = "test-key-123"
 
@@ -263,3 +264,20 @@ def test_remote_backend_streams_from_llama_cpp_server(llama_cpp_server, real_eng
     with pytest.raises(BackendError) as e:
         RemoteBackend(RemoteConfig(llama_cpp_server.url, api_key="wrong")).complete("x").wait()
     assert e.value.code == "backend_error" and "401" in str(e.value)
+
+
+@pytest.mark.real_model
+def test_remote_grounding_as_a_grammar_on_llama_cpp_server(llama_cpp_server):
+    """A closed set reaches llama.cpp's server as a GBNF grammar: the text starts with one of
+    the choices, and after a name the next character does not continue it."""
+    remote = RemoteBackend(RemoteConfig(llama_cpp_server.url, api_key=KEY, timeout=60.0))
+    prefix = "import pandas as pd\norders = pd.read_csv('orders.csv')\ntotal = orders['"
+    keys = Choices(("unit_price_eur'", "n_returns'", "customer_id'"), word=False, site="key")
+    r = remote.complete(prefix, "", "line", 16, choices=keys).wait()
+    assert r.text.startswith(keys.texts), r.text
+    assert r.grounded == "key"
+    names = Choices(("omer_orders", "omer_regions"), word=True, site="name")
+    r = remote.complete("customer_orders = []\nprint(cust", "", "line", 16, choices=names).wait()
+    assert r.text.startswith(names.texts), r.text
+    rest = r.text[len(next(t for t in names.texts if r.text.startswith(t))) :]
+    assert not rest[:1].isalnum() and rest[:1] != "_", r.text

@@ -294,6 +294,7 @@ class RemoteBackend:
             prompt_tokens=self.count_tokens(prefix),
             stop_reason=reason,
             model=self.name,
+            grounded=choices.site if choices is not None and choices.texts else "",
         )
 
 
