@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .config import ANALYSIS_CACHE_CELLS
+from .config import ANALYSIS_CACHE_CELLS, AST_MAX_CHARS, MAX_CHARS_PER_TOKEN, REGEX_NAMES_CHARS
 
 CountTokens = Callable[[str], int]
 
@@ -57,7 +57,12 @@ class CellInfo:
 def _fit_head(body: str, count: CountTokens, limit: int) -> tuple[str, int]:
     if not body:
         return "", 0
-    text = body + "\n\n"
+    if len(body) > limit * MAX_CHARS_PER_TOKEN:  # cannot fit: count only a head that might
+        body = body[: limit * MAX_CHARS_PER_TOKEN]
+        body = body[: body.rfind("\n")] if "\n" in body else body
+        text = body + f"\n{TRUNCATION_MARK}\n\n"
+    else:
+        text = body + "\n\n"
     n = count(text)
     if n <= limit:
         return text, n
@@ -102,15 +107,18 @@ def code_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     The source is parsed as is first: most cells are plain Python, and blanking lines that
     start with ``%`` would break a continuation line like ``% args)``.
     """
+    if len(source) > AST_MAX_CHARS:  # bounded by construction: the regex pass over its head
+        bound, loads = _regex_names(strip_ipython(source[:REGEX_NAMES_CHARS]))
+        return frozenset(bound), frozenset(loads - bound - _IGNORED)
     try:
         bound, loads = _module_names(ast.parse(source))
-    except (SyntaxError, ValueError):  # ValueError: NUL bytes
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # NUL bytes; too deep
         python = strip_ipython(source)
         try:
             bound, loads = _module_names(ast.parse(python))
         except SyntaxError as e:
             bound, loads = _half_typed_names(python, e.lineno)
-        except ValueError:
+        except (ValueError, RecursionError, MemoryError):  # "x = " + "1+" * 5000 + "1"
             bound, loads = _regex_names(python)
     return frozenset(bound), frozenset(loads - bound - _IGNORED)
 
@@ -124,7 +132,7 @@ def _half_typed_names(source: str, error_line: int | None) -> tuple[set[str], se
         start -= 1
     try:
         bound, loads = _module_names(ast.parse("\n".join(lines[:start])))
-    except (SyntaxError, ValueError):  # the error lies earlier than reported
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the error lies earlier
         return _regex_names(source)
     tail_bound, tail_loads = _regex_names("\n".join(lines[start:]))
     return bound | tail_bound, loads | tail_loads

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .analysis import code_names
-from .config import DEFAULT_CONFIG, ContextConfig, estimate_tokens
+from .config import DEFAULT_CONFIG, MAX_CHARS_PER_TOKEN, ContextConfig, estimate_tokens
 from .kernel import KernelState, render_block
 from .notebook import Notebook
 
@@ -110,7 +110,8 @@ class ContextBuilder:
         )
         self._kernel_names: tuple[KernelState | None, frozenset[str]] = (None, frozenset())
         self._markers: dict[tuple[str, bool], tuple[str, int]] = {}
-        self._cuts: OrderedDict[tuple[int, str | None], str] = OrderedDict()  # kept heads cut off
+        # (offset of the cut, the text just before it) per (notebook, cell)
+        self._cuts: OrderedDict[tuple[int, str | None], tuple[int, str]] = OrderedDict()
         self._suffix_memo: tuple[str, str, int] = ("", "", 0)
 
     # -- the request path ----------------------------------------------------------------
@@ -127,7 +128,9 @@ class ContextBuilder:
         """The prompt for a cursor between ``prefix`` and ``suffix`` in cell ``cell_id``."""
         cfg, count = self.config, self.count_tokens
         suffix, suffix_tokens = self._fit_suffix(suffix)
-        prefix_tokens = count(prefix)
+        # A prefix too long to fit whatever its tokens is not counted (only its tail will be).
+        too_long = len(prefix) > cfg.budget_tokens * MAX_CHARS_PER_TOKEN
+        prefix_tokens = cfg.budget_tokens + 1 if too_long else count(prefix)
         room = cfg.budget_tokens - suffix_tokens  # for the current prefix and the context
         key = (notebook.uid if notebook is not None else 0, cell_id)
         if prefix_tokens > room:  # the current prefix alone is too long: keep its end
@@ -366,43 +369,98 @@ class ContextBuilder:
     # -- cutting text that does not fit --------------------------------------------------
 
     def _fit_suffix(self, suffix: str) -> tuple[str, int]:
-        """The suffix's head within its budget (the line after the cursor matters most)."""
+        """The suffix's head within its budget (the line after the cursor matters most).
+
+        Bounded by construction: only the head that could fit (``MAX_CHARS_PER_TOKEN`` per
+        token) is ever counted, however long the suffix.
+        """
         if suffix == self._suffix_memo[0]:
             return self._suffix_memo[1], self._suffix_memo[2]
         limit, count = self.config.suffix_budget_tokens, self.count_tokens
-        n = count(suffix) if suffix else 0
+        head = suffix[: limit * MAX_CHARS_PER_TOKEN]
+        n = count(head) if head else 0
         if n > limit:
-            ends = _line_starts(suffix)[1:]
-            cut = _last_fitting(ends, lambda i: count(suffix[:i]) <= limit)
+            ends = _line_starts(head)[1:]
+            cut = _last_fitting(ends, lambda i: count(head[:i]) <= limit)
             if cut is None:
-                cut = _last_fitting(range(len(suffix)), lambda i: count(suffix[:i]) <= limit) or 0
-            kept = suffix[:cut]
+                cut = _last_fitting(range(len(head)), lambda i: count(head[:i]) <= limit) or 0
+            kept = head[:cut]
             n = count(kept) if kept else 0
         else:
-            kept = suffix
+            kept = head
         self._suffix_memo = (suffix, kept, n)
         return kept, n
 
     def _tail(self, key: tuple[int, str | None], prefix: str, room: int) -> str:
         """The end of a prefix too long for the budget, cut at a line start when possible.
 
-        The cut is remembered per cell and kept while the text after it still fits, so the
-        prompt's start (and the engine's KV prefix) moves once per ``typing_headroom_tokens``.
+        The cut is remembered per cell (its offset and the text just before it) and kept while
+        the text after it still fits, so the prompt's start (and the engine's KV prefix) moves
+        once per ``typing_headroom_tokens``. Bounded by construction: only windows of the end
+        of at most ``room * MAX_CHARS_PER_TOKEN`` characters are counted, a few times.
         """
         count = self.count_tokens
-        head = self._cuts.get(key)
-        if head is not None and prefix.startswith(head) and count(prefix[len(head) :]) <= room:
-            return prefix[len(head) :]
+        hit = self._cuts.get(key)
+        if hit is not None:
+            cut, before = hit
+            if (
+                cut <= len(prefix)
+                and prefix[cut - len(before) : cut] == before
+                and len(prefix) - cut <= room * MAX_CHARS_PER_TOKEN
+                and count(prefix[cut:]) <= room
+            ):
+                return prefix[cut:]
         target = max(room - self.config.typing_headroom_tokens, room // 2)
-        starts = _line_starts(prefix)
-        cut = _first_fitting(starts, lambda i: count(prefix[i:]) <= target)
-        if cut is None:  # the last line alone is too long
-            cut = _first_fitting(
-                range(starts[-1], len(prefix) + 1), lambda i: count(prefix[i:]) <= target
-            )
-            cut = len(prefix) if cut is None else cut
-        self._remember(self._cuts, key, prefix[:cut])
+        cut = _tail_start(prefix, target, count)
+        self._remember(self._cuts, key, (cut, prefix[max(0, cut - _CUT_CONTEXT) : cut]))
         return prefix[cut:]
+
+
+# Characters before a remembered cut that must be unchanged for the cut to be kept.
+_CUT_CONTEXT = 64
+# Characters per token assumed for the first window of a prefix's end (code: ~3-4).
+_FIRST_WINDOW_CHARS_PER_TOKEN = 4
+
+
+def _tail_start(text: str, target: int, count: CountTokens) -> int:
+    """Where the end of ``text`` holding at most ``target`` tokens starts: a line start when
+    the last line fits, else inside the last line.
+
+    The end is counted in a window (``_FIRST_WINDOW_CHARS_PER_TOKEN`` per token, doubled while
+    it fits, at most ``MAX_CHARS_PER_TOKEN`` per token), then the start moves forward to the
+    line start the tokens counted so far predict, until the rest fits: a few counts of at most
+    ``target * MAX_CHARS_PER_TOKEN`` characters whatever the length of ``text``.
+    """
+    end, limit = len(text), target * MAX_CHARS_PER_TOKEN
+    width = min(end, target * _FIRST_WINDOW_CHARS_PER_TOKEN)
+    n = count(text[end - width :])
+    while n <= target and width < min(end, limit):
+        width = min(end, limit, 2 * width)
+        n = count(text[end - width :])
+    lo = end - width
+    if n <= target:  # the whole window fits: from its first line start
+        if lo == 0 or text[lo - 1] == "\n":
+            return lo
+        nl = text.find("\n", lo)
+        return nl + 1 if nl != -1 else lo
+    by_lines = True
+    for _ in range(64):  # each step keeps the share of the rest that its count predicts
+        pos = end - (end - lo) * target // n
+        if by_lines:
+            nl = text.find("\n", max(pos - 1, lo))
+            cand = nl + 1 if nl != -1 else end
+            if cand >= end:  # the last line alone is too long: cut inside it
+                by_lines = False
+                continue
+        else:
+            cand = max(pos, lo + 1)
+            if cand >= end:
+                return end
+        m = count(text[cand:])
+        if m <= target:
+            return cand
+        lo, n = cand, m
+    return end
 
 
 _WORD_AT_END = re.compile(r"[A-Za-z_]\w*\Z")
@@ -429,18 +487,6 @@ def _without_word_being_typed(uses: frozenset[str], prefix: str, source: str) ->
 def _line_starts(text: str) -> list[int]:
     """0 and the index after each newline (the candidate cut points, in order)."""
     return [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
-
-
-def _first_fitting(positions: Sequence[int], fits: Callable[[int], bool]) -> int | None:
-    """The first position where ``fits`` holds, given it holds from some point on."""
-    lo, hi, found = 0, len(positions) - 1, None
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        if fits(positions[mid]):
-            found, hi = positions[mid], mid - 1
-        else:
-            lo = mid + 1
-    return found
 
 
 def _last_fitting(positions: Sequence[int], fits: Callable[[int], bool]) -> int | None:

@@ -59,3 +59,19 @@ def estimate_tokens(text: str) -> int:
 # Cell analyses kept by (cell type, source), shared by all notebooks: a notebook re-sent whole, or
 # the scratch notebook of a request that carries its cells, re-parses only what changed.
 ANALYSIS_CACHE_CELLS = 4096
+
+# Bounds that keep the work of one request or sync proportional to its budget, not to its input
+# (everything here runs on the server's IO loop or holds the GIL in one C call):
+# - the most characters one token is taken to stand for (a few whitespace tokens are longer):
+#   text longer than ``tokens * this`` is taken not to fit in ``tokens``, so a huge prefix,
+#   suffix or cell is cut to that many characters before it is counted (counting runs ~1 ms per
+#   1k characters: 16k characters, the most ever counted at once for a 1k budget, ~20 ms).
+MAX_CHARS_PER_TOKEN = 16
+# - cells longer than this are not given to ``ast`` (parsing 16k characters takes ~20 ms, a
+#   1 MB cell over a second); their names come from the regex pass over their first
+#   ``REGEX_NAMES_CHARS`` characters.
+AST_MAX_CHARS = 16_000
+REGEX_NAMES_CHARS = 64_000
+# Synced notebooks kept, in UTF-8 bytes of cell source (least recently used dropped first);
+# ``SparkExtension.max_notebook_bytes`` sets it for the server.
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024

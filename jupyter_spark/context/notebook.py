@@ -9,10 +9,12 @@ builder tell "only the current cell changed" from "something it showed changed" 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .analysis import CellInfo, analyze
+from .config import MAX_NOTEBOOK_BYTES
 
 _NOTEBOOK_IDS = itertools.count(1)
 
@@ -24,6 +26,18 @@ class Cell:
     id: str
     cell_type: str  # "code" | "markdown" | "raw"
     source: str
+
+
+def cell_bytes(cell: Cell) -> int:
+    """What a cell costs the store: its id and source in UTF-8 bytes."""
+    text = cell.id + cell.source
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def analyze_cells(cells: Iterable[Cell]) -> dict[str, CellInfo]:
+    """The analyses of ``cells`` by id: what ``put`` would compute, for a worker thread to do
+    ahead (each cell's parse is bounded, so the GIL is handed back between cells)."""
+    return {c.id: analyze(c.cell_type, c.source) for c in cells}
 
 
 class UnknownNotebook(KeyError):
@@ -51,6 +65,7 @@ class Notebook:
         self._edits: dict[str, int] = {}  # id -> times its content changed
         self.version = 0  # bumped by every change of content or structure
         self.structure_version = 0  # bumped when cells are added, deleted or reordered
+        self.bytes = 0  # sum of cell_bytes over the cells
         self.update(list(cells))
 
     # -- reading -------------------------------------------------------------------------
@@ -98,21 +113,23 @@ class Notebook:
 
     # -- changing (through NotebookStore) ------------------------------------------------
 
-    def update(self, cells: Sequence[Cell]) -> None:
+    def update(self, cells: Sequence[Cell], infos: Mapping[str, CellInfo] | None = None) -> None:
         """Make the notebook equal to ``cells``, touching only what differs."""
         wanted = {c.id for c in cells}
         for cid in [cid for cid in self._order if cid not in wanted]:
             self.delete(cid)
         for c in cells:
-            self.put(c)
+            self.put(c, infos.get(c.id) if infos else None)
         self.reorder([c.id for c in cells])
 
-    def put(self, cell: Cell) -> None:
-        """Add or change one cell (appended if new); a no-op if it is unchanged."""
+    def put(self, cell: Cell, info: CellInfo | None = None) -> None:
+        """Add or change one cell (appended if new); a no-op if it is unchanged. ``info``: its
+        analysis if done ahead (``analyze_cells``) for this very source."""
         old = self._cells.get(cell.id)
         if old == cell:
             return
-        info = analyze(cell.cell_type, cell.source)
+        if info is None or info.cell_type != cell.cell_type:
+            info = analyze(cell.cell_type, cell.source)
         if old is None:
             self._order.append(cell.id)
             if self._pos is not None:
@@ -120,6 +137,8 @@ class Notebook:
             self.structure_version += 1
         else:
             self._unindex(cell.id)
+            self.bytes -= cell_bytes(old)
+        self.bytes += cell_bytes(cell)
         self._cells[cell.id] = cell
         self._info[cell.id] = info
         for name in info.defines:
@@ -132,6 +151,7 @@ class Notebook:
         if cell_id not in self._cells:
             return
         self._unindex(cell_id)
+        self.bytes -= cell_bytes(self._cells[cell_id])
         del self._cells[cell_id], self._info[cell_id]
         self._edits.pop(cell_id, None)
         self._order.remove(cell_id)
@@ -163,23 +183,42 @@ _EMPTY: set[str] = set()
 
 
 class NotebookStore:
-    """Synced copies of notebooks, by path, updated incrementally.
+    """Synced copies of notebooks, by path, updated incrementally, within a memory cap.
 
     Thread-safe enough for one IO loop: every call runs to completion without awaiting.
+    Bounded: at most ``max_bytes`` of cell text (``cell_bytes``) is kept; the least recently
+    used notebooks are dropped first (the one being changed last of all), and a notebook is
+    dropped when the last connection that used it releases it. A dropped notebook is
+    simply unknown: ``changes`` for it get ``UnknownNotebook``, and the client resends it whole.
     """
 
-    def __init__(self) -> None:
-        self._notebooks: dict[str, Notebook] = {}
+    def __init__(self, max_bytes: int = MAX_NOTEBOOK_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._notebooks: OrderedDict[str, Notebook] = OrderedDict()  # least recently used first
+        self._users: dict[str, int] = {}  # path -> connections holding it
+        self.bytes = 0  # sum of Notebook.bytes
 
-    def replace(self, path: str, cells: list[Cell]) -> None:
+    def __len__(self) -> int:
+        return len(self._notebooks)
+
+    def replace(
+        self, path: str, cells: list[Cell], infos: Mapping[str, CellInfo] | None = None
+    ) -> None:
         """The whole notebook; unchanged cells keep their analysis (and the builder's cache)."""
         nb = self._notebooks.get(path)
         if nb is None:
-            self._notebooks[path] = Notebook(cells)
-        else:
-            nb.update(cells)
+            nb = self._notebooks[path] = Notebook()
+        before = nb.bytes
+        nb.update(cells, infos)
+        self._changed(path, nb, before)
 
-    def apply_changes(self, path: str, changes: list[dict], order: list[str] | None) -> None:
+    def apply_changes(
+        self,
+        path: str,
+        changes: list[dict],
+        order: list[str] | None,
+        infos: Mapping[str, CellInfo] | None = None,
+    ) -> None:
         """Apply ``{"id", "source", "cell_type"?}`` / ``{"id", "deleted": True}`` changes.
 
         A change for an unknown id adds the cell (at the end unless ``order`` places it); a new
@@ -188,6 +227,7 @@ class NotebookStore:
         nb = self._notebooks.get(path)
         if nb is None:
             raise UnknownNotebook(path)
+        before = nb.bytes
         for ch in changes:
             cid = ch["id"]
             if ch.get("deleted"):
@@ -195,12 +235,46 @@ class NotebookStore:
                 continue
             old = nb.cell(cid)
             cell_type = ch.get("cell_type") or (old.cell_type if old else "code")
-            nb.put(Cell(cid, cell_type, ch["source"]))
+            nb.put(Cell(cid, cell_type, ch["source"]), infos.get(cid) if infos else None)
         if order is not None:
             nb.reorder(order)
+        self._changed(path, nb, before)
 
     def get(self, path: str) -> Notebook | None:
-        return self._notebooks.get(path)
+        nb = self._notebooks.get(path)
+        if nb is not None:
+            self._notebooks.move_to_end(path)
+        return nb
 
     def drop(self, path: str) -> None:
-        self._notebooks.pop(path, None)
+        nb = self._notebooks.pop(path, None)
+        if nb is not None:
+            self.bytes -= nb.bytes
+        self._users.pop(path, None)
+
+    def acquire(self, path: str) -> None:
+        """A connection uses ``path``: kept (within the cap) until it releases it."""
+        self._users[path] = self._users.get(path, 0) + 1
+
+    def release(self, path: str) -> None:
+        """A connection that used ``path`` closed; the last one drops the notebook."""
+        n = self._users.get(path, 0) - 1
+        if n > 0:
+            self._users[path] = n
+        else:
+            self.drop(path)
+
+    def _changed(self, path: str, nb: Notebook, before: int) -> None:
+        self._notebooks.move_to_end(path)
+        self.bytes += nb.bytes - before
+        while self.bytes > self.max_bytes and len(self._notebooks) > 1:
+            oldest = next(iter(self._notebooks))
+            users = self._users.get(oldest)
+            self.drop(oldest)
+            if users:  # its connections still hold it: their next changes resend it whole
+                self._users[oldest] = users
+        if self.bytes > self.max_bytes:  # one notebook over the whole cap: not kept
+            users = self._users.get(path)
+            self.drop(path)
+            if users:
+                self._users[path] = users
