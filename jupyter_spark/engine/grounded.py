@@ -31,6 +31,9 @@ import numpy as np
 from ..models.tokenizer_bytes import BYTE_DECODER
 from .healing import Healer
 
+# First-step allowed sets remembered (per engine): one per site a user recently typed at.
+ALLOWED_CACHE = 64
+
 
 @dataclass(frozen=True)
 class Choices:
@@ -61,7 +64,18 @@ class GroundedState:
         return "" in self.remaining
 
     def allowed(self, stop_ids: frozenset[int]) -> np.ndarray:
-        """Ids of the tokens the next step may take."""
+        """Ids of the tokens the next step may take (cached: a keystroke that re-asks at the
+        same site, ``np.`` with its 500 names, finds the first step's set ready)."""
+        key = (tuple(self.remaining), self.word, self._ends_in_word, stop_ids)
+        hit = self.d.cache.get(key)
+        if hit is None:
+            hit = self._allowed(stop_ids)
+            self.d.cache[key] = hit
+            while len(self.d.cache) > ALLOWED_CACHE:
+                self.d.cache.pop(next(iter(self.d.cache)))
+        return hit
+
+    def _allowed(self, stop_ids: frozenset[int]) -> np.ndarray:
         d = self.d
         ids: set[int] = set()
         for r in self.remaining:
@@ -79,7 +93,8 @@ class GroundedState:
             # after a name, the next token must not go on with the name (``price`` + ``s``)
             parts.append(d.boundary_ids if self.word and self._ends_in_word else d.all_ids)
             parts.append(np.fromiter(stop_ids, dtype=np.int64, count=len(stop_ids)))
-        return np.unique(np.concatenate(parts))
+        # (duplicates are harmless to the caller's argmax; np.unique would cost a lazy import)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def advance(self, token: str | None) -> None:
         """Take the chosen token (None: a stop or special token)."""
@@ -108,6 +123,7 @@ class GroundedDecoder:
 
     def __init__(self, healer: Healer) -> None:
         self.enabled = healer.enabled
+        self.cache: dict[tuple, np.ndarray] = {}  # see GroundedState.allowed
         self.by_string = healer.by_string
         self.id_to_string = healer.id_to_string
         self._strings = healer.strings
