@@ -27,6 +27,11 @@ def check_source(source: Any) -> str:
         raise FixError("bad_source", "source must be text")
     if "\x00" in source:
         raise FixError("bad_source", "source holds NUL bytes: not a text cell")
+    if not source.isascii():
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError as e:  # a lone surrogate: ruff and the tokenizer would fail
+            raise FixError("bad_source", f"source holds a lone surrogate at {e.start}") from None
     if len(source) > MAX_SOURCE_CHARS:
         raise FixError(
             "too_large", f"the cell has {len(source)} characters; the limit is {MAX_SOURCE_CHARS}"

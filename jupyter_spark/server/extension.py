@@ -12,6 +12,7 @@ import os
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Enum, Float, Int, Unicode
 
+from ..context.config import MAX_NOTEBOOK_BYTES
 from ..engine import EngineConfig, RemoteConfig
 from .handlers import default_handlers
 from .kernel_state import TIMEOUT as KERNEL_STATE_TIMEOUT
@@ -41,7 +42,15 @@ class SparkExtension(ExtensionApp):
     max_message_bytes = Int(
         4 * 1024 * 1024,
         config=True,
-        help="Largest websocket frame or POST body accepted; larger ones get a too_large error.",
+        help="Largest websocket frame or POST body accepted, in UTF-8 bytes; larger ones get a "
+        "too_large error on an open connection (a websocket frame over twice this closes it).",
+    )
+    max_notebook_bytes = Int(
+        MAX_NOTEBOOK_BYTES,
+        config=True,
+        help="Cell text of synced notebooks kept in memory, in UTF-8 bytes; past it the least "
+        "recently used are dropped (a notebook is also dropped when the last connection that "
+        "synced it closes; a dropped one is resent whole by the client).",
     )
     threads = Int(
         _ENGINE.threads,
@@ -142,6 +151,7 @@ class SparkExtension(ExtensionApp):
             warm_ahead=self.warm_ahead,
             grounding=self.grounding,
         )
+        self.service.notebooks.max_bytes = self.max_notebook_bytes
         self.settings.update(
             spark_service=self.service, spark_max_message_bytes=self.max_message_bytes
         )

@@ -4,6 +4,11 @@ Auth the jupyter_server way: every handler is a JupyterHandler with ``auth_resou
 REST methods use ``@web.authenticated`` + ``@authorized`` (XSRF is checked on POST by
 JupyterHandler), the websocket uses ``@ws_authenticated``, an explicit "execute" authorization
 and WebSocketMixin's origin check.
+
+One boundary per interface for untrusted input: whatever goes wrong while a message is handled
+becomes a typed ``error`` reply for that message's id (a ``ProtocolError``'s code, or
+``internal`` with a log line), and the connection stays open. Only a violation of the websocket
+protocol itself (a frame over twice the limit, a text frame that is not UTF-8) closes it.
 """
 
 from __future__ import annotations
@@ -21,19 +26,68 @@ from jupyter_server.base.websocket import WebSocketMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from ..context import Cell
+from ..context.notebook import analyze_cells
 from ..engine import BackendError
 from .protocol import (
     CancelRequest,
     CompleteRequest,
     FixMessage,
     ProtocolError,
+    Request,
     SyncRequest,
+    check_size,
+    decode_json,
     parse,
     parse_message,
 )
 from .service import CompletionService
 
 AUTH_RESOURCE = "spark"
+# Cell text in one message above which the cells are analysed in a worker thread before the
+# message is applied (each cell's analysis is bounded, so the IO loop gets the GIL between
+# cells); below it, on the loop (a keystroke's one-cell change costs well under a millisecond).
+ANALYZE_OFF_LOOP_CHARS = 16_000
+# HTTP status of a POST answered with an error, by code (others: 400).
+ERROR_STATUS = {"too_large": 413, "model_not_ready": 503, "model_error": 503, "internal": 500}
+
+
+def cells_to_analyze(req: Request) -> list[Cell]:
+    """The cells a message brings whose analysis is worth doing off the loop (or none)."""
+    if isinstance(req, SyncRequest):
+        if req.cells is not None:
+            cells = list(req.cells)
+        else:
+            cells = [
+                Cell(ch["id"], ch.get("cell_type", "code"), ch["source"])
+                for ch in req.changes or ()
+                if not ch.get("deleted")
+            ]
+    elif isinstance(req, CompleteRequest) and req.cells is not None:
+        cells = list(req.cells)  # the service's analyze() finds them in its memo
+    else:
+        return []
+    big = sum(len(c.source) for c in cells) > ANALYZE_OFF_LOOP_CHARS
+    return cells if big else []
+
+
+async def analyze_ahead(cells: list[Cell]) -> dict[str, Any] | None:
+    if not cells:
+        return None
+    return await asyncio.get_running_loop().run_in_executor(None, analyze_cells, cells)
+
+
+def internal_error(log: Any, e: BaseException, rid: str | None) -> dict[str, Any]:
+    """The reply to a message whose handling failed for a reason of ours (logged)."""
+    log.error("jupyter-spark: handling a message failed", exc_info=e)
+    msg: dict[str, Any] = {
+        "type": "error",
+        "code": "internal",
+        "message": f"{type(e).__name__}: {e}"[:500],
+    }
+    if rid is not None:
+        msg["id"] = rid
+    return msg
 
 
 class SparkAPIHandler(APIHandler):
@@ -45,12 +99,8 @@ class SparkAPIHandler(APIHandler):
     def read_request(self, kind: type, default_type: str, default_id: str | None = None) -> Any:
         """The POST body as a protocol request of ``kind`` (a ProtocolError if it is not)."""
         body = self.request.body
-        if len(body) > self.settings["spark_max_message_bytes"]:
-            raise web.HTTPError(413, "request too large")
-        try:
-            msg = json.loads(body or b"{}")
-        except json.JSONDecodeError as e:
-            raise ProtocolError("bad_json", str(e)) from None
+        check_size(len(body), self.settings["spark_max_message_bytes"])
+        msg = decode_json(body or b"{}")
         if isinstance(msg, dict):
             msg.setdefault("type", default_type)
             if default_id is not None:
@@ -63,6 +113,18 @@ class SparkAPIHandler(APIHandler):
     def reply_error(self, status: int, error: dict[str, Any]) -> None:
         self.set_status(status)
         self.finish(json.dumps(error))
+
+    def reply_failure(self, e: Exception, rid: str | None) -> None:
+        """The one boundary of a POST: any failure is a JSON error with its HTTP status."""
+        if isinstance(e, ProtocolError):
+            self.reply_error(ERROR_STATUS.get(e.code, 400), e.to_message())
+        elif isinstance(e, BackendError):
+            status = 504 if e.code == "backend_timeout" else 502
+            self.reply_error(
+                status, {"type": "error", "id": rid, "code": e.code, "message": str(e)}
+            )
+        else:
+            self.reply_error(500, internal_error(self.log, e, rid))
 
 
 class StatusHandler(SparkAPIHandler):
@@ -80,21 +142,15 @@ class CompleteHandler(SparkAPIHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
+        req = None
         try:
             req = self.read_request(CompleteRequest, "complete")
+            await analyze_ahead(cells_to_analyze(req))
             completion = self.service.start_completion(req)
-        except ProtocolError as e:
-            status = 503 if e.code in ("model_not_ready", "model_error") else 400
-            self.reply_error(status, e.to_message())
-            return
-        replies: list[dict[str, Any]] = []
-        try:
+            replies: list[dict[str, Any]] = []
             await self.service.run(req, completion, replies.append)
-        except BackendError as e:
-            status = 504 if e.code == "backend_timeout" else 502
-            self.reply_error(
-                status, {"type": "error", "id": req.id, "code": e.code, "message": str(e)}
-            )
+        except Exception as e:
+            self.reply_failure(e, getattr(req, "id", None))
             return
         self.finish(json.dumps(replies[-1]))
 
@@ -105,11 +161,12 @@ class FixHandler(SparkAPIHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
+        req = None
         try:
             req = self.read_request(FixMessage, "fix", default_id="fix")
             reply = await self.service.fix(req)
-        except ProtocolError as e:
-            self.reply_error(400, e.to_message())
+        except Exception as e:
+            self.reply_failure(e, getattr(req, "id", None))
             return
         self.finish(json.dumps(reply))
 
@@ -127,6 +184,14 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         # again) when that kernel's state changes, so the next keystroke finds it cached.
         self._last_kernel_request: CompleteRequest | None = None
         self._rewarms = 0
+        self._paths: set[str] = set()  # synced notebooks this connection uses (released on close)
+
+    @property
+    def max_message_size(self) -> int:
+        """Tornado's frame limit: twice the protocol's, so a frame over ``max_message_bytes`` is
+        still read and answered with ``too_large`` on an open connection; only a frame over
+        twice the limit closes it (code 1009, "message too big")."""
+        return 2 * self.settings["spark_max_message_bytes"]
 
     def set_default_headers(self) -> None:
         """JupyterHandler's default headers make no sense on a websocket upgrade."""
@@ -155,27 +220,63 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         if last is None or last.kernel_id != kernel_id or busy or not self.service.warm_ahead:
             return
         self._rewarms += 1
-        with contextlib.suppress(ProtocolError):  # the model went away meanwhile
+        try:
             self._complete(dataclasses.replace(last, id=f"rewarm-{self._rewarms}", warm=True))
+        except ProtocolError:  # the model went away meanwhile
+            pass
+        except Exception as e:  # nobody asked: log it, tell no one
+            self.log.error("jupyter-spark: re-warming failed", exc_info=e)
 
     def send(self, msg: dict[str, Any]) -> None:
         with contextlib.suppress(WebSocketClosedError):
             self.write_message(json.dumps(msg))
 
-    def on_message(self, message: str | bytes) -> None:
+    def on_message(self, message: str | bytes) -> Any:
+        """The connection's boundary: every frame gets its replies or one typed error.
+
+        A message bringing much cell text returns a coroutine: its cells are analysed off the
+        loop first, and tornado reads the connection's next frame only after it is applied, so
+        messages keep their order.
+        """
+        req = None
         try:
             req = parse(message, self.settings["spark_max_message_bytes"])
-            if isinstance(req, CompleteRequest):
-                self._complete(req)
-            elif isinstance(req, CancelRequest):
-                if self._current and self._current[0] == req.id:
-                    self._current[1].cancel()
-            elif isinstance(req, SyncRequest):
-                self.service.sync(req)
-            elif isinstance(req, FixMessage):
-                self._spawn(self._fix(req))
+            self._use(req)
+            heavy = cells_to_analyze(req)
+            if heavy:
+                return self._analyze_then_handle(req, heavy)
+            self._handle(req)
         except ProtocolError as e:
             self.send(e.to_message())
+        except Exception as e:
+            self.send(internal_error(self.log, e, getattr(req, "id", None)))
+        return None
+
+    async def _analyze_then_handle(self, req: Request, cells: list[Cell]) -> None:
+        try:
+            self._handle(req, await analyze_ahead(cells))
+        except ProtocolError as e:
+            self.send(e.to_message())
+        except Exception as e:
+            self.send(internal_error(self.log, e, getattr(req, "id", None)))
+
+    def _handle(self, req: Request, infos: dict[str, Any] | None = None) -> None:
+        if isinstance(req, CompleteRequest):
+            self._complete(req)
+        elif isinstance(req, CancelRequest):
+            if self._current and self._current[0] == req.id:
+                self._current[1].cancel()
+        elif isinstance(req, SyncRequest):
+            self.service.sync(req, infos)
+        elif isinstance(req, FixMessage):
+            self._spawn(self._fix(req))
+
+    def _use(self, req: Request) -> None:
+        """Hold the synced copy of the notebook a message names until this connection closes."""
+        path = getattr(req, "path", None)
+        if path is not None and path not in self._paths:
+            self._paths.add(path)
+            self.service.notebooks.acquire(path)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -188,9 +289,7 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         except ProtocolError as e:
             self.send(e.to_message())
         except Exception as e:  # a rule's bug answers this request, not the connection
-            self.log.exception("jupyter-spark: fix failed")
-            msg = f"{type(e).__name__}: {e}"
-            self.send({"type": "error", "id": req.id, "code": "internal", "message": msg})
+            self.send(internal_error(self.log, e, req.id))
 
     def _complete(self, req: CompleteRequest) -> None:
         if self._current is not None:  # the newest request of a connection wins
@@ -207,15 +306,7 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         except BackendError as e:  # the inference server: timeout, down, busy, error
             self.send({"type": "error", "id": req.id, "code": e.code, "message": str(e)})
         except Exception as e:  # an engine failure answers this request, not the connection
-            self.log.exception("jupyter-spark: completion failed")
-            self.send(
-                {
-                    "type": "error",
-                    "id": req.id,
-                    "code": "internal",
-                    "message": f"{type(e).__name__}: {e}",
-                }
-            )
+            self.send(internal_error(self.log, e, req.id))
         finally:
             if self._current and self._current[1] is completion:
                 self._current = None
@@ -225,6 +316,9 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.service.kernel_reader.refreshed.discard(self._kernel_refreshed)
         if self._current is not None:
             self._current[1].cancel()
+        for path in self._paths:
+            self.service.notebooks.release(path)
+        self._paths.clear()
         super().on_close()
 
 

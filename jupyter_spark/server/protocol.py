@@ -16,6 +16,8 @@ from ..fixes.types import DEFAULT_KINDS, KINDS, ErrorInfo
 PROTOCOL_VERSION = 1
 MODES = ("line", "block")
 CELL_TYPES = ("code", "markdown", "raw")
+# Cells of one notebook (a sync or a request's ``cells``): bounds the work of one message.
+MAX_CELLS = 10_000
 
 
 class ProtocolError(Exception):
@@ -89,6 +91,30 @@ class FixMessage:
 Request = CompleteRequest | CancelRequest | SyncRequest | FixMessage
 
 
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored or tokenized (a lone surrogate, a NUL), or None.
+
+    JSON can carry both (``"\\ud800"``, ``"\\u0000"``) and Python decodes them, but UTF-8
+    cannot encode a surrogate (the tokenizer, ruff and every later reply would fail on it) and
+    no text cell holds NUL. Checked once where a message enters, before anything is stored.
+    """
+    if "\x00" in text:
+        return "holds a NUL character"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return f"holds a lone surrogate (U+{ord(text[e.start]):04X}) at index {e.start}"
+    return None
+
+
+def check_text(text: str, what: str, rid: str | None, code: str = "bad_text") -> str:
+    problem = text_problem(text)
+    if problem is not None:
+        raise ProtocolError(code, f"{what} {problem}: not valid Unicode text", rid)
+    return text
+
+
 def _get(
     msg: dict,
     key: str,
@@ -96,6 +122,7 @@ def _get(
     rid: str | None,
     required: bool = False,
     default: Any = None,
+    text_code: str = "bad_text",
 ) -> Any:
     if key not in msg or msg[key] is None:
         if required:
@@ -105,12 +132,22 @@ def _get(
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
         raise ProtocolError("bad_field", f"field {key!r} must be {names}", rid)
+    if isinstance(value, str):
+        check_text(value, f"field {key!r}", rid, text_code)
     return value
 
 
-def _cells(raw: Any, rid: str | None) -> tuple[Cell, ...]:
+def _request_id(msg: dict) -> str | None:
+    """The message's id if it is usable text (echoed in errors), else None."""
+    rid = msg.get("id")
+    return rid if isinstance(rid, str) and text_problem(rid) is None else None
+
+
+def _cells(raw: Any, rid: str | None, text_code: str = "bad_text") -> tuple[Cell, ...]:
     if not isinstance(raw, list):
         raise ProtocolError("bad_field", "field 'cells' must be a list", rid)
+    if len(raw) > MAX_CELLS:
+        raise ProtocolError("too_large", f"{len(raw)} cells; the limit is {MAX_CELLS}", rid)
     cells = []
     for i, c in enumerate(raw):
         if not isinstance(c, dict):
@@ -121,19 +158,23 @@ def _cells(raw: Any, rid: str | None) -> tuple[Cell, ...]:
             raise ProtocolError(
                 "bad_field", f"cells[{i}].cell_type must be one of {CELL_TYPES}", rid
             )
-        cells.append(Cell(cid, ctype, _get(c, "source", str, rid, default="")))
+        source = _get(c, "source", str, rid, default="", text_code=text_code)
+        cells.append(Cell(cid, ctype, source))
     return tuple(cells)
 
 
 def _changes(raw: Any, rid: str | None) -> tuple[dict, ...]:
     if not isinstance(raw, list):
         raise ProtocolError("bad_field", "field 'changes' must be a list", rid)
+    if len(raw) > MAX_CELLS:
+        raise ProtocolError("too_large", f"{len(raw)} changes; the limit is {MAX_CELLS}", rid)
     out = []
     for i, ch in enumerate(raw):
         if not isinstance(ch, dict) or not isinstance(ch.get("id"), str):
             raise ProtocolError(
                 "bad_field", f"changes[{i}] must be an object with a string id", rid
             )
+        check_text(ch["id"], f"changes[{i}].id", rid)
         if ch.get("deleted") is True:
             out.append({"id": ch["id"], "deleted": True})
             continue
@@ -145,32 +186,49 @@ def _changes(raw: Any, rid: str | None) -> tuple[dict, ...]:
     return tuple(out)
 
 
+def utf8_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8 (a lone surrogate counts 3, as surrogatepass writes it)."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise ProtocolError(
+            "too_large", f"message of {size} bytes exceeds the limit of {max_bytes} bytes"
+        )
+
+
+def decode_json(data: str | bytes) -> Any:
+    """``json.loads`` with every way it fails as ``bad_json``: syntax, invalid UTF-8, an integer
+    of more than 4,300 digits (``ValueError``), nesting deeper than the recursion limit."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError, MemoryError) as e:  # JSONDecodeError is a ValueError
+        raise ProtocolError("bad_json", f"not valid JSON: {str(e)[:200]}") from None
+
+
 def parse(frame: str | bytes, max_bytes: int) -> Request:
     """Decode one websocket text frame into a request, or raise ``ProtocolError``."""
     if isinstance(frame, bytes):
         raise ProtocolError(
             "binary_frame", "binary frames are not part of the protocol; send JSON text frames"
         )
-    if len(frame) > max_bytes:  # characters >= bytes/4; the exact byte check costs an encode
-        raise ProtocolError(
-            "too_large",
-            f"message of {len(frame)} characters exceeds the limit of {max_bytes} bytes",
-        )
-    try:
-        msg = json.loads(frame)
-    except (json.JSONDecodeError, RecursionError) as e:
-        raise ProtocolError("bad_json", f"not valid JSON: {e}") from None
-    return parse_message(msg)
+    # A character is 1 to 4 bytes: only a frame near the limit needs its UTF-8 size measured.
+    if len(frame) * 4 > max_bytes:
+        check_size(len(frame) if len(frame) > max_bytes else utf8_size(frame), max_bytes)
+    return parse_message(decode_json(frame))
 
 
 def parse_message(msg: Any) -> Request:
     """Validate an already-decoded message (the REST endpoint shares this)."""
     if not isinstance(msg, dict):
         raise ProtocolError("bad_message", "a message must be a JSON object")
-    rid = msg.get("id") if isinstance(msg.get("id"), str) else None
+    rid = _request_id(msg)
     mtype = msg.get("type")
     if mtype in ("complete", "warm"):
-        rid = _get(msg, "id", str, None, required=True)
+        rid = _get(msg, "id", str, rid, required=True)
         mode = _get(msg, "mode", str, rid, default="line")
         if mode not in MODES:
             raise ProtocolError("bad_field", f"mode must be one of {MODES}", rid)
@@ -200,7 +258,7 @@ def parse_message(msg: Any) -> Request:
             grounding=_get(msg, "grounding", bool, rid),
         )
     if mtype == "cancel":
-        return CancelRequest(_get(msg, "id", str, None, required=True))
+        return CancelRequest(_get(msg, "id", str, rid, required=True))
     if mtype == "sync":
         path = _get(msg, "path", str, rid, required=True)
         if "cells" in msg:
@@ -209,7 +267,9 @@ def parse_message(msg: Any) -> Request:
             raise ProtocolError("missing_field", "sync needs 'cells' or 'changes'", rid)
         order = msg.get("order")
         if order is not None and not (
-            isinstance(order, list) and all(isinstance(o, str) for o in order)
+            isinstance(order, list)
+            and len(order) <= MAX_CELLS
+            and all(isinstance(o, str) and text_problem(o) is None for o in order)
         ):
             raise ProtocolError("bad_field", "order must be a list of cell ids", rid)
         return SyncRequest(
@@ -225,14 +285,16 @@ def parse_message(msg: Any) -> Request:
 
 
 def _fix_message(msg: dict, mtype: str) -> FixMessage:
-    rid = _get(msg, "id", str, None, required=True)
+    rid = _get(msg, "id", str, _request_id(msg), required=True)
     error = None
     raw = msg.get("error")
     if raw is not None:
         if not isinstance(raw, dict):
             raise ProtocolError("bad_field", "field 'error' must be an object", rid)
         tb = raw.get("traceback", [])
-        if not isinstance(tb, list) or not all(isinstance(t, str) for t in tb):
+        if not isinstance(tb, list) or not all(
+            isinstance(t, str) and text_problem(t) is None for t in tb
+        ):
             tb = []  # a traceback in an unexpected shape is not needed to fix the cell
         error = ErrorInfo(
             _get(raw, "ename", str, rid, required=True),
@@ -251,12 +313,12 @@ def _fix_message(msg: dict, mtype: str) -> FixMessage:
     return FixMessage(
         type=mtype,
         id=rid,
-        source=_get(msg, "source", str, rid, required=True),
+        source=_get(msg, "source", str, rid, required=True, text_code="bad_source"),
         error=error,
         path=_get(msg, "path", str, rid),
         cell_id=_get(msg, "cell_id", str, rid),
         kernel_id=_get(msg, "kernel_id", str, rid),
-        cells=None if cells is None else _cells(cells, rid),
+        cells=None if cells is None else _cells(cells, rid, "bad_source"),
         kinds=tuple(kinds),
         max_fixes=max_fixes,
     )

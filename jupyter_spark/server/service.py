@@ -99,8 +99,11 @@ class CompletionService:
         # behind a fix that asked the model for a rewrite (bounded by REWRITE_TIMEOUT_S).
         self._fix_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spark-fix")
         self.fixes = FixService()
+        # Per request, in ms, from the moment it reached the inference queue: the wait there
+        # (apart, too) is what concurrent users feel, so ttft and total include it.
         self._ttft: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._total: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._queue: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._loader: threading.Thread | None = None
         # The last prompt sent to the engine, for `spark/status?debug` and the tests that check
         # what context reached the model.
@@ -218,6 +221,7 @@ class CompletionService:
                 "requests": len(self._ttft),
                 "ttft_ms": pct(self._ttft),
                 "total_ms": pct(self._total),
+                "queue_ms": pct(self._queue),
             },
         }
 
@@ -227,13 +231,17 @@ class CompletionService:
 
     # -- requests -------------------------------------------------------------------------
 
-    def sync(self, req: SyncRequest) -> None:
+    def sync(self, req: SyncRequest, infos: dict[str, Any] | None = None) -> None:
+        """Apply a sync; ``infos``: the cells' analyses done ahead (off the loop), by id."""
         try:
             if req.cells is not None:
-                self.notebooks.replace(req.path, list(req.cells))
+                self.notebooks.replace(req.path, list(req.cells), infos)
             else:
                 self.notebooks.apply_changes(
-                    req.path, list(req.changes or ()), list(req.order) if req.order else None
+                    req.path,
+                    list(req.changes or ()),
+                    list(req.order) if req.order else None,
+                    infos,
                 )
         except UnknownNotebook:
             raise ProtocolError(
@@ -380,12 +388,16 @@ class CompletionService:
     async def run(self, req: CompleteRequest, completion: Completion, send: Send) -> None:
         """Stream ``completion`` in the inference thread; chunks reach ``send`` on this loop."""
         loop = asyncio.get_running_loop()
+        queued = time.perf_counter()
+        started: list[float] = []
 
         def work() -> None:
+            started.append(time.perf_counter())
             for text in completion:
                 loop.call_soon_threadsafe(send, {"type": "chunk", "id": req.id, "text": text})
 
         await loop.run_in_executor(self._executor, work)
+        queue_ms = 1000 * ((started[0] if started else time.perf_counter()) - queued)
         r = completion.result
         if r is None:  # cancelled before it started
             send(
@@ -399,14 +411,15 @@ class CompletionService:
             )
             return
         if r.stop_reason not in ("cancelled", "warm"):
-            self._ttft.append(r.ttft_ms)
-            self._total.append(r.total_ms)
+            self._ttft.append(queue_ms + r.ttft_ms)
+            self._total.append(queue_ms + r.total_ms)
+            self._queue.append(queue_ms)
         send(
             {
                 "type": "done",
                 "id": req.id,
                 "text": r.text,
                 "cancelled": r.stop_reason == "cancelled",
-                "stats": r.stats(),
+                "stats": {**r.stats(), "queue_ms": round(queue_ms, 2)},
             }
         )
