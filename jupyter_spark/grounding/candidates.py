@@ -329,7 +329,7 @@ def _resolve_import(target: str, k: Knowledge) -> Resolved | None:
     return None
 
 
-def _root(name: str, k: Knowledge) -> Resolved | None:
+def _root(name: str, k: Knowledge, depth: int = 0) -> Resolved | None:
     members: Members | None = None
     kind = ""
     module = ""
@@ -344,11 +344,11 @@ def _root(name: str, k: Knowledge) -> Resolved | None:
     for facts in k.facts_for(name):
         static = facts.members.get(name)
         cls = facts.instance_of.get(name)
-        if cls:
-            for cf in k.facts_for(cls):
-                cm = cf.members.get(cls)
-                if cm is not None:
-                    static = _merge(static, Members(attrs=cm.attrs))
+        if cls and cls != name and depth < 3:
+            # an instance of a class a cell defines, imports from the project, or the kernel has
+            cr = _root(cls, k, depth + 1)
+            if cr is not None and cr.members.attrs:
+                static = _merge(static, Members(attrs=cr.members.attrs))
         imported = facts.imports.get(name)
         if imported and members is None:
             r = _resolve_import(imported, k)
