@@ -458,6 +458,18 @@ class _Members:
                 return True
         return False
 
+    def _callable(self, v):
+        """Keywords of a function or a class's ``__init__`` (no attribute lists: they would
+        repeat for every class of a library)."""
+        if type(v) is FunctionType:
+            p, kw = _params(v.__code__, False)
+            return {"p": p, "kw": kw}
+        init = _class_dict_get(v, "__init__")
+        if type(init) is FunctionType:
+            p, kw = _params(init.__code__, True)
+            return {"p": p, "kw": kw}
+        return None
+
     def of(self, v, depth: int = 0):
         t = type(v)
         d = self.d
@@ -466,11 +478,19 @@ class _Members:
             names = _public(md if type(md) is dict else (), self.k)
             out = {"a": names}
             if depth == 0 and type(md) is dict:
-                sub = {}
+                # submodules (np.linalg.), and the keywords of its functions and classes
+                # (pd.read_csv(path, se): both read as above, no call
+                sub, calls = {}, 0
                 for a in names:
                     x = dict.get(md, a)
-                    if _derives(type(x), ModuleType) and len(sub) < 64:
-                        sub[a] = self.of(x, depth + 1)
+                    if _derives(type(x), ModuleType):
+                        if len(sub) - calls < 64:
+                            sub[a] = self.of(x, depth + 1)
+                    elif calls < 400 and (type(x) is FunctionType or _is_class(x)):
+                        m = self._callable(x)
+                        if m is not None:
+                            sub[a] = m
+                            calls += 1
                 if sub:
                     out["sub"] = sub
             return out
