@@ -348,7 +348,7 @@ def _root(name: str, k: Knowledge, depth: int = 0) -> Resolved | None:
             # an instance of a class a cell defines, imports from the project, or the kernel has
             cr = _root(cls, k, depth + 1)
             if cr is not None and cr.members.attrs:
-                static = _merge(static, Members(attrs=cr.members.attrs))
+                static = _merge(static, Members(attrs=cr.members.attrs, items=cr.members.items))
         imported = facts.imports.get(name)
         if imported and members is None:
             r = _resolve_import(imported, k)

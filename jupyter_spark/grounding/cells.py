@@ -169,6 +169,7 @@ def class_members(node: ast.ClassDef) -> Members:
     """Methods, class attributes, dataclass fields and ``self.x`` attributes; __init__'s (or
     the dataclass fields') keywords."""
     attrs: list[str] = []
+    methods: dict[str, Members] = {}  # a method's keywords, for ``obj.fit(X, sample_w``
     fields: list[str] = []
     params: tuple[str, ...] | None = None
     var_kwargs = False
@@ -181,6 +182,8 @@ def class_members(node: ast.ClassDef) -> Members:
     for stmt in node.body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             attrs.append(stmt.name)
+            static = any(_decorator_name(d) == "staticmethod" for d in stmt.decorator_list)
+            methods[stmt.name] = function_members(stmt.args, drop_first=not static)
             if stmt.name == "__init__":
                 m = function_members(stmt.args, drop_first=True)
                 params, var_kwargs = m.params, m.var_kwargs
@@ -204,6 +207,7 @@ def class_members(node: ast.ClassDef) -> Members:
         attrs=tuple(dict.fromkeys(a for a in attrs if not a.startswith("__"))),
         params=params or (),
         var_kwargs=var_kwargs,
+        items=MappingProxyType(methods),
     )
 
 
