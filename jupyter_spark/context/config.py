@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..engine.config import estimate_tokens
+
+__all__ = ["ANALYSIS_CACHE_CELLS", "DEFAULT_CONFIG", "ContextConfig", "estimate_tokens"]
+
 
 @dataclass(frozen=True)
 class ContextConfig:
@@ -49,11 +53,6 @@ class ContextConfig:
 
 
 DEFAULT_CONFIG = ContextConfig()
-
-
-def estimate_tokens(text: str) -> int:
-    """A fast stand-in for a tokenizer: code runs ~3-4 characters per BPE token; err high."""
-    return len(text) // 3 + 1
 
 
 # Cell analyses kept by (cell type, source), shared by all notebooks: a notebook re-sent whole, or

@@ -3,13 +3,37 @@
 Entry point: ``Engine.load(model=None)`` then ``engine.complete(prefix, suffix, mode)``.
 A backend is anything with that ``complete`` (and a ``name``): the embedded ``Engine`` or a
 ``RemoteBackend`` (remote.py) that streams from an OpenAI-compatible server.
+
+The classes that need onnxruntime load on first use (PEP 562), so the layers above can import
+``engine.config`` (the knobs, the token estimator) without paying for the runtime.
 """
 
-from typing import Protocol
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .config import EngineConfig
-from .engine import ALL_MODES, MODES, Completion, CompletionResult, Engine
-from .remote import BackendError, RemoteBackend, RemoteConfig
+from .config import EngineConfig, estimate_tokens
+
+if TYPE_CHECKING:
+    from .engine import ALL_MODES, MODES, Completion, CompletionResult, Engine
+    from .remote import BackendError, RemoteBackend, RemoteConfig
+
+_LAZY = {
+    "ALL_MODES": ".engine",
+    "MODES": ".engine",
+    "Completion": ".engine",
+    "CompletionResult": ".engine",
+    "Engine": ".engine",
+    "BackendError": ".remote",
+    "RemoteBackend": ".remote",
+    "RemoteConfig": ".remote",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(name)
+    return getattr(import_module(module, __name__), name)
 
 
 class Backend(Protocol):
@@ -19,7 +43,7 @@ class Backend(Protocol):
 
     def complete(
         self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
-    ) -> Completion: ...
+    ) -> "Completion": ...
 
 
 __all__ = [
@@ -33,4 +57,5 @@ __all__ = [
     "EngineConfig",
     "RemoteBackend",
     "RemoteConfig",
+    "estimate_tokens",
 ]

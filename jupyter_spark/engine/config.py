@@ -6,6 +6,12 @@ import os
 from dataclasses import dataclass
 
 
+def estimate_tokens(text: str) -> int:
+    """The one stand-in for a tokenizer (a remote model's, the prompt builder's default): code
+    runs ~3-4 characters per BPE token; err high."""
+    return len(text) // 3 + 1
+
+
 def default_threads() -> int:
     """Cores this process may run on, capped: past ~8 threads a 135M model only waits on RAM."""
     try:

@@ -23,14 +23,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .config import EngineConfig, estimate_tokens
 from .engine import Completion, CompletionResult, settle, typed_through
 from .grounded import Choices
 from .stops import StopRules
 
-# Tokens per suggestion when the caller gives no limit (as the embedded engine's defaults).
-MAX_TOKENS = {"line": 48, "block": 256, "raw": 64}
-# Characters per token when no tokenizer is at hand (code in BPE vocabularies: ~3-4).
-CHARS_PER_TOKEN = 3.2
+# Tokens per suggestion when the caller gives no limit: the embedded engine's defaults.
+MAX_TOKENS = {
+    "line": EngineConfig.max_tokens_line,
+    "block": EngineConfig.max_tokens_block,
+    "raw": EngineConfig.max_tokens_line,
+}
 
 
 class BackendError(Exception):
@@ -84,13 +87,13 @@ class RemoteBackend:
     ) -> Completion:
         """Stream from the server; ``choices`` are sent as a grammar (see :func:`gbnf`)."""
         completion = Completion(iter(()))
-        limit = max(1, int(max_tokens or MAX_TOKENS.get(mode, 48)))
+        limit = max(1, int(max_tokens or MAX_TOKENS.get(mode, EngineConfig.max_tokens_line)))
         reused = typed_through(completion, self._last, prefix, suffix, mode, self.name, choices)
         completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit, choices)
         return completion
 
     def count_tokens(self, text: str) -> int:
-        return int(len(text) / CHARS_PER_TOKEN) + 1
+        return estimate_tokens(text)  # no tokenizer at hand
 
     def status(self) -> dict[str, Any]:
         now = time.monotonic()
