@@ -210,6 +210,42 @@ async def after_run(server: Server, kernel_id: str, ws, rnd: int, warm: bool) ->
     return {"first_ms": ms, **done["stats"]}
 
 
+async def replay(
+    ws, kernel_id: str, keystrokes: int, tag: str, grounding: bool | None
+) -> tuple[list[float], dict[str, list[float]], int]:
+    """Type TYPED into the current cell: (ms to first chunk per keystroke, by kind, grounded)."""
+    ttfc: list[float] = []
+    kinds: dict[str, list[float]] = {"model": [], "typed_through": []}
+    grounded = 0
+    extra = {} if grounding is None else {"grounding": grounding}
+    for i in range(1, min(keystrokes, len(TYPED)) + 1):
+        prefix = TYPED[:i]
+        change = {
+            "type": "sync",
+            "path": "bench.ipynb",
+            "changes": [{"id": "cur", "source": prefix}],
+        }
+        ws.write_message(json.dumps(change))
+        first, m = await first_chunk(
+            ws,
+            f"{tag}{i}",
+            {
+                "type": "complete",
+                "prefix": prefix,
+                "suffix": "",
+                "path": "bench.ipynb",
+                "cell_id": "cur",
+                "kernel_id": kernel_id,
+                **extra,
+            },
+        )
+        ttfc.append(first)
+        kind = "typed_through" if m["stats"]["stop_reason"] == "typed_through" else "model"
+        kinds[kind].append(first)
+        grounded += bool(m["stats"].get("grounded"))
+    return ttfc, kinds, grounded
+
+
 async def bench(args: argparse.Namespace) -> dict:
     main_server = Server(args.model)
     cold_server = Server(args.model, "--SparkExtension.warm_ahead=False")
@@ -223,34 +259,16 @@ async def bench(args: argparse.Namespace) -> dict:
             {"id": f"c{i}", "cell_type": "code", "source": s} for i, s in enumerate(SETUP_CELLS)
         ] + [{"id": "cur", "cell_type": "code", "source": ""}]
         ws.write_message(json.dumps({"type": "sync", "path": "bench.ipynb", "cells": cells}))
-        ttfc, kinds = [], {"model": [], "typed_through": []}
-        n = min(args.keystrokes, len(TYPED))
-        for i in range(1, n + 1):
-            prefix = TYPED[:i]
-            ws.write_message(
-                json.dumps(
-                    {
-                        "type": "sync",
-                        "path": "bench.ipynb",
-                        "changes": [{"id": "cur", "source": prefix}],
-                    }
-                )
-            )
-            first, m = await first_chunk(
-                ws,
-                f"r{i}",
-                {
-                    "type": "complete",
-                    "prefix": prefix,
-                    "suffix": "",
-                    "path": "bench.ipynb",
-                    "cell_id": "cur",
-                    "kernel_id": kernel_id,
-                },
-            )
-            ttfc.append(first)
-            kind = "typed_through" if m["stats"]["stop_reason"] == "typed_through" else "model"
-            kinds[kind].append(first)
+        ttfc, kinds, _ = await replay(ws, kernel_id, args.keystrokes, "r", None)
+        # Grounding on vs off (the request's `grounding` field), alternating whole replays of
+        # the same typing on the same server: what grounding costs a keystroke.
+        ab: dict[str, list[float]] = {"on": [], "off": []}
+        grounded_keys = 0
+        for rnd in range(4):
+            side = "off" if rnd % 2 == 0 else "on"
+            _, k, g = await replay(ws, kernel_id, args.keystrokes, f"{side}{rnd}-", side == "on")
+            ab[side].extend(k["model"])
+            grounded_keys += g if side == "on" else 0
         ws.close()
         status = http(server.base + "spark/status", server.token)
 
@@ -277,6 +295,10 @@ async def bench(args: argparse.Namespace) -> dict:
         "model_requests": len(kinds["model"]),
         "typed_through_requests": len(kinds["typed_through"]),
         "server_status_latency": status["latency"],
+        "grounding_ab": {
+            side: {"p50": statistics.median(v), "n": len(v)} for side, v in ab.items() if v
+        },
+        "grounded_keystrokes": grounded_keys // 2,
     }
 
 
@@ -312,6 +334,17 @@ def main() -> None:
     w = max(len(a) for a, _, _ in rows)
     for a, b, c in rows:
         print(f"  {a:<{w}}  {b:>9}  {c}")
+    ab = r["grounding_ab"]
+    print(
+        "\nGrounding on vs off, whole replays alternating on one server (model-path keystrokes; "
+        f"{r['grounded_keystrokes']} of {r['keystrokes']} keystrokes were grounded sites)"
+    )
+    print(
+        common.table(
+            ["grounding", "first chunk p50 ms", "keystrokes"],
+            [[side, f"{ab[side]['p50']:.2f}", str(ab[side]["n"])] for side in ("off", "on")],
+        )
+    )
     print(
         f"\nFirst keystroke in a new cell, {THINK_S:.0f} s after running a cell that adds a "
         f"variable ({args.rounds} rounds each, alternating)"

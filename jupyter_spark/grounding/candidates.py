@@ -17,6 +17,7 @@ argument's place, a key or name the typed text matches none of.
 from __future__ import annotations
 
 import builtins
+import inspect
 import keyword
 import re
 from collections.abc import Iterable
@@ -242,18 +243,46 @@ def _from_names(module: str, k: Knowledge) -> list[str]:
 
 
 def _kwarg_texts(site: Site, k: Knowledge) -> list[str]:
+    """Keywords left of a callee whose signature is known; with something typed, also the names
+    in scope (a positional argument). An unknown callee's keywords are an open set: nothing."""
     r = resolve(site.target, k) if site.target else None
-    texts: list[str] = []
-    if r is not None and (r.members.params or r.kind in ("function", "class")):
-        if r.members.var_kwargs:
-            return []
-        params = [p for p in r.members.params[site.positional :] if p not in site.given]
-        texts = [p + "=" for p in params]
+    if r is None and site.target is not None and not site.target.steps:
+        r = _builtin_callable(site.target.root)
+    if r is None or not (r.members.params or r.kind in ("function", "class")):
+        return []
+    if r.members.var_kwargs:
+        return []
+    m = r.members
+    n = len(m.params) if m.n_positional is None else m.n_positional
+    # the first positional arguments filled those places; keyword-only ones stay open
+    taken = set(m.params[: min(site.positional, n)])
+    params = [p for p in m.params if p not in taken and p not in site.given]
+    texts = [p + "=" for p in params]
     if site.after_keyword:
         return _matching(texts, site.typed)
     if not site.typed:
         return []  # a positional argument may come: any expression
     return _matching([*texts, *_scope_names(k, site.typed)], site.typed)
+
+
+def _builtin_callable(name: str) -> Resolved | None:
+    """``print(``, ``sorted(``: a builtin's keywords from its text signature (our own
+    interpreter's builtins: inspecting them runs nothing of the user's)."""
+    fn = getattr(builtins, name, None) if name in _BUILTINS else None
+    if fn is None or not callable(fn):
+        return None
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    ps = sig.parameters.values()
+    positional = [p.name for p in ps if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    keyword_only = [p.name for p in ps if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ps)
+    members = Members(
+        params=(*positional, *keyword_only), n_positional=len(positional), var_kwargs=var_kw
+    )
+    return Resolved(members, "function")
 
 
 # -- resolving a path through the sources ----------------------------------------------------
@@ -269,6 +298,7 @@ def _merge(a: Members | None, b: Members | None) -> Members | None:
         keys=tuple(dict.fromkeys((*a.keys, *b.keys))),
         attrs=tuple(dict.fromkeys((*a.attrs, *b.attrs))),
         params=a.params or b.params,
+        n_positional=a.n_positional if a.params else b.n_positional,
         var_kwargs=a.var_kwargs or b.var_kwargs,
         open_attrs=a.open_attrs and b.open_attrs,
         items=MappingProxyType(items),

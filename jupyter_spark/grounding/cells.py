@@ -159,10 +159,11 @@ def _constructed_class(value: ast.AST) -> str:
 
 
 def function_members(args: ast.arguments, drop_first: bool = False) -> Members:
-    params = [a.arg for a in (*args.args, *args.kwonlyargs)]
-    if drop_first and params and args.args:
-        params = params[1:]
-    return Members(params=tuple(params), var_kwargs=args.kwarg is not None)
+    positional = [a.arg for a in args.args]
+    if drop_first and positional:
+        positional = positional[1:]
+    params = (*positional, *(a.arg for a in args.kwonlyargs))
+    return Members(params=params, n_positional=len(positional), var_kwargs=args.kwarg is not None)
 
 
 def class_members(node: ast.ClassDef) -> Members:
@@ -172,6 +173,7 @@ def class_members(node: ast.ClassDef) -> Members:
     methods: dict[str, Members] = {}  # a method's keywords, for ``obj.fit(X, sample_w``
     fields: list[str] = []
     params: tuple[str, ...] | None = None
+    n_positional: int | None = None
     var_kwargs = False
     dataclass_like = any(
         (isinstance(d, ast.Name) and d.id in ("dataclass", "define", "frozen"))
@@ -186,7 +188,7 @@ def class_members(node: ast.ClassDef) -> Members:
             methods[stmt.name] = function_members(stmt.args, drop_first=not static)
             if stmt.name == "__init__":
                 m = function_members(stmt.args, drop_first=True)
-                params, var_kwargs = m.params, m.var_kwargs
+                params, n_positional, var_kwargs = m.params, m.n_positional, m.var_kwargs
             for sub in ast.walk(stmt):
                 if (
                     isinstance(sub, ast.Attribute)
@@ -206,6 +208,7 @@ def class_members(node: ast.ClassDef) -> Members:
     return Members(
         attrs=tuple(dict.fromkeys(a for a in attrs if not a.startswith("__"))),
         params=params or (),
+        n_positional=n_positional,
         var_kwargs=var_kwargs,
         items=MappingProxyType(methods),
     )

@@ -415,13 +415,15 @@ def _public(names, k: int) -> list:
     return out
 
 
-def _params(co, drop_first: bool) -> tuple:
-    """Names a call may pass by keyword, and whether it takes ``**kwargs`` (code object only)."""
+def _params(co, drop_first: bool) -> dict:
+    """``p`` names a call may pass by keyword (``n`` of them also by position), ``kw`` whether
+    it takes ``**kwargs`` (from the code object only)."""
     n, nk = co.co_argcount, co.co_kwonlyargcount
     npos = getattr(co, "co_posonlyargcount", 0)
     names = list(co.co_varnames[max(npos, 1 if drop_first else 0) : n])
+    positional = len(names)
     names += list(co.co_varnames[n : n + nk])
-    return names, bool(co.co_flags & _CO_VARKEYWORDS)
+    return {"p": names, "n": positional, "kw": bool(co.co_flags & _CO_VARKEYWORDS)}
 
 
 class _Members:
@@ -462,12 +464,10 @@ class _Members:
         """Keywords of a function or a class's ``__init__`` (no attribute lists: they would
         repeat for every class of a library)."""
         if type(v) is FunctionType:
-            p, kw = _params(v.__code__, False)
-            return {"p": p, "kw": kw}
+            return _params(v.__code__, False)
         init = _class_dict_get(v, "__init__")
         if type(init) is FunctionType:
-            p, kw = _params(init.__code__, True)
-            return {"p": p, "kw": kw}
+            return _params(init.__code__, True)
         return None
 
     def of(self, v, depth: int = 0):
@@ -495,19 +495,15 @@ class _Members:
                     out["sub"] = sub
             return out
         if t is FunctionType:
-            p, kw = _params(v.__code__, False)
-            return {"p": p, "kw": kw}
+            return _params(v.__code__, False)
         if t is MethodType:
             f = v.__func__
-            if type(f) is FunctionType:
-                p, kw = _params(f.__code__, True)
-                return {"p": p, "kw": kw}
-            return None
+            return _params(f.__code__, True) if type(f) is FunctionType else None
         if _is_class(v):
             out = {"t": self._type_attrs(v)}
             init = _class_dict_get(v, "__init__")
             if type(init) is FunctionType:
-                out["p"], out["kw"] = _params(init.__code__, True)
+                out.update(_params(init.__code__, True))
             return out
         if t is BuiltinFunctionType or _one_of(t, _LITERALS):
             return None

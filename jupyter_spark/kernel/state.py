@@ -62,6 +62,9 @@ class Members:
     keys: tuple[str, ...] = ()
     attrs: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
+    # How many of ``params`` may also be given by position (the rest are keyword-only);
+    # None: not known, all may.
+    n_positional: int | None = None
     var_kwargs: bool = False
     open_attrs: bool = False
     items: MappingProxyType[str, Members] = field(default_factory=lambda: MappingProxyType({}))
@@ -144,6 +147,7 @@ def _members(raw: Any, types: dict[str, Any], depth: int = 0) -> Members | None:
         keys=_strings(raw.get("k")),
         attrs=attrs,
         params=_strings(raw.get("p")),
+        n_positional=raw.get("n") if type(raw.get("n")) is int else None,
         var_kwargs=raw.get("kw") is True,
         open_attrs=raw.get("open") is True,
         items=MappingProxyType(items),
