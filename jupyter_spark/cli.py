@@ -199,14 +199,48 @@ def _result_json(r: Any) -> dict:
     }
 
 
+def _stdin() -> Any:
+    """Standard input as bytes when it has them: invalid UTF-8 is then a bad_json answer, not a
+    crash while reading."""
+    return getattr(sys.stdin, "buffer", sys.stdin)
+
+
+def _complete_line(line: bytes | str) -> dict[str, Any]:
+    """One --jsonl line as a request with a valid prefix, suffix, mode and max_tokens (else a
+    ProtocolError with the websocket's codes: bad_json, bad_message, bad_field, bad_text)."""
+    from .engine import MODES
+    from .server.protocol import ProtocolError, check_text, decode_json
+
+    req = decode_json(line)
+    if not isinstance(req, dict) or not isinstance(req.get("prefix"), str):
+        raise ProtocolError("bad_message", 'each line must be an object with a string "prefix"')
+    suffix = req.get("suffix") or ""
+    if not isinstance(suffix, str):
+        raise ProtocolError("bad_field", "suffix must be a string")
+    if req.get("mode", "line") not in MODES:
+        raise ProtocolError("bad_field", f"mode must be one of {MODES}")
+    n = req.get("max_tokens")
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1024):
+        raise ProtocolError("bad_field", "max_tokens must be an integer between 1 and 1024")
+    check_text(req["prefix"], "prefix", None)
+    req["suffix"] = check_text(suffix, "suffix", None)
+    return req
+
+
 def _run_complete(args: argparse.Namespace) -> int:
-    from .engine import MODES, Engine  # heavy (onnxruntime): only for this subcommand
+    from .engine import Engine  # heavy (onnxruntime): only for this subcommand
     from .grounding import Knowledge, ground
     from .grounding.modules import top_level_modules
+    from .server.protocol import ProtocolError, text_problem
 
     if not args.jsonl and args.prefix is None:
         print("error: --prefix is required (or use --jsonl)", file=sys.stderr)
         return ERROR_EXIT
+    for name, text in (("--prefix", args.prefix or ""), ("--suffix", args.suffix)):
+        problem = text_problem(text)  # argv that was not UTF-8 decodes to lone surrogates
+        if problem is not None:
+            print(f"error: {name} {problem}: not valid text", file=sys.stderr)
+            return ERROR_EXIT
     engine = Engine.load(args.model, progress=sys.stderr.isatty())
     if args.grounding:
         top_level_modules()  # no IO loop to keep free here: `import pa` may offer them at once
@@ -226,17 +260,12 @@ def _run_complete(args: argparse.Namespace) -> int:
         print(json.dumps(_result_json(r)) if args.json else r.text)
         return 0
     status = 0
-    for n, line in enumerate(sys.stdin, start=1):
+    for n, line in enumerate(_stdin(), start=1):
         if not line.strip():
             continue
-        try:
-            req = json.loads(line)
-            if not isinstance(req, dict) or not isinstance(req.get("prefix"), str):
-                raise ValueError('each line must be an object with a string "prefix"')
-            mode = req.get("mode", "line")
-            if mode not in MODES:
-                raise ValueError(f"mode must be one of {MODES}")
-            suffix = str(req.get("suffix", ""))
+        try:  # the boundary: one bad line is one typed error line, the batch goes on
+            req = _complete_line(line)
+            mode, suffix = req.get("mode", "line"), req["suffix"]
             on = req.get("grounding", args.grounding) is not False
             r = engine.complete(
                 req["prefix"],
@@ -246,8 +275,13 @@ def _run_complete(args: argparse.Namespace) -> int:
                 choices=choices(req["prefix"], suffix, on),
             ).wait()
             print(json.dumps(_result_json(r)), flush=True)
-        except (ValueError, TypeError) as e:  # one bad line does not end the batch
-            print(json.dumps({"error": f"line {n}: {e}"}), flush=True)
+        except ProtocolError as e:
+            print(json.dumps({"error": f"line {n}: {e}", "code": e.code, "line": n}), flush=True)
+            status = 1
+        except Exception as e:  # ours: said on stderr too
+            msg = f"line {n}: {type(e).__name__}: {e}"[:500]
+            print(f"error: {msg}", file=sys.stderr)
+            print(json.dumps({"error": msg, "code": "internal", "line": n}), flush=True)
             status = 1
     return status
 
@@ -275,12 +309,12 @@ def _run_fix(args: argparse.Namespace) -> int:
     import difflib
 
     from .fixes import FixError, FixRequest, FixService
-    from .server.protocol import ProtocolError, parse_message
+    from .server.protocol import ProtocolError, decode_json, parse_message
 
-    try:
-        msg = json.loads(sys.stdin.read() or "{}")
+    try:  # the boundary: every failure is one typed error object
+        msg = decode_json(_stdin().read() or "{}")
         if not isinstance(msg, dict):
-            raise ValueError("the request must be a JSON object")
+            raise ProtocolError("bad_message", "the request must be a JSON object")
         cells = msg.get("cells")
         if isinstance(cells, list):  # plain strings are fine here
             msg["cells"] = [
@@ -301,6 +335,11 @@ def _run_fix(args: argparse.Namespace) -> int:
     except (ValueError, ProtocolError, FixError) as e:
         code = getattr(e, "code", "bad_request")
         print(json.dumps({"type": "error", "code": code, "message": str(e)}))
+        return ERROR_EXIT
+    except Exception as e:  # ours
+        msg = f"{type(e).__name__}: {e}"[:500]
+        print(f"error: {msg}", file=sys.stderr)
+        print(json.dumps({"type": "error", "code": "internal", "message": msg}))
         return ERROR_EXIT
     if args.json:
         print(json.dumps(reply))

@@ -6,7 +6,12 @@ and end generation; the engine's stop rules are off ("raw" mode): the client dec
 suggestion ends. Inference runs on one worker thread, so concurrent requests queue on the warm
 engine and the IO loop keeps answering; a client that disconnects cancels its generation.
 Binds to 127.0.0.1 unless told otherwise; with an API key, every request must carry
-``Authorization: Bearer <key>``.
+``Authorization: Bearer <key>`` (the scheme in any case).
+
+Untrusted input has one boundary, ``CompletionsHandler.post``: every failure is a JSON error
+body (400 for a bad request, 413 for a body over ``MAX_BODY``, 500 logged for ours). A prompt is
+cut to what the model could see (``max_context`` tokens, ``MAX_CHARS_PER_TOKEN`` characters
+each) before it is tokenized, so a huge one does not hold the IO loop.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +29,16 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.iostream import StreamClosedError
 
+from ..context.config import MAX_CHARS_PER_TOKEN
+from ..server.protocol import text_problem
+
+log = logging.getLogger("jupyter_spark.serve")
+
 # The largest request body accepted (bytes) and the largest max_tokens.
 MAX_BODY = 4 * 1024 * 1024
+# A body up to this is read (and dropped past MAX_BODY) to answer it with a JSON 413; a larger
+# declared Content-Length is answered at once.
+MAX_BODY_READ = 64 * 1024 * 1024
 MAX_TOKENS_LIMIT = 1024
 DEFAULT_MAX_TOKENS = 16  # OpenAI's default for /v1/completions
 
@@ -35,8 +49,11 @@ class _Base(web.RequestHandler):
 
     def prepare(self) -> None:
         if self.api_key:
-            given = self.request.headers.get("Authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {self.api_key}".encode()):
+            scheme, _, given = self.request.headers.get("Authorization", "").partition(" ")
+            ok = scheme.lower() == "bearer" and hmac.compare_digest(
+                given.strip().encode("utf-8", "surrogateescape"), self.api_key.encode()
+            )
+            if not ok:
                 self.fail(401, "invalid_api_key", "a valid API key is required")
 
     def fail(self, status: int, code: str, message: str) -> None:
@@ -55,19 +72,60 @@ class ModelsHandler(_Base):
         self.finish(json.dumps({"object": "list", "data": [model]}))
 
 
+@web.stream_request_body
 class CompletionsHandler(_Base):
+    """POST /v1/completions. The body is streamed in so one over MAX_BODY is answered with a
+    JSON 413 (tornado's own limit would cut the connection with an empty 400)."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        if self._finished:
+            return
+        self._chunks: list[bytes] = []
+        self._size = 0
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_READ:
+            self._too_large(int(declared))
+            return
+        self.request.connection.set_max_body_size(MAX_BODY_READ)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size <= MAX_BODY:
+            self._chunks.append(chunk)
+        else:
+            self._chunks = []
+
+    def _too_large(self, size: int) -> None:
+        self.fail(413, "invalid_request_error", f"request body of {size} bytes; limit {MAX_BODY}")
+
     def on_connection_close(self) -> None:
         completion = getattr(self, "_completion", None)
         if completion is not None:
             completion.cancel()
 
     async def post(self) -> None:
+        if self._size > MAX_BODY:
+            self._too_large(self._size)
+            return
         try:
-            req = parse_request(self.request.body)
+            req = parse_request(b"".join(self._chunks))
         except ValueError as e:
             self.fail(400, "invalid_request_error", str(e))
             return
-        completion = self.engine.complete(req["prompt"], req["suffix"], "raw", req["max_tokens"])
+        try:
+            await self._complete(req)
+        except Exception as e:  # ours: logged, answered (if nothing was sent yet), not a hang
+            log.error("jupyter spark serve: a completion failed", exc_info=e)
+            if not self._finished and not self._headers_written:
+                self.fail(500, "server_error", f"{type(e).__name__}: {e}"[:500])
+
+    async def _complete(self, req: dict[str, Any]) -> None:
+        # What the model could see: the prompt's end and the suffix's head, cut by characters
+        # before the engine tokenizes them (its own left cut keeps max_context tokens).
+        room = self.engine.config.max_context * MAX_CHARS_PER_TOKEN
+        prompt, suffix = req["prompt"][-room:], req["suffix"][:room]
+        completion = self.engine.complete(prompt, suffix, "raw", req["max_tokens"])
         self._completion = completion
         stops: list[str] = req["stop"]
         loop = asyncio.get_running_loop()
@@ -154,8 +212,8 @@ def parse_request(body: bytes) -> dict[str, Any]:
         raise ValueError(f"request body over {MAX_BODY} bytes")
     try:
         msg = json.loads(body or b"{}")
-    except (json.JSONDecodeError, RecursionError) as e:
-        raise ValueError(f"not valid JSON: {e}") from None
+    except (ValueError, RecursionError, MemoryError) as e:  # syntax, UTF-8, 4,300+ digits
+        raise ValueError(f"not valid JSON: {str(e)[:200]}") from None
     if not isinstance(msg, dict):
         raise ValueError("the request must be a JSON object")
     prompt = msg.get("prompt", "")
@@ -176,11 +234,18 @@ def parse_request(body: bytes) -> dict[str, Any]:
         stop = [stop]
     if not (isinstance(stop, list) and all(isinstance(s, str) and s for s in stop)):
         raise ValueError("stop must be a string or a list of strings")
+    stream = msg.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise ValueError("stream must be true or false")
+    for name, text in (("prompt", prompt), ("suffix", suffix), *(("stop", s) for s in stop)):
+        problem = text_problem(text)
+        if problem is not None:
+            raise ValueError(f"{name} {problem}: not valid Unicode text")
     return {
         "prompt": prompt,
         "suffix": suffix,
         "max_tokens": min(max_tokens, MAX_TOKENS_LIMIT),
-        "stream": bool(msg.get("stream", False)),
+        "stream": bool(stream),
         "stop": stop[:4],
     }
 
