@@ -382,7 +382,11 @@ class Engine:
                 for _ in range(max_tokens + heal_n):
                     if walk is not None and not walk.free:
                         allowed = walk.allowed(self.specials.stop)
-                        tok = int(allowed[np.argmax(logits[allowed])])
+                        scores = logits[allowed]
+                        bonus = walk.bias(allowed)
+                        if bonus is not None:
+                            scores = scores + bonus
+                        tok = int(allowed[np.argmax(scores)])
                         walk.advance(
                             None if tok in self.specials.stop else self.healer.id_to_string.get(tok)
                         )

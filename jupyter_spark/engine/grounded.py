@@ -47,13 +47,23 @@ class Choices:
     texts: tuple[str, ...]
     word: bool = True
     site: str = ""
+    # A tie-break per text, in nats added to the logits of its first token (0: none): what the
+    # code around the cursor says beyond the model (``steps = cfg['`` -> ``warmup_steps``).
+    prior: tuple[float, ...] = ()
 
 
 class GroundedState:
     """The walk through the choices for one completion."""
 
-    def __init__(self, decoder: GroundedDecoder, remaining: list[str], word: bool) -> None:
+    def __init__(
+        self,
+        decoder: GroundedDecoder,
+        remaining: list[str],
+        word: bool,
+        prior: dict[str, float] | None = None,
+    ) -> None:
         self.d = decoder
+        self.prior = prior or {}  # remaining string -> bonus
         self.remaining = remaining  # what is left of each live choice, byte-level
         self.word = word
         self.free = False  # a choice is spelled out and the constraint is over
@@ -96,11 +106,29 @@ class GroundedState:
         # (duplicates are harmless to the caller's argmax; np.unique would cost a lazy import)
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
+    def bias(self, allowed: np.ndarray) -> np.ndarray | None:
+        """The priors' bonus for each allowed token, or None."""
+        if not self.prior:
+            return None
+        bonus: dict[int, float] = {}
+        for r, b in self.prior.items():
+            for k in range(1, len(r) + 1):
+                tid = self.d.by_string.get(r[:k])
+                if tid is not None:
+                    bonus[tid] = max(b, bonus.get(tid, 0.0))
+        out = np.zeros(len(allowed), dtype=np.float32)
+        for tid, b in bonus.items():
+            out[allowed == tid] = b
+        return out
+
     def advance(self, token: str | None) -> None:
         """Take the chosen token (None: a stop or special token)."""
         if token is None:
             self.free = True
             return
+        # the priors follow their choices (a shared healed tail favours nobody yet)
+        self.prior = {r[len(token) :]: b for r, b in self.prior.items() if r.startswith(token)}
+        self.prior = {r: b for r, b in self.prior.items() if r}
         live = []
         for r in self.remaining:
             if r.startswith(token):
@@ -151,7 +179,12 @@ class GroundedDecoder:
         if not self.enabled or not choices.texts:
             return None
         remaining = [heal_text + Healer.to_bytes_string(t) for t in dict.fromkeys(choices.texts)]
-        state = GroundedState(self, remaining, choices.word)
+        prior = {
+            heal_text + Healer.to_bytes_string(t): b
+            for t, b in zip(choices.texts, choices.prior, strict=False)
+            if b > 0
+        }
+        state = GroundedState(self, remaining, choices.word, prior)
         if "" in remaining:  # the typed text is already a whole choice
             tail = heal_text or " "
             state._ends_in_word = not self.is_boundary(tail[-1:])

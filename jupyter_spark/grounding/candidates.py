@@ -128,7 +128,48 @@ def ground(prefix: str, suffix: str, knowledge: Knowledge) -> Choices | None:
     texts, word = _candidates(site, knowledge)
     if not texts:
         return None
-    return Choices(tuple(texts), word=word, site=site.kind)
+    prior = _target_prior(prefix, site, texts)
+    return Choices(tuple(texts), word=word, site=site.kind, prior=prior)
+
+
+# The tie-break (nats) for a candidate whose words the assignment target repeats.
+TARGET_PRIOR_NATS = 2.0
+_TARGET = re.compile(r"^[ \t]*([A-Za-z_]\w*)\s*=[^=]")
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[_\s]+", name.lower()) if w]
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """``steps``/``warmup_steps``' ``steps``, ``returned``/``returns``: a shared start of 4+
+    letters covering most of the shorter word."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return (n >= 4 and n >= 0.6 * min(len(a), len(b))) or (n >= 3 and n == min(len(a), len(b)))
+
+
+def _target_prior(prefix: str, site: Site, texts: list[str]) -> tuple[float, ...]:
+    """``late_steps = cfg['`` favours ``warmup_steps``, ``wd = opt['`` ``weight_decay``: people
+    name a variable after what they take. A bonus where a word of the target and one of the
+    candidate share their stem, or the target spells the candidate's initials."""
+    line = prefix[prefix.rfind("\n") + 1 :]
+    m = _TARGET.match(line)
+    if m is None or site.kind not in ("key", "attr"):
+        return ()
+    target = _words(m.group(1))
+    out = []
+    for t in texts:
+        words = _words(site.typed + t.rstrip("'\"="))
+        initials = "".join(w[0] for w in words)
+        hit = any(_same_stem(tw, w) for tw in target for w in words) or (
+            len(words) > 1 and "".join(target) == initials
+        )
+        out.append(TARGET_PRIOR_NATS if hit else 0.0)
+    return tuple(out) if any(out) else ()
 
 
 def _candidates(site: Site, k: Knowledge) -> tuple[list[str], bool]:
