@@ -38,6 +38,9 @@ from .kernel import KernelState, render_block
 from .notebook import Notebook
 
 CountTokens = Callable[[str], int]
+# The project block for a cursor: (names the current cell uses, the word being typed) -> text
+# (the project index's ``ProjectBlocks.block`` bound to the request; "" for nothing).
+ProjectBlock = Callable[[frozenset[str], str], str]
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class _Selection:
     cell_type: str
     linked: frozenset[str]  # names the current cell uses that some cell defines
     kernel_text: str
+    project_text: str
     stable: str
     stable_tokens: int
     included: tuple[str, ...]
@@ -113,6 +117,7 @@ class ContextBuilder:
         # (offset of the cut, the text just before it) per (notebook, cell)
         self._cuts: OrderedDict[tuple[int, str | None], tuple[int, str]] = OrderedDict()
         self._suffix_memo: tuple[str, str, int] = ("", "", 0)
+        self._project_memo: tuple[str, int] = ("", 0)
 
     # -- the request path ----------------------------------------------------------------
 
@@ -124,8 +129,11 @@ class ContextBuilder:
         notebook: Notebook | None = None,
         cell_id: str | None = None,
         kernel: KernelState | None = None,
+        project: ProjectBlock | None = None,
     ) -> Prompt:
-        """The prompt for a cursor between ``prefix`` and ``suffix`` in cell ``cell_id``."""
+        """The prompt for a cursor between ``prefix`` and ``suffix`` in cell ``cell_id``;
+        ``project`` gives the block of related project files (placed after the cells, just
+        before the current one: it is the part most likely to change with what is typed)."""
         cfg, count = self.config, self.count_tokens
         suffix, suffix_tokens = self._fit_suffix(suffix)
         # A prefix too long to fit whatever its tokens is not counted (only its tail will be).
@@ -139,7 +147,9 @@ class ContextBuilder:
 
         cell = notebook.cell(cell_id) if notebook is not None and cell_id is not None else None
         others = notebook is not None and len(notebook) > (cell is not None)
-        if not others and kernel is None:  # nothing to add: the prompt is the cell itself
+        if (
+            not others and kernel is None and project is None
+        ):  # nothing to add: the prompt is the cell itself
             return Prompt(prefix, suffix, (), prefix_tokens + suffix_tokens)
 
         if notebook is not None and cell is not None:  # its names as synced: stable while typing
@@ -156,10 +166,12 @@ class ContextBuilder:
             else frozenset()
         )
         kernel_text, kernel_tokens = self._kernel_block(kernel, uses)
+        project_text, project_tokens = self._project_block(project, uses, prefix)
 
         sel = self._selections.get(key)
         if not (
             sel is not None
+            and sel.project_text == project_text
             and self._still_valid(sel, notebook, cell_id, cell_type, linked, kernel_text)
             and sel.stable_tokens + prefix_tokens + suffix_tokens <= cfg.budget_tokens
         ):
@@ -171,6 +183,7 @@ class ContextBuilder:
                 kernel_text,
                 kernel_tokens,
                 room - prefix_tokens,
+                (project_text, project_tokens),
             )
             self._remember(self._selections, key, sel)
         else:
@@ -218,6 +231,7 @@ class ContextBuilder:
         kernel_text: str,
         kernel_tokens: int,
         available: int,
+        project: tuple[str, int] = ("", 0),
     ) -> _Selection:
         """Pack the kernel block, then cells by score, into ``available`` minus typing room.
 
@@ -235,10 +249,16 @@ class ContextBuilder:
             left -= kernel_tokens
         else:
             kernel_tokens = 0
+        project_text, project_tokens = project
+        if project_tokens > left:
+            project_text, project_tokens = "", 0
+        left -= project_tokens
         chosen = self._choose_cells(nb, cell_id, linked, left) if nb is not None else []
         for c in chosen:
             parts.extend((c.marker, c.text))
-        used = kernel_tokens + sum(c.tokens for c in chosen)
+        if project_text:
+            parts.append(project_text)
+        used = kernel_tokens + project_tokens + sum(c.tokens for c in chosen)
         if parts:
             parts.append(opener)
             used += opener_tokens
@@ -249,6 +269,7 @@ class ContextBuilder:
             cell_type=cell_type,
             linked=linked,
             kernel_text=kernel_text,
+            project_text=project[0],
             stable="".join(parts),
             stable_tokens=used,
             included=tuple(c.cell_id for c in chosen),
@@ -341,6 +362,20 @@ class ContextBuilder:
         """Free names of a cell the notebook does not have yet (parsed per request, no cache:
         the text changes at every keystroke)."""
         return code_names(text)[1]
+
+    def _project_block(
+        self, project: ProjectBlock | None, uses: frozenset[str], prefix: str
+    ) -> tuple[str, int]:
+        """The project block and its tokens (counted once per distinct block)."""
+        if project is None:
+            return "", 0
+        m = _WORD_AT_END.search(prefix[-_WORD_WINDOW:])
+        text = project(uses, m.group() if m else "")
+        if not text:
+            return "", 0
+        if self._project_memo[0] != text:
+            self._project_memo = (text, self.count_tokens(text))
+        return self._project_memo
 
     def _kernel_block(self, kernel: KernelState | None, uses: frozenset[str]) -> tuple[str, int]:
         """The kernel block, cached by (state, which of its names the cell uses)."""

@@ -29,7 +29,7 @@ from ..kernel.state import KernelState, Members
 from .cells import CellFacts, cell_facts
 from .modules import module_members, ready, submodules, top_level_modules
 from .sites import Path, Site, find_site
-from .symbols import ModuleSymbols, Symbol, SymbolSource
+from .symbols import ModuleSymbols, SymbolSource
 
 # Methods of a DataFrame whose result has the same columns (``df.groupby('k')['``).
 SAME_COLUMNS = frozenset(
@@ -346,19 +346,9 @@ def _merge(a: Members | None, b: Members | None) -> Members | None:
     )
 
 
-def symbol_members(sym: Symbol) -> Members:
-    """A project symbol as members: a function's keywords, a class's attributes, dict keys."""
-    return Members(
-        keys=sym.keys,
-        attrs=sym.members,
-        params=sym.params,
-        var_kwargs=sym.var_kwargs,
-    )
-
-
-def _module_symbols_members(ms: ModuleSymbols) -> Members:
+def module_symbols_members(ms: ModuleSymbols) -> Members:
     names = [s.name for s in ms.symbols if not s.name.startswith("_")]
-    items = {s.name: symbol_members(s) for s in ms.symbols}
+    items = {s.name: s.members for s in ms.symbols}
     for sub in ms.submodules:
         items.setdefault(sub, Members())
     return Members(
@@ -381,7 +371,7 @@ def resolve_module(dotted: str, k: Knowledge) -> Resolved | None:
         except Exception:
             ms = None
         if ms is not None:
-            found = _merge(found, _module_symbols_members(ms))
+            found = _merge(found, module_symbols_members(ms))
     if found is None and not dotted.startswith("."):
         found = module_members(dotted)
     return Resolved(found, "module", dotted) if found is not None else None

@@ -30,6 +30,9 @@ class CellFacts:
     names: frozenset[str] = field(default=frozenset())  # everything the cell binds
 
 
+# Parses tried on code that does not parse, each cut before the statement holding the error.
+PARTIAL_PARSE_TRIES = 8
+
 _EMPTY = CellFacts(
     MappingProxyType({}), MappingProxyType({}), MappingProxyType({}), MappingProxyType({})
 )
@@ -37,24 +40,28 @@ _EMPTY = CellFacts(
 
 @lru_cache(maxsize=ANALYSIS_CACHE_CELLS)
 def cell_facts(source: str) -> CellFacts:
-    """The facts of one code cell (an empty set of facts when it does not parse)."""
-    try:
-        tree = ast.parse(strip_ipython(source))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _partial_facts(source)
-    return _facts(tree.body)
+    """The facts of one code cell (of the statements before the first that does not parse)."""
+    body, _ = parse_tolerant(strip_ipython(source))
+    return _facts(body) if body else _EMPTY
 
 
-def _partial_facts(source: str) -> CellFacts:
-    """A cell being typed: the statements before the one that fails to parse."""
-    lines = strip_ipython(source).split("\n")
-    for cut in range(len(lines) - 1, 0, -1):
-        if lines[cut][:1] not in ("", " ", "\t", ")", "]", "}"):
-            try:
-                return _facts(ast.parse("\n".join(lines[:cut])).body)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue
-    return _EMPTY
+def parse_tolerant(source: str) -> tuple[list[ast.stmt], bool]:
+    """(top-level statements, parsed whole). Code being typed, or a file with a syntax error:
+    the statements before the top-level one that fails to parse."""
+    lines = source.split("\n")
+    end = len(lines)
+    for _ in range(PARTIAL_PARSE_TRIES):
+        try:
+            return ast.parse("\n".join(lines[:end])).body, end == len(lines)
+        except SyntaxError as e:  # cut before the top-level statement holding the error
+            end = min(end - 1, (e.lineno or end) - 1)
+        except (ValueError, RecursionError, MemoryError):
+            end -= 1
+        while end > 0 and lines[end][:1] in ("", " ", "\t", ")", "]", "}", "#"):
+            end -= 1
+        if end <= 0:
+            break
+    return [], False
 
 
 def _facts(body: list[ast.stmt]) -> CellFacts:
@@ -63,7 +70,7 @@ def _facts(body: list[ast.stmt]) -> CellFacts:
     imports: dict[str, str] = {}
     added: dict[str, list[str]] = {}
     names: set[str] = set()
-    for node in _top_level(body):
+    for node in top_level_statements(body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             members[node.name] = function_members(node.args)
             names.add(node.name)
@@ -84,7 +91,7 @@ def _facts(body: list[ast.stmt]) -> CellFacts:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             value = node.value
             for t in targets:
-                for name in _bound_names(t):
+                for name in bound_names(t):
                     names.add(name)
                 if isinstance(t, ast.Name) and value is not None:
                     m = value_members(value)
@@ -107,7 +114,7 @@ def _facts(body: list[ast.stmt]) -> CellFacts:
                 else [i.optional_vars for i in node.items if i.optional_vars is not None]
             )
             for t in targets:
-                names.update(_bound_names(t))
+                names.update(bound_names(t))
     return CellFacts(
         MappingProxyType(members),
         MappingProxyType(instance_of),
@@ -117,24 +124,24 @@ def _facts(body: list[ast.stmt]) -> CellFacts:
     )
 
 
-def _top_level(body: list[ast.stmt]):
+def top_level_statements(body: list[ast.stmt]):
     """Top-level statements, looking into ``if``/``try``/``with`` blocks (still module level)."""
     for node in body:
         yield node
         if isinstance(node, ast.If | ast.Try | ast.With):
             for part in ("body", "orelse", "finalbody"):
-                yield from _top_level(getattr(node, part, []))
+                yield from top_level_statements(getattr(node, part, []))
             for h in getattr(node, "handlers", []):
-                yield from _top_level(h.body)
+                yield from top_level_statements(h.body)
 
 
-def _bound_names(t: ast.AST) -> list[str]:
+def bound_names(t: ast.AST) -> list[str]:
     if isinstance(t, ast.Name):
         return [t.id]
     if isinstance(t, ast.Tuple | ast.List):
-        return [n for e in t.elts for n in _bound_names(e)]
+        return [n for e in t.elts for n in bound_names(e)]
     if isinstance(t, ast.Starred):
-        return _bound_names(t.value)
+        return bound_names(t.value)
     return []
 
 
@@ -202,7 +209,7 @@ def class_members(node: ast.ClassDef) -> Members:
             fields.append(stmt.target.id)
         elif isinstance(stmt, ast.Assign):
             for t in stmt.targets:
-                attrs.extend(_bound_names(t))
+                attrs.extend(bound_names(t))
     if params is None and dataclass_like:
         params = tuple(fields)
     return Members(

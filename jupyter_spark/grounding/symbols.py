@@ -10,26 +10,27 @@ name was defined.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
+
+from ..kernel.state import Members
 
 
 @dataclass(frozen=True)
 class Symbol:
-    """A top-level name of a module (or a cell): a function, a class, a constant, a submodule."""
+    """A top-level name of a module (or a cell): a function, a class, a constant, a submodule.
+
+    ``members`` is what grounding needs (a function's keywords, a class's attributes, methods
+    and constructor keywords, a dict's keys); ``signature`` and ``doc`` are what the prompt shows.
+    """
 
     name: str
-    kind: str  # "function" | "class" | "constant" | "module" | "variable"
-    # Parameters that can be passed by keyword (a class: its __init__'s, without self).
-    params: tuple[str, ...] = ()
-    # Takes **kwargs: its keywords are an open set, so keyword sites are not grounded.
-    var_kwargs: bool = False
-    # A class: its methods, dataclass fields and ``self.`` attributes; a module: its names.
-    members: tuple[str, ...] = ()
-    signature: str = ""  # "(a, b=2, *, key=None)" for the prompt; "" if not a callable
+    kind: str  # "function" | "class" | "constant" | "variable" | "import"
+    members: Members = field(default_factory=Members)
+    signature: str = ""  # "(a, b=2, *, key=None)"; "" if not a callable
     doc: str = ""  # the docstring's first line
-    # Dict literal keys when the name is bound to one (``CONFIG = {"lr": ..}``).
-    keys: tuple[str, ...] = ()
+    # An ``import``: the dotted name it binds ("pkg.core.haversine_km"), resolved on lookup.
+    origin: str = ""
 
 
 @dataclass(frozen=True)

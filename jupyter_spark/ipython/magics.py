@@ -232,6 +232,15 @@ class SparkMagics(Magics):
                 f"ms, total p50 {s['total_ms_p50']} ms"
             )
         print(f"  autosuggest: {'on' if self.autosuggest else 'off'}")
+        p = s["project"]
+        if p.get("enabled"):
+            skipped = sum(p["skipped"].values())
+            print(
+                f"  project index of {p['root']}: {p['state']}, {p['files']} files, "
+                f"{p['symbols']} symbols, {p['tokens']} tokens"
+                + (f", {skipped} skipped" if skipped else "")
+                + f" (watching: {p['watcher']})"
+            )
 
     def _model(self, rest: str) -> None:
         if not rest.strip():

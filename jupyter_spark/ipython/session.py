@@ -13,6 +13,7 @@ completion never blocks the terminal's event loop.
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 from collections import deque
@@ -22,7 +23,10 @@ from typing import Any
 
 from ..context import Cell, ContextBuilder, KernelState, NotebookStore
 from ..grounding import Knowledge, ground
+from ..grounding.cells import cell_facts
 from ..kernel import PROBE_LIMITS
+from ..project import ProjectIndex
+from ..project.prompt import ProjectBlocks
 
 # Prompt tokens of context (history, namespace, the line being typed).
 CONTEXT_BUDGET = 1024
@@ -40,6 +44,11 @@ class SparkSession:
         self.context_budget = context_budget
         # Grounded completions on the namespace's real names (as SparkExtension.grounding).
         self.grounding = True
+        # The project index of the working directory (as SparkExtension.project_index): its
+        # modules feed grounding and its related definitions the prompt. Built on first use.
+        self.project_index = True
+        self.project: ProjectIndex | None = None
+        self._blocks: ProjectBlocks | None = None
         self.state = "idle"  # idle -> loading -> ready | error
         self.error: str | None = None
         self.model_name: str | None = None
@@ -60,6 +69,10 @@ class SparkSession:
                 return
             self.state, self.error = "loading", None
             self._loaded.clear()
+            if self.project_index and self.project is None:
+                self.project = ProjectIndex(os.getcwd())
+                self._blocks = ProjectBlocks(self.project)
+                self.project.start()  # its own threads: the prompt never waits for it
         threading.Thread(target=self._load, name="spark-ipython-load", daemon=True).start()
 
     def _load(self) -> None:
@@ -95,6 +108,8 @@ class SparkSession:
         self.ensure_loading()
 
     def close(self) -> None:
+        if self.project is not None:
+            self.project.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- completions -----------------------------------------------------------------------
@@ -116,8 +131,24 @@ class SparkSession:
         cells = [Cell(f"h{i}", "code", src) for i, src in enumerate(history[-HISTORY_CELLS:])]
         cells.append(Cell("current", "code", prefix + suffix))
         store.replace("", cells)
+        project = None
+        if self._blocks is not None and self.project_index:
+            past = history[-HISTORY_CELLS:]
+            project = self._blocks.for_cursor(
+                prefix + suffix,
+                lambda name: [s for s in past if name in cell_facts(s).names],
+                None,
+                None,
+                min(self._blocks.index.config.budget_tokens, self.context_budget // 4),
+                self._builder.count_tokens,
+            )
         return self._builder.build(
-            prefix=prefix, suffix=suffix, notebook=store.get(""), cell_id="current", kernel=kernel
+            prefix=prefix,
+            suffix=suffix,
+            notebook=store.get(""),
+            cell_id="current",
+            kernel=kernel,
+            project=project,
         )
 
     def start(
@@ -140,7 +171,10 @@ class SparkSession:
         choices = None
         if self.grounding:  # the namespace's real keys, attributes, names (grounding/)
             knowledge = Knowledge(
-                kernel=kernel, cell_sources=tuple(history[-HISTORY_CELLS:]), current=prefix + suffix
+                kernel=kernel,
+                cell_sources=tuple(history[-HISTORY_CELLS:]),
+                current=prefix + suffix,
+                project=self.project if self.project_index else None,
             )
             choices = ground(prefix, suffix, knowledge)
         completion = self._engine.complete(
@@ -172,6 +206,7 @@ class SparkSession:
             "completions": len(self._total),
             "ttft_ms_p50": p50(self._ttft),
             "total_ms_p50": p50(self._total),
+            "project": self.project.status() if self.project else {"enabled": False},
         }
 
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Enum, Float, Int, Unicode
+from traitlets import Bool, Enum, Float, Int, List, Unicode
 
 from ..context.config import MAX_NOTEBOOK_BYTES
 from ..engine import EngineConfig, RemoteConfig
+from ..project import DEFAULT_PROJECT, ProjectConfig, ProjectIndex
 from .handlers import default_handlers
 from .kernel_state import TIMEOUT as KERNEL_STATE_TIMEOUT
 from .kernel_state import KernelStateReader
 from .service import CompletionService
 
 _ENGINE = EngineConfig()
+CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
 
 class SparkExtension(ExtensionApp):
@@ -77,6 +79,51 @@ class SparkExtension(ExtensionApp):
         "attributes, a module's names, a function's keywords, names in scope), the suggestion "
         "starts with one of them, chosen by the model. Off: the model may invent names. A "
         "request's `grounding` field overrides this per request.",
+    )
+    project_index = Bool(
+        True,
+        config=True,
+        help="Index the project: every Python file and notebook under the server's root (or "
+        "project_paths), read with ast in a background thread and kept current as files change. "
+        "Imports of project modules resolve to their files (the notebook's folder first, then the "
+        "root, then src/), their names feed grounded completions, and the definitions most "
+        "related to the code at the cursor are added to the prompt. Off: only the notebook and "
+        "its kernel are read. A request's `project` field overrides this per request.",
+    )
+    project_paths = List(
+        Unicode(),
+        list(DEFAULT_PROJECT.paths),
+        config=True,
+        help="Folders to index, relative to the root (empty: the whole root). Nothing outside the "
+        "root is read, and a symlink out of it is not followed.",
+    )
+    project_exclude = List(
+        Unicode(),
+        list(DEFAULT_PROJECT.exclude),
+        config=True,
+        help="gitignore-style patterns left out of the index, on top of each folder's .gitignore, "
+        "hidden files (unless the contents manager allows them), its hide_globs, environments "
+        "(virtualenvs, conda), site-packages, node_modules, caches and build folders.",
+    )
+    project_max_files = Int(
+        DEFAULT_PROJECT.max_files, config=True, help="Files indexed at most; the rest are skipped."
+    )
+    project_max_file_bytes = Int(
+        DEFAULT_PROJECT.max_file_bytes,
+        config=True,
+        help="A file larger than this is skipped unread (noted in spark/status).",
+    )
+    project_max_tokens = Int(
+        DEFAULT_PROJECT.max_tokens,
+        config=True,
+        help="Source tokens kept for retrieval; past it, files keep their symbols (imports "
+        "resolve) but add no snippets to the prompt. Bounds the index's memory.",
+    )
+    project_budget_tokens = Int(
+        DEFAULT_PROJECT.budget_tokens,
+        config=True,
+        help="Prompt tokens for the project block (signatures and short snippets of related "
+        "files), at most a quarter of context_budget.",
     )
     time_budget_ms = Float(
         _ENGINE.time_budget_ms,
@@ -140,6 +187,24 @@ class SparkExtension(ExtensionApp):
                 connect_timeout=self.remote_connect_timeout,
                 max_concurrent=self.remote_max_concurrent,
             )
+        project = None
+        if self.project_index:
+            cm = self.serverapp.contents_manager
+            project = ProjectIndex(
+                self.serverapp.root_dir,
+                ProjectConfig(
+                    paths=tuple(self.project_paths),
+                    exclude=tuple(self.project_exclude),
+                    max_files=self.project_max_files,
+                    max_file_bytes=self.project_max_file_bytes,
+                    max_tokens=self.project_max_tokens,
+                    budget_tokens=self.project_budget_tokens,
+                ),
+                allow_hidden=bool(getattr(cm, "allow_hidden", False)),
+                hide_globs=getattr(cm, "hide_globs", ()),
+                log=self.log,
+            )
+            self._follow_contents(project)
         self.service = CompletionService(
             self.model or None,
             engine_config,
@@ -150,12 +215,34 @@ class SparkExtension(ExtensionApp):
             remote_fallback=self.remote_fallback,
             warm_ahead=self.warm_ahead,
             grounding=self.grounding,
+            project=project,
         )
         self.service.notebooks.max_bytes = self.max_notebook_bytes
         self.settings.update(
             spark_service=self.service, spark_max_message_bytes=self.max_message_bytes
         )
         self.service.start()  # background thread: server start is not delayed
+
+    def _follow_contents(self, project: ProjectIndex) -> None:
+        """Saves, renames and deletes through the contents API reach the index at once (the
+        file watcher sees them too, a debounce later, and sees what other programs do)."""
+        logger = getattr(self.serverapp, "event_logger", None)
+        if logger is None:
+            return
+
+        async def listener(logger: object, schema_id: str, data: dict) -> None:
+            # jupyter_events calls this by keyword; it must never fail the user's save
+            try:
+                if data.get("action") in ("save", "create", "upload", "rename", "copy", "delete"):
+                    paths = [p for p in (data.get("path"), data.get("source_path")) if p]
+                    project.changed([p for p in paths if isinstance(p, str)])
+            except Exception:
+                self.log.exception("jupyter-spark: a contents event")
+
+        try:
+            logger.add_listener(schema_id=CONTENTS_EVENTS, listener=listener)
+        except Exception as e:  # an older jupyter_events: the watcher alone follows changes
+            self.log.info("jupyter-spark: contents events unavailable (%s)", e)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(

@@ -53,6 +53,9 @@ class CompleteRequest:
     warm: bool = False
     # Grounded completions for this request (None: the server's SparkExtension.grounding).
     grounding: bool | None = None
+    # The project index (other files' definitions in the prompt and the candidate sets) for
+    # this request (None: the server's SparkExtension.project_index).
+    project: bool | None = None
 
 
 # Bounds of a client's per-request context budget (tokens).
@@ -256,6 +259,7 @@ def parse_message(msg: Any) -> Request:
             context_budget=budget,
             warm=mtype == "warm",
             grounding=_get(msg, "grounding", bool, rid),
+            project=_get(msg, "project", bool, rid),
         )
     if mtype == "cancel":
         return CancelRequest(_get(msg, "id", str, rid, required=True))

@@ -34,6 +34,8 @@ from ..fixes import FixError, FixRequest, FixService, KernelInspector, needed_de
 from ..grounding import Knowledge, ground
 from ..grounding import modules as installed_modules
 from ..models.errors import ModelError
+from ..project import ProjectIndex
+from ..project.prompt import ProjectBlocks
 from .protocol import CompleteRequest, FixMessage, ProtocolError, SyncRequest
 
 Send = Callable[[dict[str, Any]], None]
@@ -42,6 +44,10 @@ Send = Callable[[dict[str, Any]], None]
 LATENCY_WINDOW = 200
 # Context builders kept for client-chosen budgets other than the server's (each has caches).
 MAX_EXTRA_BUILDERS = 4
+
+# The repository-level file separator of models trained with it (Qwen2.5-Coder, StarCoder2 has
+# <file_sep> too): the project block marks its files with it instead of comments.
+FILE_SEP = "<|file_sep|>"
 
 STATES = ("starting", "pulling", "converting", "loading", "ready", "error")
 
@@ -72,6 +78,7 @@ class CompletionService:
         remote_fallback: bool = False,
         warm_ahead: bool = True,
         grounding: bool = True,
+        project: ProjectIndex | None = None,
     ) -> None:
         self.model_spec = model
         # A remote OpenAI-compatible server instead of the embedded model (and, with
@@ -80,6 +87,9 @@ class CompletionService:
         self.remote_fallback = remote_fallback
         self.warm_ahead = warm_ahead  # SparkExtension.warm_ahead
         self.grounding = grounding  # SparkExtension.grounding (a request may override it)
+        # SparkExtension.project_index: the project's other files (None: off)
+        self.project = project
+        self.project_blocks = ProjectBlocks(project) if project is not None else None
         self.engine_config = engine_config
         self.context_budget = context_budget
         self.kernel_reader = kernel_reader
@@ -115,6 +125,8 @@ class CompletionService:
         """Pull (if missing), convert and load the model in a background thread."""
         if self.grounding:
             installed_modules.prime()  # `import pa` offers them; the scan is off the loop
+        if self.project is not None:
+            self.project.start()  # builds in its own thread, then follows changes
         self._loader = threading.Thread(target=self._load, name="spark-load", daemon=True)
         self._loader.start()
 
@@ -176,6 +188,8 @@ class CompletionService:
                 return len(tok.encode(text, add_special_tokens=False).ids)
 
             self._count_tokens = count
+            if self.project_blocks is not None and tok.token_to_id(FILE_SEP) is not None:
+                self.project_blocks.file_sep = FILE_SEP  # repository-level prompts
             self.builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
             self.engine = engine
             self.fixes.engine = engine
@@ -215,6 +229,7 @@ class CompletionService:
             "model": s.model,
             "backend": backend or {"kind": "embedded", "grounding": "constrained decoding"},
             "grounding": self.grounding,
+            "project": self.project.status() if self.project else {"enabled": False},
             "error": s.error,
             "error_code": s.error_code,
             "since": s.since,
@@ -227,6 +242,8 @@ class CompletionService:
         }
 
     def close(self) -> None:
+        if self.project is not None:
+            self.project.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._fix_executor.shutdown(wait=False, cancel_futures=True)
 
@@ -332,6 +349,7 @@ class CompletionService:
             notebook=notebook,
             cell_id=req.cell_id,
             kernel=kernel,
+            project=self._project_block(req, notebook, builder),
         )
         if req.warm:
             return self._warm(engine, prompt.prefix, prompt.suffix, req)
@@ -339,6 +357,40 @@ class CompletionService:
         choices = self._ground(req, kernel, notebook)
         return engine.complete(
             prompt.prefix, prompt.suffix, req.mode, req.max_tokens, choices=choices
+        )
+
+    def _use_project(self, req: CompleteRequest) -> bool:
+        return self.project is not None and req.project is not False
+
+    def _definers(self, req: CompleteRequest, nb: Notebook | None) -> Callable[[str], list[str]]:
+        """name -> the sources of the notebook's other code cells that bind it."""
+
+        def definers(name: str) -> list[str]:
+            out = []
+            if nb is not None:
+                for cid in nb.definers(name):
+                    cell = nb.cell(cid)
+                    if cell is not None and cid != req.cell_id and cell.cell_type == "code":
+                        out.append(cell.source)
+            return out
+
+        return definers
+
+    def _project_block(
+        self, req: CompleteRequest, nb: Notebook | None, builder: ContextBuilder
+    ) -> Callable[[frozenset[str], str], str] | None:
+        """The builder's project block for this request: related code of the other files."""
+        blocks = self.project_blocks
+        if blocks is None or not self._use_project(req):
+            return None
+        return blocks.for_cursor(
+            req.prefix + req.suffix,
+            self._definers(req, nb),
+            posixpath.dirname(req.path) if req.path else None,
+            req.path,
+            min(blocks.index.config.budget_tokens, builder.config.budget_tokens // 4),
+            builder.count_tokens,
+            self.log,
         )
 
     def _ground(self, req: CompleteRequest, kernel: Any, nb: Notebook | None) -> Choices | None:
@@ -353,20 +405,11 @@ class CompletionService:
         knowledge = Knowledge(
             kernel=kernel,
             current=current,
-            project=getattr(self, "project", None),
+            project=self.project if self._use_project(req) else None,
             near=posixpath.dirname(req.path) if req.path else None,
         )
         if nb is not None:
-
-            def definers(name: str) -> list[str]:
-                out = []
-                for cid in nb.definers(name):
-                    cell = nb.cell(cid)
-                    if cell is not None and cid != req.cell_id and cell.cell_type == "code":
-                        out.append(cell.source)
-                return out
-
-            knowledge.definers = definers
+            knowledge.definers = self._definers(req, nb)
             knowledge.all_names = nb.names()
         try:
             return ground(req.prefix, req.suffix, knowledge)
