@@ -369,8 +369,10 @@ class ContextBuilder:
         """The project block and its tokens (counted once per distinct block)."""
         if project is None:
             return "", 0
-        m = _WORD_AT_END.search(prefix[-_WORD_WINDOW:])
-        text = project(uses, m.group() if m else "")
+        tail = prefix[-_WORD_WINDOW:]
+        m = _WORD_AT_END.search(tail)
+        bare = m is not None and tail[m.start() - 1 : m.start()] != "."  # not an attribute
+        text = project(uses, m.group() if m and bare else "")
         if not text:
             return "", 0
         if self._project_memo[0] != text:

@@ -67,7 +67,7 @@ class ProjectConfig:
     max_postings: int = 256
     # Query terms used at most (the rarest in the project first).
     max_query_terms: int = 24
-    # A typed word this long or longer also retrieves the project symbols it starts.
+    # ``names_starting`` answers words of this many characters or more.
     prefix_min_chars: int = 3
     # Watching: a change is applied this long after the last event of a burst (git checkout).
     debounce_ms: int = 50

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from ..grounding.cells import cell_facts
 from .extract import Chunk
@@ -23,8 +24,20 @@ from .index import ProjectIndex
 
 # Candidates skipped for not fitting before packing stops.
 MAX_MISSES = 4
-# Blocks remembered per index (by everything they depend on).
+# Blocks remembered per index (one per notebook and budget).
 BLOCK_CACHE = 64
+# A typed word retrieves the definitions it starts only from this many characters, and only
+# when it starts at most this many of them.
+TYPED_MIN_CHARS = 4
+TYPED_MAX_MATCHES = 3
+
+
+@dataclass(frozen=True)
+class _Last:
+    version: int
+    starting: frozenset[str]
+    imports: frozenset[tuple[str, str]]
+    text: str
 
 
 class ProjectBlocks:
@@ -33,7 +46,7 @@ class ProjectBlocks:
     def __init__(self, index: ProjectIndex, file_sep: str | None = None) -> None:
         self.index = index
         self.file_sep = file_sep
-        self._cache: OrderedDict[tuple, str] = OrderedDict()
+        self._last: OrderedDict[tuple, _Last] = OrderedDict()
 
     def for_cursor(
         self,
@@ -77,23 +90,41 @@ class ProjectBlocks:
         budget: int,
         count: Callable[[str], int],
     ) -> str:
-        """The block for a cursor whose cell uses ``uses`` and is typing ``typed``;
-        ``imports``: alias -> dotted name, of the notebook's import statements."""
+        """The block for a cursor whose cell uses ``uses`` and is typing the bare name
+        ``typed``; ``imports``: alias -> dotted name, of the notebook's import statements.
+
+        Sticky per notebook: the last block is kept while what it must hold (the modules and
+        names imported that the cell uses, the definitions a distinctive typed word starts) is
+        already covered by what it was built for, so the related chunks (BM25 over the cell's
+        identifiers) are chosen once per such change, not at every keystroke.
+        """
         index = self.index
         if budget <= 0 or index.state not in ("ready", "indexing"):
             return ""
-        starting = index.names_starting(typed)
-        used_imports = tuple(sorted((a, d) for a, d in imports.items() if a in uses))
-        key = (uses, starting, used_imports, near, exclude, budget, self.file_sep, index.version)
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
-        text = self._build(uses, starting, used_imports, near, exclude, budget, count)
-        self._cache[key] = text
-        while len(self._cache) > BLOCK_CACHE:
-            self._cache.popitem(last=False)
+        starting = self._starting(typed, uses)
+        used = frozenset((a, d) for a, d in imports.items() if a in uses)
+        key = (near, exclude, budget, self.file_sep)
+        last = self._last.get(key)
+        if last is not None and last.version == index.version:
+            if starting <= last.starting and used <= last.imports:
+                self._last.move_to_end(key)
+                return last.text
+            starting, used = starting | last.starting, used | last.imports
+        text = self._build(uses, starting, tuple(sorted(used)), near, exclude, budget, count)
+        self._last[key] = _Last(index.version, starting, used, text)
+        self._last.move_to_end(key)
+        while len(self._last) > BLOCK_CACHE:
+            self._last.popitem(last=False)
         return text
+
+    def _starting(self, typed: str, uses: frozenset[str]) -> frozenset[str]:
+        """Definitions a typed word starts, when it says which: a few matches at most, and
+        not a name the cell already has (``seg`` in a project of 40 ``segment_*`` says
+        nothing yet)."""
+        if len(typed) < TYPED_MIN_CHARS or typed in uses:
+            return frozenset()
+        found = self.index.names_starting(typed)
+        return found if len(found) <= TYPED_MAX_MATCHES else frozenset()
 
     def _build(
         self,
