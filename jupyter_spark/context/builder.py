@@ -30,7 +30,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from .analysis import code_names
 from .config import DEFAULT_CONFIG, MAX_CHARS_PER_TOKEN, ContextConfig, estimate_tokens
@@ -38,9 +38,19 @@ from .kernel import KernelState, render_block
 from .notebook import Notebook
 
 CountTokens = Callable[[str], int]
-# The project block for a cursor: (names the current cell uses, the word being typed) -> text
-# (the project index's ``ProjectBlocks.block`` bound to the request; "" for nothing).
-ProjectBlock = Callable[[frozenset[str], str], str]
+
+
+class ProjectBlock(Protocol):
+    """The project block for a cursor (the project index's, bound to one request)."""
+
+    # Tokens the block may take. Reserved whenever a block callback is given, even while the
+    # block is empty, so the block appearing (``geo_utils.`` typed) does not reshuffle the
+    # cells before it and the KV cache keeps everything up to the block.
+    budget: int
+
+    def __call__(self, uses: frozenset[str], typed: str) -> str:
+        """(names the current cell uses, the bare name being typed) -> text ("" for none)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -183,7 +193,7 @@ class ContextBuilder:
                 kernel_text,
                 kernel_tokens,
                 room - prefix_tokens,
-                (project_text, project_tokens),
+                (project_text, project_tokens, project.budget if project is not None else 0),
             )
             self._remember(self._selections, key, sel)
         else:
@@ -231,7 +241,7 @@ class ContextBuilder:
         kernel_text: str,
         kernel_tokens: int,
         available: int,
-        project: tuple[str, int] = ("", 0),
+        project: tuple[str, int, int] = ("", 0, 0),
     ) -> _Selection:
         """Pack the kernel block, then cells by score, into ``available`` minus typing room.
 
@@ -249,10 +259,10 @@ class ContextBuilder:
             left -= kernel_tokens
         else:
             kernel_tokens = 0
-        project_text, project_tokens = project
+        project_text, project_tokens, reserve = project
         if project_tokens > left:
             project_text, project_tokens = "", 0
-        left -= project_tokens
+        left -= min(left, max(project_tokens, reserve))
         chosen = self._choose_cells(nb, cell_id, linked, left) if nb is not None else []
         for c in chosen:
             parts.extend((c.marker, c.text))

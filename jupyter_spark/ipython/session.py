@@ -132,7 +132,7 @@ class SparkSession:
         cells.append(Cell("current", "code", prefix + suffix))
         store.replace("", cells)
         project = None
-        if self._blocks is not None and self.project_index:
+        if self._blocks is not None and self.project_index and len(self._blocks.index):
             past = history[-HISTORY_CELLS:]
             project = self._blocks.for_cursor(
                 prefix + suffix,

@@ -93,6 +93,10 @@ class ProjectIndex:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def __len__(self) -> int:
+        """Files indexed."""
+        return len(self._entries)
+
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, watch: bool = True) -> None:

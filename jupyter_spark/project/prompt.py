@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..grounding.cells import cell_facts
 from .extract import Chunk
@@ -30,6 +31,42 @@ BLOCK_CACHE = 64
 # when it starts at most this many of them.
 TYPED_MIN_CHARS = 4
 TYPED_MAX_MATCHES = 3
+
+
+@dataclass(frozen=True)
+class CursorBlock:
+    """``ProjectBlocks.block`` bound to one request (``context.builder.ProjectBlock``)."""
+
+    blocks: ProjectBlocks
+    current: str
+    definers: Callable[[str], Iterable[str]]
+    near: str | None
+    exclude: str | None
+    budget: int
+    count: Callable[[str], int]
+    log: Any = None
+
+    def __call__(self, uses: frozenset[str], typed: str) -> str:
+        imports = dict(cell_facts(self.current).imports)
+        for name in uses - imports.keys():
+            for source in self.definers(name):
+                dotted = cell_facts(source).imports.get(name)
+                if dotted:
+                    imports[name] = dotted
+        try:
+            return self.blocks.block(
+                uses | frozenset(imports),
+                typed,
+                imports,
+                self.near,
+                self.exclude,
+                self.budget,
+                self.count,
+            )
+        except Exception:  # a bug in retrieval must cost the block, never the suggestion
+            if self.log is not None:
+                self.log.exception("jupyter-spark: the project block failed")
+            return ""
 
 
 @dataclass(frozen=True)
@@ -56,29 +93,12 @@ class ProjectBlocks:
         exclude: str | None,
         budget: int,
         count: Callable[[str], int],
-        log: object = None,
-    ) -> Callable[[frozenset[str], str], str]:
+        log: Any = None,
+    ) -> CursorBlock:
         """The context builder's ``project`` callback for one request: ``current`` is the
         cell's text, ``definers(name)`` the sources of the other cells binding ``name`` (their
         imports say which modules the names are)."""
-
-        def block(uses: frozenset[str], typed: str) -> str:
-            imports = dict(cell_facts(current).imports)
-            for name in uses - imports.keys():
-                for source in definers(name):
-                    dotted = cell_facts(source).imports.get(name)
-                    if dotted:
-                        imports[name] = dotted
-            try:
-                return self.block(
-                    uses | frozenset(imports), typed, imports, near, exclude, budget, count
-                )
-            except Exception:  # a bug in retrieval must cost the block, never the suggestion
-                if log is not None:
-                    log.exception("jupyter-spark: the project block failed")  # type: ignore[attr-defined]
-                return ""
-
-        return block
+        return CursorBlock(self, current, definers, near, exclude, budget, count, log)
 
     def block(
         self,

@@ -35,7 +35,7 @@ from ..grounding import Knowledge, ground
 from ..grounding import modules as installed_modules
 from ..models.errors import ModelError
 from ..project import ProjectIndex
-from ..project.prompt import ProjectBlocks
+from ..project.prompt import CursorBlock, ProjectBlocks
 from .protocol import CompleteRequest, FixMessage, ProtocolError, SyncRequest
 
 Send = Callable[[dict[str, Any]], None]
@@ -378,10 +378,11 @@ class CompletionService:
 
     def _project_block(
         self, req: CompleteRequest, nb: Notebook | None, builder: ContextBuilder
-    ) -> Callable[[frozenset[str], str], str] | None:
-        """The builder's project block for this request: related code of the other files."""
+    ) -> CursorBlock | None:
+        """The builder's project block for this request: related code of the other files
+        (none while the project has no files: the builder reserves the block's budget)."""
         blocks = self.project_blocks
-        if blocks is None or not self._use_project(req):
+        if blocks is None or not self._use_project(req) or not len(blocks.index):
             return None
         return blocks.for_cursor(
             req.prefix + req.suffix,
