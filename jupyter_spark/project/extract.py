@@ -13,6 +13,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 from ..context.analysis import strip_ipython
@@ -124,17 +125,24 @@ class FileIndex:
 def terms(text: str) -> Counter[str]:
     """Identifiers and their words (``haversine_km`` -> haversine_km, haversine, km)."""
     out: Counter[str] = Counter()
-    for ident in _IDENT.findall(text):
-        low = ident.lower()
-        if low in STOP_TERMS or len(low) < 2:
-            continue
-        out[low] += 1
-        if "_" in ident.strip("_") or any(c.isupper() for c in ident[1:]):
-            for part in _CAMEL.findall(ident.replace("_", " ")):
-                p = part.lower()
-                if len(p) >= 3 and p != low and p not in STOP_TERMS:
-                    out[p] += 1
+    for ident, n in Counter(_IDENT.findall(text)).items():
+        for t in _ident_terms(ident):
+            out[t] += n
     return out
+
+
+@lru_cache(maxsize=65536)
+def _ident_terms(ident: str) -> tuple[str, ...]:
+    low = ident.lower()
+    if low in STOP_TERMS or len(low) < 2:
+        return ()
+    found = [low]
+    if "_" in ident.strip("_") or any(c.isupper() for c in ident[1:]):
+        for part in _CAMEL.findall(ident.replace("_", " ")):
+            p = part.lower()
+            if len(p) >= 3 and p != low and p not in STOP_TERMS:
+                found.append(p)
+    return tuple(found)
 
 
 def notebook_source(text: str) -> str:
