@@ -143,6 +143,10 @@ def test_sparkmagic_clash_keeps_the_other_magic(capsys):
 async def test_magics_in_a_real_kernel(tiny_model_dir, tmp_path):
     from jupyter_client.manager import AsyncKernelManager
 
+    # the magics index the kernel's working directory as the server indexes its root
+    (tmp_path / "route_tools.py").write_text(
+        "def plan_route_km(origin, destination, *, avoid_tolls=False):\n    return 0.0\n"
+    )
     km = AsyncKernelManager(kernel_name="python3")
     await km.start_kernel(cwd=str(tmp_path))
     client = km.client()
@@ -172,6 +176,13 @@ async def test_magics_in_a_real_kernel(tiny_model_dir, tmp_path):
         assert "(ready)" in out, out
         out = await run("%spark complete numbers = [1, 2")
         assert out.startswith("numbers = [1, 2")
+        out = await run("%spark status")
+        assert "project index of" in out and "ready, 1 files" in out, out
+        # not imported in the kernel: only the index knows the module's names
+        out = await run("%%spark\nimport route_tools\nd = route_tools.plan")
+        assert "d = route_tools.plan_route_km" in out, out
+        out = await run("%%spark\nimport route_tools\nd = route_tools.plan_route_km(a, b, avoid")
+        assert "avoid_tolls=" in out, out
         await run("prnt('x')")
         out = await run("%spark fix")
         assert "Use `print` instead of `prnt`" in out
