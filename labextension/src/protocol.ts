@@ -29,6 +29,8 @@ export interface ICompleteRequest {
   context_budget?: number;
   /** false: no grounded start for this request (the server's SparkExtension.grounding else). */
   grounding?: boolean;
+  /** false: leave the project index out of this request (the server's SparkExtension.project_index else). */
+  project?: boolean;
 }
 
 export interface ICellChange {

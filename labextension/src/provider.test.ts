@@ -81,7 +81,8 @@ const asked = (prefix: string, suffix: string) => ({
   mode: 'line',
   max_tokens: DEFAULT_SETTINGS.maxTokens,
   context_budget: undefined,
-  grounding: undefined
+  grounding: undefined,
+  project: undefined
 });
 const ctx = (triggerKind: number) => ({ widget: {} as any, triggerKind }) as any;
 
@@ -171,6 +172,15 @@ describe('SparkInlineProvider', () => {
     const on = setup();
     await on.provider.fetch(request('x'), ctx(AUTOMATIC));
     expect(on.calls[0].grounding).toBeUndefined();
+  });
+
+  it('leaves the project index out only when the user turned project context off', async () => {
+    const off = setup({ projectContext: false });
+    await off.provider.fetch(request('x'), ctx(AUTOMATIC));
+    expect(off.calls[0].project).toBe(false);
+    const on = setup();
+    await on.provider.fetch(request('x'), ctx(AUTOMATIC));
+    expect(on.calls[0].project).toBeUndefined();
   });
 
   it('skips markdown cells and does not sync a plain file', async () => {

@@ -172,7 +172,8 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
       mode,
       max_tokens: settings.maxTokens,
       context_budget: settings.contextBudget ?? undefined,
-      grounding: settings.grounding ? undefined : false
+      grounding: settings.grounding ? undefined : false,
+      project: settings.projectContext ? undefined : false
     };
   }
 

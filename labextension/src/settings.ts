@@ -17,6 +17,8 @@ export interface ISparkSettings {
   contextBudget: number | null;
   /** Start suggestions with a name the kernel, the cells or the project know, where one is known. */
   grounding: boolean;
+  /** Use the project's other files (the modules a cell imports, related definitions). */
+  projectContext: boolean;
   /** Offer "Fix" on cells that end in an error. */
   fixes: boolean;
   /** Underline ruff's findings in the cell being edited, with quick fixes. */
@@ -32,6 +34,7 @@ export const DEFAULT_SETTINGS: ISparkSettings = {
   maxTokens: 48,
   contextBudget: null,
   grounding: true,
+  projectContext: true,
   fixes: true,
   diagnostics: true,
   diagnosticsDelay: 300
@@ -48,6 +51,7 @@ export function readSettings(composite: Record<string, unknown>): ISparkSettings
     maxTokens: pick('maxTokens', v => Number.isInteger(v) && (v as number) >= 1),
     contextBudget: pick('contextBudget', v => v === null || (Number.isInteger(v) && (v as number) >= 64)),
     grounding: pick('grounding', v => typeof v === 'boolean'),
+    projectContext: pick('projectContext', v => typeof v === 'boolean'),
     fixes: pick('fixes', v => typeof v === 'boolean'),
     diagnostics: pick('diagnostics', v => typeof v === 'boolean'),
     diagnosticsDelay: pick('diagnosticsDelay', v => typeof v === 'number' && v >= 0)
