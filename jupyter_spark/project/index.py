@@ -325,22 +325,26 @@ class ProjectIndex:
             self.version += 1
 
     def _note(self, rel: str, reason: str, detail: str) -> None:
-        self._skipped[rel] = (reason, detail)
+        with self._lock:
+            self._skipped[rel] = (reason, detail)
 
     def _skip(self, rel: str, sig: tuple[int, int], reason: str, detail: str) -> None:
-        self._remove(rel)
-        self._note(rel, reason, detail)
-        self._skipped_stat[rel] = sig
+        with self._lock:
+            self._remove(rel)
+            self._note(rel, reason, detail)
+            self._skipped_stat[rel] = sig
 
     def _forget(self, rel: str) -> None:
-        self._remove(rel)
-        self._skipped.pop(rel, None)
-        self._skipped_stat.pop(rel, None)
+        with self._lock:
+            self._remove(rel)
+            self._skipped.pop(rel, None)
+            self._skipped_stat.pop(rel, None)
 
     def stats(self) -> dict[str, tuple[int, int]]:
         """(mtime_ns, size) of every file read or skipped, for the polling watcher."""
-        out = dict(self._skipped_stat)
-        out.update({p: (e.mtime_ns, e.size) for p, e in list(self._entries.items())})
+        with self._lock:
+            out = dict(self._skipped_stat)
+            out.update({p: (e.mtime_ns, e.size) for p, e in self._entries.items()})
         return out
 
     def _changed(self) -> None:
@@ -570,10 +574,13 @@ class ProjectIndex:
     # -- status --------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        reasons = Counter(r for r, _ in self._skipped.values())
+        with self._lock:
+            skipped = dict(self._skipped)
+            symbols = sum(len(e.file.symbols) for e in self._entries.values())
+        reasons = Counter(r for r, _ in skipped.values())
         notes = [
             {"path": p, "reason": r, "detail": d}
-            for p, (r, d) in islice(sorted(self._skipped.items()), self.config.max_notes)
+            for p, (r, d) in islice(sorted(skipped.items()), self.config.max_notes)
         ]
         return {
             "enabled": True,
@@ -581,7 +588,7 @@ class ProjectIndex:
             "root": self.root,
             "watcher": self.watcher,
             "files": len(self._entries),
-            "symbols": sum(len(e.file.symbols) for e in list(self._entries.values())),
+            "symbols": symbols,
             "chunks": len(self._chunks),
             "tokens": self._tokens,
             "build_ms": self.build_ms,
