@@ -196,7 +196,7 @@ def test_what_is_not_read(tmp_path):
     assert index.module("linked_secret") is None and index.module("linked_dir") is None
     assert index.search(["leaked_secret"]) == ()
     status = index.status()
-    notes = {n["path"]: n["reason"] for n in status["notes"]}
+    notes = {n["path"]: n["reason"] for n in status["errors"]}
     assert notes["huge.py"] == "too_large"
     assert notes["blob.py"] == "binary"
     assert notes["latin1.py"] == "not_utf8"
@@ -251,11 +251,12 @@ def test_the_request_path_reads_a_changed_import_at_once(project):
     """No watcher running: a lookup stats the file an import names (not more than every
     STAT_TTL_S) and reads a small one that changed."""
     root = Path(project.root)
+    assert project.module("settings").get("NEW_FLAG") is None
+    assert project.module("late_mod") is None  # both answers cached now
     write(root, "settings.py", "RAW_DATA_DIR = 'x'\nMAX_ROWS_PER_BATCH = 1\nNEW_FLAG = True\n")
-    time.sleep(0.3)
-    assert project.module("settings").get("NEW_FLAG") is not None
     write(root, "late_mod.py", "LATE = 1\n")
     time.sleep(0.3)
+    assert project.module("settings").get("NEW_FLAG") is not None
     assert project.module("late_mod").get("LATE") is not None
 
 
@@ -371,7 +372,7 @@ async def test_project_over_the_websocket(service, jp_root_dir, jp_ws_fetch, jp_
 
     status = json.loads((await jp_fetch("spark", "status")).body)["project"]
     assert status["enabled"] and status["state"] == "ready" and status["files"] >= 9
-    assert {"symbols", "tokens", "last_update", "skipped", "notes", "watcher"} <= set(status)
+    assert {"symbols", "tokens", "last_update", "skipped", "errors", "watcher"} <= set(status)
 
     ws = await jp_ws_fetch("spark", "ws")
     cells = [
@@ -386,6 +387,11 @@ async def test_project_over_the_websocket(service, jp_root_dir, jp_ws_fetch, jp_
     prompt = service.last_prompt.prefix
     assert "# geo_utils.py\n" in prompt and "def haversine_km(" in prompt
     assert prompt.index("def haversine_km(") < prompt.rindex("# %%")  # before the current cell
+
+    # used before its import is written: the project module of that name
+    done = await _complete(ws, "u", "d = geo_utils.hav", "other.ipynb", [])
+    assert done["stats"]["grounded"] == "attr" and done["text"].startswith("ersine_km"), done
+    assert "def haversine_km(" in service.last_prompt.prefix
 
     off = await _complete(ws, "o", "d = geo_utils.hav", "trips.ipynb", cells, project=False)
     assert off["stats"]["grounded"] == "" and "haversine_km" not in service.last_prompt.prefix

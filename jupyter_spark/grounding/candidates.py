@@ -420,9 +420,23 @@ def _root(name: str, k: Knowledge, depth: int = 0) -> Resolved | None:
         if added:
             static = _merge(static, Members(keys=added))
         members = _merge(members, static)
+    if members is None and k.project is not None and not k.facts_for(name):
+        # ``geo_utils.`` before ``import geo_utils`` is written: nothing else binds the name and
+        # a project module has it, so the import it needs is the one meant
+        return _unimported_project_module(name, k)
     if members is None:
         return None
     return Resolved(members, kind, module)
+
+
+def _unimported_project_module(name: str, k: Knowledge) -> Resolved | None:
+    try:
+        ms = k.project.module(name, k.near) if k.project is not None else None
+    except Exception:
+        return None
+    if ms is None:
+        return None
+    return Resolved(module_symbols_members(ms), "module", name)
 
 
 def resolve(path: Path | None, k: Knowledge) -> Resolved | None:

@@ -387,9 +387,9 @@ class ProjectIndex:
         self._modules_cache[near] = found
         return found
 
-    def _locate(self, name: str, near: str | None) -> tuple[str | None, str | None]:
-        """(file, package folder) of module ``name`` from folder ``near``; a namespace
-        package has a folder and no file."""
+    def _candidates(self, name: str, near: str | None) -> list[tuple[str, str]]:
+        """(folder, file) pairs where module ``name`` may live from folder ``near``, in the
+        order the kernel's import would try them: a module file, then a package."""
         if name.startswith("."):
             level = len(name) - len(name.lstrip("."))
             rest = name[level:]
@@ -399,13 +399,21 @@ class ProjectIndex:
             bases = [base]
         else:
             rest, bases = name, self._search_bases(near)
+        out = []
         for base in bases:
             rel = posixpath.join(base, *rest.split(".")) if rest else base
-            for cand in (rel + ".py", posixpath.join(rel, "__init__.py")):
-                self._check_disk(cand)
-                if cand in self._entries:
-                    return cand, rel if cand.endswith("__init__.py") else None
-            if rel in self._dirs:
+            out.append((rel, rel + ".py"))
+            out.append((rel, posixpath.join(rel, "__init__.py")))
+        return out
+
+    def _locate(self, name: str, near: str | None) -> tuple[str | None, str | None]:
+        """(file, package folder) of module ``name`` from folder ``near``; a namespace
+        package has a folder and no file."""
+        for rel, cand in self._candidates(name, near):
+            self._check_disk(cand)
+            if cand in self._entries:
+                return cand, rel if cand.endswith("__init__.py") else None
+            if cand.endswith("__init__.py") and rel in self._dirs:
                 return None, rel
         return None, None
 
@@ -442,7 +450,14 @@ class ProjectIndex:
         self._fresh_caches()
         key = (name, near)
         if key in self._module_cache:
-            return self._module_cache[key]
+            # a file saved a moment ago (or created) that the watcher has not handed over yet
+            for _, cand in self._candidates(name, near):
+                self._check_disk(cand)  # at most every STAT_TTL_S per file
+                if cand in self._entries:
+                    break
+            self._fresh_caches()
+            if key in self._module_cache:
+                return self._module_cache[key]
         found = self._module(name, near, 0)
         self._fresh_caches()  # a sync read during the lookup bumped the version
         self._module_cache[key] = found
@@ -578,7 +593,7 @@ class ProjectIndex:
             skipped = dict(self._skipped)
             symbols = sum(len(e.file.symbols) for e in self._entries.values())
         reasons = Counter(r for r, _ in skipped.values())
-        notes = [
+        errors = [
             {"path": p, "reason": r, "detail": d}
             for p, (r, d) in islice(sorted(skipped.items()), self.config.max_notes)
         ]
@@ -594,8 +609,9 @@ class ProjectIndex:
             "build_ms": self.build_ms,
             "last_update": self.last_update,
             "version": self.version,
+            # files not read (or read in part), by reason, and the first max_notes of them
             "skipped": dict(reasons),
-            "notes": notes,
+            "errors": errors,
             # past max_tokens: files that keep their symbols but give no retrieval chunks
             "retrieval_dropped_files": self._dropped_retrieval,
         }

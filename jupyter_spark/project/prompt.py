@@ -49,10 +49,13 @@ class CursorBlock:
     def __call__(self, uses: frozenset[str], typed: str) -> str:
         imports = dict(cell_facts(self.current).imports)
         for name in uses - imports.keys():
-            for source in self.definers(name):
+            sources = list(self.definers(name))
+            for source in sources:
                 dotted = cell_facts(source).imports.get(name)
                 if dotted:
                     imports[name] = dotted
+            if not sources and self.blocks.index.module(name, self.near) is not None:
+                imports[name] = name  # used before its import is written: the module meant
         try:
             return self.blocks.block(
                 uses | frozenset(imports),
