@@ -122,7 +122,7 @@ async def run_cell(base_ws: str, token: str, kernel_id: str, code: str) -> None:
 class Server:
     """A real `jupyter server` with the extension, on a free port, until ``stop()``."""
 
-    def __init__(self, model: str | None, *extra: str) -> None:
+    def __init__(self, model: str | None, *extra: str, root: str | None = None) -> None:
         port, self.token = free_port(), secrets.token_hex(16)
         cmd = [
             sys.executable,
@@ -132,7 +132,7 @@ class Server:
             "--allow-root",
             f"--port={port}",
             f"--IdentityProvider.token={self.token}",
-            f"--ServerApp.root_dir={tempfile.mkdtemp()}",
+            f"--ServerApp.root_dir={root or tempfile.mkdtemp()}",
             "--ServerApp.jpserver_extensions={'jupyter_spark': True}",
             *extra,
         ]
