@@ -428,3 +428,52 @@ async def test_project_over_the_websocket(service, jp_root_dir, jp_ws_fetch, jp_
     await jp_fetch("api", "contents", "lab_saved.py", method="PUT", body=json.dumps(body))
     await _wait(lambda: "lab_saved.py" in service.project.stats(), "the save", timeout=2)
     ws.close()
+
+
+# -- grounding on the index (no server) -----------------------------------------------------
+
+
+def _choices(project, prefix: str, cells: tuple[str, ...] = (), suffix: str = ""):
+    from jupyter_spark.grounding import Knowledge, ground
+
+    k = Knowledge(cell_sources=cells, current=prefix + suffix, project=project)
+    return ground(prefix, suffix, k)
+
+
+def test_self_in_a_subclass_of_a_project_class(project):
+    c = _choices(
+        project,
+        "class Mine(TripSegment):\n    def __init__(self, s, e):\n        self.tag_name = 1\n\n"
+        "    def total(self):\n        return self.",
+        ("from geo_utils import TripSegment",),
+        suffix="\n\n    def later(self):\n        self.late_attr = 2\n",
+    )
+    assert {"tag_name", "late_attr", "total", "start", "duration_s", "speed_kmh"} <= set(c.texts)
+
+
+def test_a_class_of_another_notebook_used_without_import(project):
+    write(
+        Path(project.root),
+        "lab/audit.ipynb",
+        notebook_json(
+            "class LabelAudit:\n    def __init__(self, rows):\n        self.disagreement_rate = 0.0\n"
+        ),
+    )
+    project.apply(["lab/audit.ipynb"])
+    c = _choices(project, "audit = LabelAudit(rows)\nprint(audit.disag")
+    assert c.texts == ("reement_rate",)
+    # defined twice in the project: no guess
+    write(Path(project.root), "other_audit.py", "class LabelAudit:\n    pass\n")
+    project.apply(["other_audit.py"])
+    assert _choices(project, "audit = LabelAudit(rows)\nprint(audit.disag") is None
+
+
+def test_the_callee_and_keyword_favour_matching_names(project):
+    c = _choices(project, "d = geo_utils.haversine_km(a, b, c, geo_utils.", ("import geo_utils",))
+    assert c is not None and not c.prior  # nothing in the callee's words matches
+    c = _choices(project, "inside = clip_to_bbox(pts, geo_utils.", ("import geo_utils",))
+    favoured = {t for t, p in zip(c.texts, c.prior, strict=True) if p > 0}
+    assert favoured == {"DEFAULT_BBOX_WGS84"}
+    c = _choices(project, "r = route(a, radius=geo_utils.", ("import geo_utils",))
+    favoured = {t for t, p in zip(c.texts, c.prior, strict=True) if p > 0}
+    assert favoured == {"EARTH_RADIUS_KM"}

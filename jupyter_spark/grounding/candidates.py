@@ -92,6 +92,8 @@ class Knowledge:
     current: str = ""  # the current cell's whole text (prefix + suffix)
     project: SymbolSource | None = None
     near: str | None = None  # the notebook's folder, root-relative (for the project index)
+    before: str = ""  # the current cell up to the cursor (set by ``ground``: ``self.``'s class)
+    after: str = ""
     _facts_memo: dict = field(default_factory=dict)
 
     def sources_for(self, name: str) -> list[str]:
@@ -125,6 +127,7 @@ def ground(prefix: str, suffix: str, knowledge: Knowledge) -> Choices | None:
     site = find_site(prefix, suffix)
     if site is None:
         return None
+    knowledge.before, knowledge.after = prefix, suffix
     texts, word = _candidates(site, knowledge)
     if not texts:
         return None
@@ -153,23 +156,71 @@ def _same_stem(a: str, b: str) -> bool:
 
 
 def _target_prior(prefix: str, site: Site, texts: list[str]) -> tuple[float, ...]:
-    """``late_steps = cfg['`` favours ``warmup_steps``, ``wd = opt['`` ``weight_decay``: people
-    name a variable after what they take. A bonus where a word of the target and one of the
-    candidate share their stem, or the target spells the candidate's initials."""
+    """``late_steps = cfg['`` favours ``warmup_steps``, ``wd = opt['`` ``weight_decay``,
+    ``clip_to_bbox(pts, settings.`` ``DEFAULT_BBOX``: people name a variable after what they
+    take, and functions (and their keywords) after what they are given. A bonus where a word of
+    the target, of the enclosing callee or of the keyword and one of the candidate share their
+    stem, or the target spells the candidate's initials."""
+    if site.kind not in ("key", "attr"):
+        return ()
     line = prefix[prefix.rfind("\n") + 1 :]
     m = _TARGET.match(line)
-    if m is None or site.kind not in ("key", "attr"):
+    target = _words(m.group(1)) if m is not None else []
+    given, callee = _callee_words(line)
+    context = [*target, *given]
+    if not context:
         return ()
-    target = _words(m.group(1))
     out = []
     for t in texts:
-        words = _words(site.typed + t.rstrip("'\"="))
+        name = site.typed + t.rstrip("'\"=")
+        words = _words(name)
         initials = "".join(w[0] for w in words)
-        hit = any(_same_stem(tw, w) for tw in target for w in words) or (
-            len(words) > 1 and "".join(target) == initials
+        hit = name != callee and (  # not the function itself, as its own argument
+            any(_same_stem(tw, w) for tw in context for w in words)
+            or (len(words) > 1 and bool(target) and "".join(target) == initials)
         )
         out.append(TARGET_PRIOR_NATS if hit else 0.0)
     return tuple(out) if any(out) else ()
+
+
+# Callees whose names say nothing about their argument (``print(``, ``df.groupby(``).
+_GENERIC_CALLEES = (
+    _BUILTINS
+    | SAME_COLUMNS
+    | frozenset(
+        ("get", "append", "extend", "join", "format", "apply", "agg", "map", "update", "pop")
+        + ("setdefault", "merge", "concat", "plot", "add", "remove", "insert", "index", "count")
+    )
+)
+_CALLEE = re.compile(r"([A-Za-z_]\w*)\s*\($")
+_KEYWORD_BEFORE = re.compile(r"([A-Za-z_]\w*)\s*=\s*[\w.\[\]'\"]*$")
+
+
+def _callee_words(line: str) -> tuple[list[str], str]:
+    """Words of the keyword the value is for (``bbox=``) and of the innermost callee whose
+    argument list the cursor is in (``clip_to_bbox(``), read from the current line; and the
+    callee's name."""
+    depth, cut = 0, -1
+    for i in range(len(line) - 1, -1, -1):
+        c = line[i]
+        if c in ")]}":
+            depth += 1
+        elif c in "([{":
+            if depth == 0:
+                cut = i
+                break
+            depth -= 1
+    if cut < 0 or line[cut] != "(":
+        return [], ""
+    out = []
+    kw = _KEYWORD_BEFORE.search(line[cut + 1 :].rsplit(",", 1)[-1])
+    if kw is not None:
+        out.extend(_words(kw.group(1)))
+    callee = _CALLEE.search(line[: cut + 1])
+    if callee is None or callee.group(1) in _GENERIC_CALLEES:
+        return out, ""
+    out.extend(w for w in _words(callee.group(1)) if len(w) >= 3)
+    return out, callee.group(1)
 
 
 def _candidates(site: Site, k: Knowledge) -> tuple[list[str], bool]:
@@ -420,13 +471,62 @@ def _root(name: str, k: Knowledge, depth: int = 0) -> Resolved | None:
         if added:
             static = _merge(static, Members(keys=added))
         members = _merge(members, static)
+    if members is None and name == "self" and depth == 0:
+        return _enclosing_class(k)
     if members is None and k.project is not None and not k.facts_for(name):
-        # ``geo_utils.`` before ``import geo_utils`` is written: nothing else binds the name and
-        # a project module has it, so the import it needs is the one meant
-        return _unimported_project_module(name, k)
+        # ``geo_utils.`` before ``import geo_utils`` is written, ``LabelAudit(rows)`` copied
+        # from another notebook: nothing else binds the name; the project module of that name,
+        # or the one definition of it in the project, is the one meant
+        return _unimported_project_module(name, k) or _project_definition(name, k)
     if members is None:
         return None
     return Resolved(members, kind, module)
+
+
+_CLASS_LINE = re.compile(r"^([ \t]*)class\s+([A-Za-z_]\w*)\s*(?:\(([^)]*)\))?\s*:")
+_SELF_STORE = re.compile(r"\bself\.([A-Za-z_]\w*)\s*(?::[^=\n]+)?(?:=(?!=)|[-+*/|&]=)")
+_METHOD = re.compile(r"^[ \t]+(?:async\s+)?def\s+([A-Za-z_]\w*)", re.M)
+
+
+def _enclosing_class(k: Knowledge) -> Resolved | None:
+    """``self.`` in a method of a class being written in this cell: its methods, its ``self.``
+    attributes (above and below the cursor) and what its bases have (a project class, a cell
+    class, a kernel class). Read with regexes: the class does not parse while it is typed."""
+    lines = k.before.split("\n")
+    here = len(lines[-1]) - len(lines[-1].lstrip())
+    for i in range(len(lines) - 1, -1, -1):
+        m = _CLASS_LINE.match(lines[i])
+        if m is None or len(m.group(1)) >= max(here, 1):
+            continue
+        indent = len(m.group(1))
+        body = "\n".join(lines[i:])
+        for line in k.after.split("\n")[1:]:  # the rest of the class below the cursor
+            if line.strip() and len(line) - len(line.lstrip()) <= indent:
+                break
+            body += "\n" + line
+        attrs = [*_METHOD.findall(body), *_SELF_STORE.findall(body)]
+        items: dict[str, Members] = {}
+        for base in (m.group(3) or "").split(","):
+            base = base.strip()
+            if base.isidentifier() and base != "object":
+                r = _root(base, k, 1)
+                if r is not None:
+                    attrs.extend(r.members.attrs)
+                    items.update(r.members.items)
+        own = [a for a in dict.fromkeys(attrs) if not a.startswith("__")]
+        return Resolved(Members(attrs=tuple(own), items=MappingProxyType(items)), "instance")
+    return None
+
+
+def _project_definition(name: str, k: Knowledge) -> Resolved | None:
+    try:
+        sym = k.project.definition(name, k.near) if k.project is not None else None
+    except Exception:
+        return None
+    if sym is None:
+        return None
+    kind = sym.kind if sym.kind in ("class", "function") else ""
+    return Resolved(sym.members, kind)
 
 
 def _unimported_project_module(name: str, k: Knowledge) -> Resolved | None:

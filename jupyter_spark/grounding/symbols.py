@@ -67,3 +67,8 @@ class SymbolSource(Protocol):
     def module(self, name: str, near: str | None = None) -> ModuleSymbols | None:
         """The symbols of module ``name`` as an import in folder ``near`` would resolve it."""
         ...
+
+    def definition(self, name: str, near: str | None = None) -> Symbol | None:
+        """The top-level function, class or constant ``name`` where the project defines it in
+        one file only (or in one of folder ``near``); None where it is ambiguous or unknown."""
+        ...

@@ -36,6 +36,8 @@ from .files import Rules, Skipped, read_text, walk
 # BM25's constants (the usual ones).
 BM25_K1 = 1.2
 BM25_B = 0.75
+# Symbols ``definition`` finds by name anywhere in the project.
+DEFINITION_KINDS = frozenset({"function", "class", "constant"})
 # How long a file's on-disk check on the request path is trusted (seconds).
 STAT_TTL_S = 0.25
 
@@ -79,6 +81,7 @@ class ProjectIndex:
         self._file_chunks: dict[str, list[int]] = {}
         self._postings: dict[str, dict[int, int]] = {}
         self._names: dict[str, dict[int, str]] = {}  # 3-char prefix -> chunk id -> name
+        self._defs: dict[str, set[str]] = {}  # top-level definition name -> files defining it
         self._next_chunk = 0
         self._total_len = 0
         self._tokens = 0
@@ -263,6 +266,9 @@ class ProjectIndex:
                 if not d:
                     break
                 d = posixpath.dirname(d)
+            for sym in file.symbols:
+                if sym.kind in DEFINITION_KINDS:
+                    self._defs.setdefault(sym.name, set()).add(rel)
             if retrievable:
                 self._retrievable_tokens += tokens
                 self._add_chunks(rel, file.chunks)
@@ -297,6 +303,12 @@ class ProjectIndex:
             if entry is None:
                 return
             self._tokens -= entry.file.tokens
+            for sym in entry.file.symbols:
+                paths = self._defs.get(sym.name)
+                if paths is not None:
+                    paths.discard(rel)
+                    if not paths:
+                        del self._defs[sym.name]
             d = posixpath.dirname(rel)
             while True:
                 self._dirs[d] -= 1
@@ -504,6 +516,19 @@ class ProjectIndex:
                         sym.name, target.kind, target.members, target.signature, target.doc, origin
                     )
         return sym
+
+    def definition(self, name: str, near: str | None = None) -> Symbol | None:
+        """The one top-level definition of ``name`` in the project (or in folder ``near``):
+        a class or function copied from another notebook or module without its import."""
+        paths = sorted(self._defs.get(name, ()))
+        if len(paths) > 1:
+            paths = [p for p in paths if posixpath.dirname(p) == (near or "")]
+        if len(paths) != 1:
+            return None
+        entry = self._entries.get(paths[0])
+        if entry is None:
+            return None
+        return next((s for s in entry.file.symbols if s.name == name), None)
 
     def _children(self, folder: str) -> tuple[str, ...]:
         start = folder + "/" if folder else ""
