@@ -188,8 +188,27 @@ _GENERIC_CALLEES = (
     _BUILTINS
     | SAME_COLUMNS
     | frozenset(
-        ("get", "append", "extend", "join", "format", "apply", "agg", "map", "update", "pop")
-        + ("setdefault", "merge", "concat", "plot", "add", "remove", "insert", "index", "count")
+        {
+            "get",
+            "append",
+            "extend",
+            "join",
+            "format",
+            "apply",
+            "agg",
+            "map",
+            "update",
+            "pop",
+            "setdefault",
+            "merge",
+            "concat",
+            "plot",
+            "add",
+            "remove",
+            "insert",
+            "index",
+            "count",
+        }
     )
 )
 _CALLEE = re.compile(r"([A-Za-z_]\w*)\s*\($")
