@@ -178,7 +178,7 @@ def measure(name: str, root: Path, module: str | None, repeats: int = 20) -> dic
                 lambda n, nb=nb: [nb.cell(c).source for c in nb.definers(n) if c != "cur"],
                 None,
                 "nb.ipynb",
-                DEFAULT_PROJECT.budget_tokens,
+                DEFAULT_PROJECT.block_budget(1024),
                 builder.count_tokens,
             )
             spent: list[float] = []
@@ -250,7 +250,7 @@ def ttft_ab(root: Path, model: str | None, keystrokes: int, rounds: int = 2) -> 
                     lambda n, nb=nb: [nb.cell(c).source for c in nb.definers(n) if c != "cur"],
                     None,
                     "nb.ipynb",
-                    DEFAULT_PROJECT.budget_tokens,
+                    DEFAULT_PROJECT.block_budget(1024),
                     count,
                 )
             prompt = builder.build(

@@ -139,7 +139,7 @@ class SparkSession:
                 lambda name: [s for s in past if name in cell_facts(s).names],
                 None,
                 None,
-                min(self._blocks.index.config.budget_tokens, self.context_budget // 4),
+                self._blocks.index.config.block_budget(self.context_budget),
                 self._builder.count_tokens,
             )
         return self._builder.build(

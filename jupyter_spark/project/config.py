@@ -81,6 +81,12 @@ class ProjectConfig:
     # Per-file problems kept for the status (the counts are always complete).
     max_notes: int = 50
     skip_dirs: frozenset[str] = field(default=SKIP_DIRS)
+    # The block takes at most this share of the prompt's budget (the cells need the rest).
+    max_budget_share: float = 0.25
+
+    def block_budget(self, context_budget: int) -> int:
+        """Tokens of the project block in a prompt of ``context_budget`` tokens."""
+        return min(self.budget_tokens, int(context_budget * self.max_budget_share))
 
 
 DEFAULT_PROJECT = ProjectConfig()

@@ -389,7 +389,7 @@ class CompletionService:
             self._definers(req, nb),
             posixpath.dirname(req.path) if req.path else None,
             req.path,
-            min(blocks.index.config.budget_tokens, builder.config.budget_tokens // 4),
+            blocks.index.config.block_budget(builder.config.budget_tokens),
             builder.count_tokens,
             self.log,
         )
