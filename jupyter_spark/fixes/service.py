@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..grounding import Knowledge
+from .checks import kernel_checks
 from .model import rerank, rewrite
 from .ruff import diagnose as ruff_diagnose
 from .ruff import modernize as ruff_modernize
@@ -75,11 +77,20 @@ class FixService:
         return ranked
 
     def diagnose(
-        self, source: str, cells: tuple[str, ...] = (), known_names: tuple[str, ...] = ()
+        self,
+        source: str,
+        cells: tuple[str, ...] = (),
+        known_names: tuple[str, ...] = (),
+        knowledge: Knowledge | None = None,
     ) -> list[Diagnostic]:
-        """ruff's findings, without undefined-name reports for names defined elsewhere."""
+        """ruff's findings, without undefined-name reports for names defined elsewhere; with
+        ``knowledge`` (the kernel's snapshot, the cells, the project) also the bugs the kernel
+        sees before the cell runs (checks.py)."""
         source = check_source(source)
-        return ruff_diagnose(source, set(known_names) | names_in_cells(cells))
+        found = ruff_diagnose(source, set(known_names) | names_in_cells(cells))
+        if knowledge is not None:
+            found += kernel_checks(source, knowledge, others=cells)
+        return found
 
     def modernize(self, source: str) -> list[Fix]:
         return ruff_modernize(check_source(source))

@@ -288,8 +288,9 @@ class CompletionService:
         try:
             if req.type == "diagnose":
                 known = tuple(kernel.names()) if kernel is not None else ()
+                knowledge = self._fix_knowledge(req)
                 items = await loop.run_in_executor(
-                    self._fix_executor, self.fixes.diagnose, req.source, others, known
+                    self._fix_executor, self.fixes.diagnose, req.source, others, known, knowledge
                 )
                 return {"type": "diagnostics", "id": req.id, "items": [d.to_dict() for d in items]}
             request = FixRequest(req.source, req.error, others, kernel, req.kinds, req.max_fixes)
@@ -297,6 +298,28 @@ class CompletionService:
         except FixError as e:
             raise ProtocolError(e.code, str(e), req.id) from None
         return {"type": "fixes", "id": req.id, "fixes": [f.to_dict() for f in fixes]}
+
+    def _fix_knowledge(self, req: FixMessage) -> Knowledge:
+        """What the kernel-aware checks read: the kernel's last snapshot (never waited for),
+        the synced notebook's other cells, the project."""
+        state = None
+        if req.kernel_id and self.kernel_reader is not None:
+            state = self.kernel_reader.get(req.kernel_id)
+        nb = self.notebooks.get(req.path) if req.path else None
+        knowledge = Knowledge(
+            kernel=state,
+            current=req.source,
+            project=self.project,
+            near=posixpath.dirname(req.path) if req.path else None,
+        )
+        if req.cells is not None:
+            knowledge.cell_sources = tuple(
+                c.source for c in req.cells if c.cell_type == "code" and c.id != req.cell_id
+            )
+        elif nb is not None:
+            knowledge.definers = self._definers(req, nb)
+            knowledge.all_names = nb.names()
+        return knowledge
 
     def _other_cells(self, req: FixMessage) -> tuple[str, ...]:
         """The notebook's other code cells: from the request, else the synced copy."""
@@ -362,7 +385,9 @@ class CompletionService:
     def _use_project(self, req: CompleteRequest) -> bool:
         return self.project is not None and req.project is not False
 
-    def _definers(self, req: CompleteRequest, nb: Notebook | None) -> Callable[[str], list[str]]:
+    def _definers(
+        self, req: CompleteRequest | FixMessage, nb: Notebook | None
+    ) -> Callable[[str], list[str]]:
         """name -> the sources of the notebook's other code cells that bind it."""
 
         def definers(name: str) -> list[str]:

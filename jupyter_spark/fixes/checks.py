@@ -1,0 +1,663 @@
+"""Bugs the live kernel can see before the cell runs: keys, attributes, keywords, shapes, APIs.
+
+The cell is read with ``ast`` and each value it reads is followed through the same layer that
+grounds completions (``grounding.resolve``: the kernel's snapshot, the other cells, the
+project), so a finding and a suggestion always agree on what exists. Only closed sets are
+trusted: a DataFrame's columns, a dict's keys (when the probe listed them all), an instance's
+attributes (not when its type computes them), a signature without ``**kwargs``.
+
+Conservative by construction (a wrong underline costs more than a missed one):
+- only code that runs when the cell runs: bodies of ``def``/``class`` and ``lambda`` are not
+  checked (their names are parameters, not the kernel's values);
+- a name the cell binds (or passes to a call, which may mutate it) is not checked after that
+  statement; a key the cell assigns (``df['new'] = ...``) exists from then on;
+- nothing under ``if False:``, inside ``try`` blocks that catch the error it would raise,
+  under ``if 'k' in d:`` / ``hasattr(o, 'a')`` for that key or attribute, or in ``d.get(..)``.
+Each finding carries a fix only where it is certain: the one existing name close to the typo,
+the modern spelling of a removed API.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from ..context.analysis import strip_ipython
+from ..grounding import Knowledge, resolve
+from ..grounding.cells import parse_tolerant
+from ..grounding.sites import Path, Step
+
+# The probe lists keys up to this many: a list this long may be cut, so a key missing from it
+# proves nothing.
+from ..kernel.state import MAX_MEMBERS
+from .apis import removed_api, removed_module
+from .types import Diagnostic, make_fix
+
+# A key/attribute fix is offered when exactly one existing name is at least this close.
+NEAREST_CUTOFF = 0.75
+
+# Methods that change their object's keys or attributes in place.
+MUTATING = frozenset(
+    {
+        "update",
+        "setdefault",
+        "pop",
+        "popitem",
+        "clear",
+        "insert",
+        "eval",
+        "rename",
+        "set_index",
+        "reset_index",
+        "drop",
+        "__setitem__",
+        "__setattr__",
+        "add",
+        "load_state_dict",
+    }
+)
+# Exceptions whose handler makes a lookup inside the ``try`` a test, not a bug.
+_CATCHES = {
+    "missing-key": {"KeyError", "LookupError", "Exception", "BaseException"},
+    "missing-attribute": {"AttributeError", "Exception", "BaseException"},
+    "bad-call": {"TypeError", "Exception", "BaseException"},
+    "shape-mismatch": {"ValueError", "Exception", "BaseException"},
+}
+_SHAPE = re.compile(r"^(?:\w+ \(ndarray\)|ndarray) \(([\d, ]*)\)")
+
+
+@dataclass
+class _Scope:
+    """What the statements so far changed, and what guards the current one."""
+
+    rebound: set[str] = field(default_factory=set)
+    keys: set[tuple[str, str]] = field(default_factory=set)
+    caught: frozenset[str] = frozenset()
+    guarded: frozenset[tuple[str, str]] = frozenset()
+
+
+def kernel_checks(
+    source: str,
+    knowledge: Knowledge,
+    versions: Mapping[str, str] | None = None,
+    others: tuple[str, ...] = (),
+) -> list[Diagnostic]:
+    """Findings of the cell ``source`` against what ``knowledge`` holds (kernel first);
+    ``others``: the notebook's other code cells (a key or attribute one of them sets is not
+    missing: that cell may run first); ``versions``: package -> version, overriding the
+    installed ones."""
+    code = strip_ipython(source)
+    body, _ = parse_tolerant(code)
+    if not body:
+        return []
+    others = others or tuple(knowledge.cell_sources)
+    checker = _Checker(source, knowledge, versions or {}, others)
+    checker.block(body, _Scope())
+    return checker.found
+
+
+class _Checker:
+    def __init__(
+        self,
+        source: str,
+        knowledge: Knowledge,
+        versions: Mapping[str, str],
+        others: tuple[str, ...] = (),
+    ) -> None:
+        self.others = others
+        self.source = source
+        self.lines = source.split("\n")
+        self.k = knowledge
+        self.versions = versions
+        self.found: list[Diagnostic] = []
+        self._seen: set[tuple[str, int, int]] = set()
+
+    # -- statements ----------------------------------------------------------------------
+
+    def block(self, body: list[ast.stmt], scope: _Scope) -> None:
+        for stmt in body:
+            self.statement(stmt, scope)
+
+    def statement(self, stmt: ast.stmt, scope: _Scope) -> None:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for d in stmt.decorator_list:
+                self.expression(d, scope)
+            scope.rebound.add(stmt.name)
+            return
+        if isinstance(stmt, ast.If):
+            self.expression(stmt.test, scope)
+            if not _always_false(stmt.test):
+                inner = _Scope(scope.rebound, scope.keys, scope.caught, scope.guarded)
+                inner.guarded = scope.guarded | _guards(stmt.test)
+                self.block(stmt.body, inner)
+            self.block(stmt.orelse, scope)
+            return
+        if isinstance(stmt, ast.Try | getattr(ast, "TryStar", ast.Try)):
+            caught = set(scope.caught)
+            for h in stmt.handlers:
+                caught |= _handled(h.type)
+            inner = _Scope(scope.rebound, scope.keys, frozenset(caught), scope.guarded)
+            self.block(stmt.body, inner)
+            for h in stmt.handlers:
+                if h.name:
+                    scope.rebound.add(h.name)
+                self.block(h.body, scope)
+            self.block(stmt.orelse, scope)
+            self.block(stmt.finalbody, scope)
+            return
+        if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+            if not isinstance(stmt, ast.While):
+                self.expression(stmt.iter, scope)
+                scope.rebound.update(_bound(stmt.target))
+            else:
+                self.expression(stmt.test, scope)
+            # the body may run after itself: what it rebinds is unknown from the start
+            scope.rebound.update(_rebinds(stmt.body))
+            self.block(stmt.body, scope)
+            self.block(stmt.orelse, scope)
+            return
+        if isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                self.expression(item.context_expr, scope)
+                if item.optional_vars is not None:
+                    scope.rebound.update(_bound(item.optional_vars))
+            self.block(stmt.body, scope)
+            return
+        if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            value = stmt.value
+            if value is not None:
+                self.expression(value, scope)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for t in targets:
+                self._target(t, scope, augmented=isinstance(stmt, ast.AugAssign))
+            return
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            modules = [stmt.module or ""] if isinstance(stmt, ast.ImportFrom) else []
+            modules += [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else []
+            if isinstance(stmt, ast.ImportFrom) and stmt.module:
+                modules += [f"{stmt.module}.{a.name}" for a in stmt.names]
+            for module in modules:
+                gone = removed_module(module, self.versions)
+                if gone is not None:
+                    self._removed_import(stmt, module, *gone)
+            for a in stmt.names:
+                scope.rebound.add((a.asname or a.name).split(".")[0])
+            return
+        if isinstance(stmt, ast.Delete):
+            for t in stmt.targets:
+                root = _root_name(t)
+                if root:
+                    scope.rebound.add(root)
+            return
+        if isinstance(stmt, ast.Global | ast.Nonlocal | ast.Pass | ast.Break | ast.Continue):
+            return
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.expr):
+                self.expression(child, scope)
+        if isinstance(stmt, ast.Match):
+            scope.rebound.update(_rebinds([stmt]))
+
+    def _target(self, t: ast.expr, scope: _Scope, augmented: bool) -> None:
+        if isinstance(t, ast.Subscript):
+            # ``df['new'] = ...`` adds the key; ``df['a']['b'] = ..`` reads df['a']
+            self.expression(t.value, scope)
+            if augmented:
+                self.expression(t, scope)
+            root, key = _root_name(t.value), _const_str(t.slice)
+            if root and key is not None:
+                scope.keys.add((root, key))
+            elif root:
+                scope.rebound.add(root)  # ``x[k] = ...`` with a computed key
+            return
+        if isinstance(t, ast.Attribute):
+            self.expression(t.value, scope)
+            root = _root_name(t.value)
+            if root:
+                scope.keys.add((root, "." + t.attr))
+            return
+        scope.rebound.update(_bound(t))
+
+    # -- expressions ---------------------------------------------------------------------
+
+    def expression(self, node: ast.expr, scope: _Scope) -> None:
+        local = _scoped_names(node)  # comprehension and lambda variables
+        passed: set[str] = set()
+        for sub in _walk_runs(node):
+            if isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Load):
+                self._subscript(sub, scope, local)
+            elif isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
+                self._attribute(sub, scope, local)
+            elif isinstance(sub, ast.Call):
+                self._call(sub, scope, local)
+                passed |= _mutated_by(sub)
+            elif isinstance(sub, ast.BinOp) and isinstance(
+                sub.op, ast.MatMult | ast.Add | ast.Sub | ast.Mult | ast.Div
+            ):
+                self._shapes(sub, scope, local)
+        scope.rebound |= passed
+
+    def _path(self, node: ast.expr, scope: _Scope, local: set[str]) -> Path | None:
+        """The path of ``node`` when its root is a name the cell has not rebound."""
+        steps: list[Step] = []
+        while True:
+            if isinstance(node, ast.Attribute):
+                steps.append(Step("attr", node.attr))
+                node = node.value
+            elif isinstance(node, ast.Subscript):
+                key = _const_str(node.slice)
+                steps.append(Step("key", key) if key is not None else Step("index"))
+                node = node.value
+            elif isinstance(node, ast.Call):
+                f = node.func
+                steps.append(Step("call", f.attr if isinstance(f, ast.Attribute) else ""))
+                node = f
+            else:
+                break
+        if not isinstance(node, ast.Name) or node.id in scope.rebound or node.id in local:
+            return None
+        return Path(node.id, tuple(reversed(steps)))
+
+    def _subscript(self, sub: ast.Subscript, scope: _Scope, local: set[str]) -> None:
+        key = _const_str(sub.slice)
+        if key is None or "missing-key" in self._caught(scope):
+            return
+        path = self._path(sub.value, scope, local)
+        if path is None or (path.root, key) in scope.keys or (path.root, key) in scope.guarded:
+            return
+        if self._set_elsewhere(path.root, rf"['\"]{re.escape(key)}['\"]"):
+            return
+        r = resolve(path, self.k)
+        if r is None or r.kind not in ("dict", "DataFrame", "Series", "NpzFile", ""):
+            return
+        keys = r.members.keys
+        if not keys or len(keys) >= MAX_MEMBERS or key in keys:
+            return
+        if r.kind == "" and not path.steps and not self._kernel_holds(path.root):
+            return  # a static dict literal of another cell: it may have grown since
+        if r.kind == "Series":
+            return  # a Series' labels are often positions or dates: not a closed set here
+        self._report(
+            "missing-key",
+            sub.slice,
+            f"{path} has no key {key!r}" + _known(keys),
+            key,
+            keys,
+        )
+
+    def _attribute(self, node: ast.Attribute, scope: _Scope, local: set[str]) -> None:
+        if node.attr.startswith("__") or "missing-attribute" in self._caught(scope):
+            return
+        path = self._path(node.value, scope, local)
+        if path is None or (path.root, "." + node.attr) in scope.keys:
+            return
+        if (path.root, "." + node.attr) in scope.guarded or (path.root, ".*") in scope.guarded:
+            return
+        if self._set_elsewhere(path.root, rf"\.{re.escape(node.attr)}\s*=(?!=)|setattr\("):
+            return
+        removed = removed_api(path, node.attr, self.k, self.versions)
+        if removed is not None:
+            self._removed(node, removed)
+            return
+        if path.steps or not self._kernel_holds(path.root):
+            return  # only a value the kernel holds (its real type) is a closed set
+        r = resolve(path, self.k)
+        if r is None or r.kind in ("module", "function", "class", "type", "") or not r.kind:
+            return
+        m = r.members
+        if m.open_attrs or not m.attrs or node.attr in m.attrs or len(m.attrs) >= MAX_MEMBERS:
+            return
+        self._report(
+            "missing-attribute",
+            node,
+            f"{r.kind} {path.root!r} has no attribute {node.attr!r}",
+            node.attr,
+            m.attrs,
+            attr=True,
+        )
+
+    def _call(self, call: ast.Call, scope: _Scope, local: set[str]) -> None:
+        if "bad-call" in self._caught(scope):
+            return
+        path = self._path(call.func, scope, local)
+        if path is None or not self._kernel_holds(path.root):
+            return
+        r = resolve(path, self.k)
+        if r is None or r.kind == "module":
+            return
+        m = r.members
+        if not m.params or m.var_kwargs:
+            return
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            kw.arg is None for kw in call.keywords
+        ):
+            return  # *args / **kw: cannot tell what binds
+        n = len(m.params) if m.n_positional is None else m.n_positional
+        positional = set(m.params[: min(len(call.args), n)])
+        seen: set[str] = set()
+        for kw in call.keywords:
+            name = kw.arg or ""
+            if name in positional:
+                self._report_at(
+                    "bad-call", kw, f"{path}() got multiple values for argument {name!r}"
+                )
+            elif name in seen:
+                continue  # a syntax error Python reports itself
+            elif name not in m.params:
+                self._report(
+                    "bad-call",
+                    kw,
+                    f"{path}() got an unexpected keyword argument {name!r}",
+                    name,
+                    m.params,
+                    keyword=True,
+                )
+            seen.add(name)
+
+    def _shapes(self, op: ast.BinOp, scope: _Scope, local: set[str]) -> None:
+        if "shape-mismatch" in self._caught(scope):
+            return
+        a, b = (self._shape(x, scope, local) for x in (op.left, op.right))
+        if a is None or b is None:
+            return
+        if isinstance(op.op, ast.MatMult):
+            if len(a) >= 1 and len(b) >= 1:
+                inner_a = a[-1]
+                inner_b = b[-2] if len(b) >= 2 else b[0]
+                if inner_a != inner_b:
+                    self._report_at(
+                        "shape-mismatch",
+                        op,
+                        f"shapes {a} and {b} cannot be multiplied with @ ({inner_a} != {inner_b})",
+                    )
+            return
+        for x, y in zip(reversed(a), reversed(b), strict=False):
+            if x != y and x != 1 and y != 1:
+                self._report_at(
+                    "shape-mismatch", op, f"shapes {a} and {b} cannot be broadcast together"
+                )
+                return
+
+    def _shape(self, node: ast.expr, scope: _Scope, local: set[str]) -> tuple[int, ...] | None:
+        if not isinstance(node, ast.Name) or node.id in scope.rebound or node.id in local:
+            return None
+        kernel = self.k.kernel
+        if kernel is None:
+            return None
+        var = next((v for v in kernel.variables if v.name == node.id), None)
+        m = _SHAPE.match(var.summary) if var is not None else None
+        if m is None:
+            return None
+        return tuple(int(x) for x in m.group(1).replace(" ", "").split(",") if x)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _set_elsewhere(self, root: str, pattern: str) -> bool:
+        """Another cell names ``root`` and matches ``pattern`` (sets that key or attribute,
+        or may): it may run before this one, so the kernel's value is not the last word."""
+        rx = re.compile(pattern)
+        word = re.compile(rf"\b{re.escape(root)}\b")
+        return any(word.search(o) and rx.search(o) for o in self.others)
+
+    def _kernel_holds(self, name: str) -> bool:
+        kernel = self.k.kernel
+        return kernel is not None and any(v.name == name for v in kernel.variables)
+
+    @staticmethod
+    def _caught(scope: _Scope) -> set[str]:
+        return {kind for kind, names in _CATCHES.items() if names & scope.caught}
+
+    def _report(
+        self,
+        code: str,
+        node: ast.AST,
+        message: str,
+        wrong: str,
+        known: tuple[str, ...],
+        attr: bool = False,
+        keyword: bool = False,
+    ) -> None:
+        close = difflib.get_close_matches(wrong, list(known), n=2, cutoff=NEAREST_CUTOFF)
+        fixes = ()
+        if len(close) == 1 or (
+            len(close) == 2 and _ratio(wrong, close[0]) > _ratio(wrong, close[1])
+        ):
+            new = self._replaced(node, wrong, close[0], attr=attr, keyword=keyword)
+            if new is not None:
+                what = "keyword" if keyword else "attribute" if attr else "key"
+                fixes = (
+                    make_fix(
+                        f"Use the {what} {close[0]!r}",
+                        f"{close[0]!r} exists; {wrong!r} does not",
+                        "diagnostic",
+                        self.source,
+                        new,
+                        0.9,
+                    ),
+                )
+            message += f"; did you mean {close[0]!r}?"
+        self._report_at(code, node, message, fixes)
+
+    def _replaced(
+        self, node: ast.AST, wrong: str, right: str, attr: bool, keyword: bool
+    ) -> str | None:
+        """The cell with ``wrong`` replaced by ``right`` at ``node`` (one line only)."""
+        lineno, end = node.lineno, getattr(node, "end_lineno", node.lineno)
+        if lineno != end or lineno > len(self.lines):
+            return None
+        raw = self.lines[lineno - 1].encode()
+        a, b = node.col_offset, node.end_col_offset or node.col_offset
+        span = raw[a:b].decode(errors="replace")
+        if attr:
+            new_span = (
+                span[: span.rfind("." + wrong)] + "." + right if "." + wrong in span else None
+            )
+        elif keyword:
+            new_span = right + span[len(wrong) :] if span.startswith(wrong) else None
+        else:
+            q = span[:1]
+            new_span = q + right + q if q in ("'", '"') and span.endswith(q) else None
+        if new_span is None:
+            return None
+        lines = list(self.lines)
+        lines[lineno - 1] = (raw[:a] + new_span.encode() + raw[b:]).decode(errors="replace")
+        return "\n".join(lines)
+
+    def _removed(self, node: ast.Attribute, removed: tuple[str, str, str | None]) -> None:
+        message, _old, new_text = removed
+        fixes = ()
+        if new_text is not None and node.lineno == node.end_lineno:
+            raw = self.lines[node.lineno - 1].encode()
+            a, b = node.col_offset, node.end_col_offset or node.col_offset
+            lines = list(self.lines)
+            lines[node.lineno - 1] = (raw[:a] + new_text.encode() + raw[b:]).decode()
+            new = "\n".join(lines)
+            fixes = (make_fix(f"Use {new_text}", message, "diagnostic", self.source, new, 0.9),)
+        self._report_at("removed-api", node, message, fixes)
+
+    def _removed_import(self, stmt: ast.stmt, module: str, message: str, new: str) -> None:
+        line = self.lines[stmt.lineno - 1] if stmt.lineno <= len(self.lines) else ""
+        fixes = ()
+        if stmt.lineno == stmt.end_lineno and line.count(module) == 1:
+            if "." in module and isinstance(stmt, ast.ImportFrom) and stmt.module != module:
+                # ``from sklearn.externals import joblib`` -> ``import joblib``
+                head, _, name = module.rpartition(".")
+                text = line.replace(f"from {head} import {name}", f"import {new}")
+            else:
+                text = line.replace(module, new)
+            if text != line:
+                lines = list(self.lines)
+                lines[stmt.lineno - 1] = text
+                fixes = (
+                    make_fix(f"Import {new}", message, "diagnostic", self.source,
+                             "\n".join(lines), 0.9),
+                )  # fmt: skip
+        self._report_at("removed-api", stmt, message, fixes)
+
+    def _report_at(self, code: str, node: ast.AST, message: str, fixes: tuple = ()) -> None:
+        lineno = getattr(node, "lineno", 1)
+        key = (code, lineno, getattr(node, "col_offset", 0))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        line = self.lines[lineno - 1] if lineno <= len(self.lines) else ""
+        end_line = getattr(node, "end_lineno", lineno) or lineno
+        end_text = self.lines[end_line - 1] if end_line <= len(self.lines) else ""
+        start = (lineno - 1, _chars(line, getattr(node, "col_offset", 0)))
+        end = (end_line - 1, _chars(end_text, getattr(node, "end_col_offset", 0) or 0))
+        self.found.append(Diagnostic(message, code, start, end, tuple(fixes)))
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _chars(line: str, byte_col: int) -> int:
+    """An ``ast`` column (UTF-8 bytes) as code points."""
+    return len(line.encode()[:byte_col].decode(errors="ignore"))
+
+
+def _known(keys: tuple[str, ...]) -> str:
+    shown = ", ".join(repr(k) for k in keys[:6])
+    return f" (it has {shown}{', ...' if len(keys) > 6 else ''})"
+
+
+def _const_str(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _root_name(node: ast.AST) -> str:
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _bound(t: ast.AST) -> set[str]:
+    if isinstance(t, ast.Name):
+        return {t.id}
+    if isinstance(t, ast.Tuple | ast.List):
+        return {n for e in t.elts for n in _bound(e)}
+    if isinstance(t, ast.Starred):
+        return _bound(t.value)
+    root = _root_name(t)
+    return {root} if root else set()
+
+
+def _rebinds(body: list[ast.stmt]) -> set[str]:
+    """Every name a block assigns anywhere (for loops: unknown from the first iteration)."""
+    out: set[str] = set()
+    for node in body:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store | ast.Del):
+                out.add(sub.id)
+            elif isinstance(sub, ast.Subscript | ast.Attribute) and isinstance(
+                sub.ctx, ast.Store | ast.Del
+            ):
+                root = _root_name(sub)
+                if root:
+                    out.add(root)
+            elif isinstance(sub, ast.Call):
+                out |= _mutated_by(sub)
+    return out
+
+
+def _mutated_by(call: ast.Call) -> set[str]:
+    """Names a call may change: its object for an in-place method, its name arguments."""
+    out = set()
+    f = call.func
+    if isinstance(f, ast.Attribute) and f.attr in MUTATING:
+        root = _root_name(f.value)
+        if root:
+            out.add(root)
+    if any(kw.arg == "inplace" for kw in call.keywords) and isinstance(f, ast.Attribute):
+        root = _root_name(f.value)
+        if root:
+            out.add(root)
+    for a in [*call.args, *(kw.value for kw in call.keywords)]:
+        if isinstance(a, ast.Name) and not (isinstance(f, ast.Name) and f.id in _PURE):
+            out.add(a.id)
+    return out
+
+
+# Builtins that never change their arguments (passing a dict to ``len`` leaves it known).
+_PURE = frozenset(
+    {"len", "print", "list", "sorted", "set", "tuple", "repr", "str", "type", "isinstance"}
+    | {"sum", "min", "max", "any", "all", "iter", "enumerate", "zip", "dict", "id", "hash"}
+    | {"display", "int", "float", "bool", "abs", "round", "format", "hasattr", "getattr"}
+)
+
+
+def _walk_runs(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of an expression that run when it is evaluated (not a lambda's body)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, ast.Lambda):
+            continue
+        if isinstance(n, ast.Call) and _is_get(n):
+            stack.append(n.func)  # ``d.get('k')``: the key is a test, not a lookup
+            continue
+        if isinstance(n, ast.BoolOp | ast.IfExp):
+            continue  # ``'k' in d and d['k']``: guarded lookups, not worth modelling
+        stack.extend(ast.iter_child_nodes(n))
+
+
+def _is_get(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("get", "pop", "setdefault")
+
+
+def _scoped_names(node: ast.AST) -> set[str]:
+    out: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.comprehension):
+            out |= _bound(sub.target)
+        elif isinstance(sub, ast.Lambda):
+            a = sub.args
+            out |= {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
+        elif isinstance(sub, ast.NamedExpr):
+            out |= _bound(sub.target)
+    return out
+
+
+def _always_false(test: ast.expr) -> bool:
+    return isinstance(test, ast.Constant) and not test.value
+
+
+def _guards(test: ast.expr) -> frozenset[tuple[str, str]]:
+    """``'k' in d``, ``hasattr(o, 'a')`` (also inside ``and``): what the branch may use."""
+    out = set()
+    for sub in ast.walk(test):
+        if (
+            isinstance(sub, ast.Compare)
+            and len(sub.ops) == 1
+            and isinstance(sub.ops[0], ast.In)
+            and _const_str(sub.left) is not None
+        ):
+            root = _root_name(sub.comparators[0])
+            if root:
+                out.add((root, _const_str(sub.left) or ""))
+        elif (
+            isinstance(sub, ast.Call)
+            and isinstance(sub.func, ast.Name)
+            and sub.func.id == "hasattr"
+            and len(sub.args) == 2
+        ):
+            root, attr = _root_name(sub.args[0]), _const_str(sub.args[1])
+            if root:
+                out.add((root, "." + attr if attr is not None else ".*"))
+    return frozenset(out)
+
+
+def _handled(t: ast.expr | None) -> set[str]:
+    if t is None:
+        return {"BaseException"}
+    if isinstance(t, ast.Tuple):
+        return {n for e in t.elts for n in _handled(e)}
+    if isinstance(t, ast.Name):
+        return {t.id}
+    if isinstance(t, ast.Attribute):
+        return {t.attr}
+    return set()
