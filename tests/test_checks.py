@@ -158,3 +158,13 @@ async def test_diagnose_over_the_websocket_with_a_real_kernel(
     finally:
         kc.stop_channels()
         await jp_serverapp.kernel_manager.shutdown_kernel(kid, now=True)
+
+
+def test_modernize_spells_removed_apis_anew(state):
+    from jupyter_spark.fixes import FixService
+
+    source = "x = np.float(3)\nfor k, v in s.iteritems():\n    print('%s' % k)"
+    [fix] = FixService().modernize(source, Knowledge(kernel=state, current=source))
+    assert "x = float(3)" in fix.new_source and "s.items()" in fix.new_source
+    assert "f'{k}'" in fix.new_source or "'{}'.format" in fix.new_source or "%" in fix.new_source
+    compile(fix.new_source, "<cell>", "exec")

@@ -61,6 +61,18 @@ def test_complete_is_grounded_on_the_namespace(ip, tiny_model_dir, capsys):
     ip.run_cell("assert 'x' not in dir()")  # nothing was added to the namespace
 
 
+def test_check_finds_what_the_namespace_shows_before_the_cell_runs(ip, capsys):
+    ip.run_cell("import pandas as pd\nsales = pd.DataFrame({'revenue': [1.0], 'units': [2]})")
+    capsys.readouterr()
+    ip.run_cell_magic("spark", "check", "total = sales['revenu'].sum()")
+    out = capsys.readouterr().out
+    assert "line 1:" in out and "[missing-key]" in out, out
+    assert "+total = sales['revenue'].sum()" in out
+    ip.run_line_magic("spark", "check total = sales['revenue'].sum()")
+    assert "no problems found" in capsys.readouterr().out
+    ip.run_cell("assert 'total' not in dir()")  # checked, never run
+
+
 def test_fix_shows_a_diff_applies_and_leaves_the_error_state(ip, capsys):
     ip.run_cell("sales_df = {'a': 1}")
     ip.run_cell("print(sales_dff)")

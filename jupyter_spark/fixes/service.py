@@ -16,7 +16,10 @@ from .ruff import diagnose as ruff_diagnose
 from .ruff import modernize as ruff_modernize
 from .rules import Context, error_fixes
 from .source import MAX_SOURCE_CHARS, compiles, names_in_cells
-from .types import KINDS, Diagnostic, Fix, FixError, FixRequest
+from .types import KINDS, Diagnostic, Fix, FixError, FixRequest, make_fix
+
+# Removed APIs rewritten in one modernize at most (each rewrite re-reads the cell).
+MAX_API_REWRITES = 20
 
 # Let the model reorder close candidates. Off: on benchmarks/fixes (44 cells) it lowered top-1
 # from 44 to 42 (the rules' confidences already order them well); kept for bigger models.
@@ -92,8 +95,33 @@ class FixService:
             found += kernel_checks(source, knowledge, others=cells)
         return found
 
-    def modernize(self, source: str) -> list[Fix]:
-        return ruff_modernize(check_source(source))
+    def modernize(self, source: str, knowledge: Knowledge | None = None) -> list[Fix]:
+        """ruff's safe modernizations, then the APIs the installed pandas / NumPy /
+        scikit-learn removed, spelled anew (with ``knowledge``: which values are DataFrames)."""
+        source = check_source(source)
+        found = ruff_modernize(source)
+        new = found[0].new_source if found else source
+        renamed = 0
+        for _ in range(MAX_API_REWRITES):
+            k = knowledge if knowledge is not None else Knowledge()
+            fixes = [f for d in kernel_checks(new, k) if d.code == "removed-api" for f in d.fixes]
+            if not fixes:
+                break
+            new, renamed = fixes[0].new_source, renamed + 1
+        if not renamed:
+            return found
+        what = "ruff's safe fixes and " if found else ""
+        return [
+            make_fix(
+                "Modernize the cell",
+                f"Rewritten with {what}{renamed} API(s) the installed libraries removed or "
+                "deprecated, spelled as they are now.",
+                "modernize",
+                source,
+                new,
+                0.6,
+            )
+        ]
 
 
 def rank(source: str, candidates: list[Fix], limit: int) -> list[Fix]:

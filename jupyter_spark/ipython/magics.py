@@ -18,7 +18,8 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Int, Unicode
 
 from ..fixes import ErrorInfo, FixError, FixRequest, FixService, NamespaceInspector
-from .session import NotReady, SparkSession
+from ..grounding import Knowledge
+from .session import NotReady, SparkSession, namespace_state
 
 # The name sparkmagic also uses: ours is registered under it only when it is free.
 PRIMARY_NAME = "spark"
@@ -31,6 +32,9 @@ USAGE = """\
 Usage: %{name} SUBCOMMAND [options]    (also %%{name} for a cell)
 
   complete CODE        complete CODE with the local model, using this session's variables
+  check [CODE]         bugs this session's values show in CODE before it runs (missing
+                       keys, columns, attributes, keywords, shapes, removed APIs) and fixes;
+                       %%{name} check checks a whole cell; no CODE: the previous cell
   fix [-n N] [--apply] the top fix(es) of the last failed cell, as a diff
   modernize [N]        the modernize refactor of cell N (default: the previous one)
   status               model, warm or not, latency so far
@@ -67,10 +71,13 @@ class SparkMagics(Magics):
     @line_cell_magic
     def spark(self, line: str, cell: str | None = None) -> Any:
         if cell is not None:
+            if line.strip() == "check":
+                return self._check_source(cell)
             return self._cell(line, cell)
         sub, _, rest = line.strip().partition(" ")
         handler = {
             "complete": self._complete,
+            "check": self._check,
             "fix": self._fix,
             "modernize": self._modernize,
             "status": self._status,
@@ -200,6 +207,42 @@ class SparkMagics(Magics):
         if args.apply:
             self.shell.set_next_input(fixes[0].new_source, replace=False)
 
+    def _check(self, rest: str) -> None:
+        if rest.strip():
+            self._check_source(rest)
+            return
+        hist = self._history()
+        if not hist:
+            print(f"Usage: %{self.name} check CODE  (or %%{self.name} check for a cell)")
+            return
+        self._check_source(hist[-1])
+
+    def _knowledge(self, source: str) -> Knowledge:
+        """This session's namespace (the same safe probe), its history, the project."""
+        return Knowledge(
+            kernel=namespace_state(self.shell.user_ns),
+            cell_sources=tuple(self._history()),
+            current=source,
+            project=self.session.project,
+        )
+
+    def _check_source(self, source: str) -> None:
+        """Print the findings of ``source`` (not run), each with its fix as a diff."""
+        try:
+            found = self.fixes.diagnose(
+                source, tuple(self._history()), tuple(self.shell.user_ns), self._knowledge(source)
+            )
+        except FixError as e:
+            print(f"Spark: {e}")
+            return
+        if not found:
+            print("Spark: no problems found.")
+            return
+        for d in found:
+            print(f"line {d.start[0] + 1}: {d.message} [{d.code}]")
+            if d.fixes:
+                print(unified(source, d.fixes[0].new_source))
+
     def _modernize(self, rest: str) -> None:
         hist = self.shell.user_ns.get("In") or []
         try:
@@ -209,7 +252,7 @@ class SparkMagics(Magics):
             print(f"Usage: %{self.name} modernize [CELL_NUMBER] (a number from In[...])")
             return
         try:
-            fixes = self.fixes.modernize(source)
+            fixes = self.fixes.modernize(source, self._knowledge(source))
         except FixError as e:
             print(f"Spark: {e}")
             return
