@@ -507,7 +507,7 @@ class _Checker:
         end_text = self.lines[end_line - 1] if end_line <= len(self.lines) else ""
         start = (lineno - 1, _chars(line, getattr(node, "col_offset", 0)))
         end = (end_line - 1, _chars(end_text, getattr(node, "end_col_offset", 0) or 0))
-        self.found.append(Diagnostic(message, code, start, end, tuple(fixes)))
+        self.found.append(Diagnostic(message, code, start, end, tuple(fixes), "kernel"))
 
 
 def _ratio(a: str, b: str) -> float:

@@ -74,11 +74,13 @@ class Diagnostic:
     start: tuple[int, int]
     end: tuple[int, int]
     fixes: tuple[Fix, ...] = ()
+    source: str = "ruff"  # "ruff", or "kernel" for the kernel-aware checks (checks.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "message": self.message,
             "code": self.code,
+            "source": self.source,
             "start": list(self.start),
             "end": list(self.end),
             "fixes": [f.to_dict() for f in self.fixes],

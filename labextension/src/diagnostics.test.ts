@@ -88,6 +88,8 @@ describe('toLintDiagnostics', () => {
     expect(out.map(x => d.sliceString(x.from, x.to))).toEqual(['None', 'nope']);
     expect(out.map(x => x.severity)).toEqual(['warning', 'error']);
     expect(out[0]).toMatchObject({ message: NONE_ITEM.message, source: 'ruff E711' });
+    const [kernel] = toLintDiagnostics([{ ...NONE_ITEM, code: 'missing-key', source: 'kernel' }], d);
+    expect(kernel.source).toBe('kernel missing-key');
     expect(out[0].actions?.map(a => a.name)).toEqual(['Fix: Replace with `cond is None`']);
     expect(out[1].actions).toEqual([]);
   });

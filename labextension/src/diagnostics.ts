@@ -74,7 +74,17 @@ export function toOffset(doc: Text, [line, column]: Position): number {
 }
 
 /** Codes of findings that stop the cell from running (besides E9xx, ruff's syntax errors). */
-const FATAL_CODES = new Set(['invalid-syntax', 'syntax-error', 'F821']);
+// The kernel checks' findings raise when the cell runs (KeyError, AttributeError, TypeError,
+// ValueError); a removed API too, a deprecated one only warns (both are `removed-api`).
+const FATAL_CODES = new Set([
+  'invalid-syntax',
+  'syntax-error',
+  'F821',
+  'missing-key',
+  'missing-attribute',
+  'bad-call',
+  'shape-mismatch'
+]);
 
 /** Findings that stop the cell from running are errors; the rest (likely bugs) warnings. */
 export function severityOf(code: string): Diagnostic['severity'] {
@@ -162,7 +172,7 @@ export function applyFix(
 
 /**
  * The server's items for `doc` as lint diagnostics: underline range, severity, the message
- * with `ruff <code>` as its source line, and one "Fix: <title>" action per quick fix.
+ * with `<ruff|kernel> <code>` as its source line, and one "Fix: <title>" action per quick fix.
  */
 export function toLintDiagnostics(
   items: readonly IDiagnosticItem[],
@@ -183,7 +193,7 @@ export function toLintDiagnostics(
       to: Math.max(a, b),
       severity: severityOf(item.code),
       message: item.message,
-      source: `ruff ${item.code}`,
+      source: `${item.source ?? 'ruff'} ${item.code}`,
       markClass: MARK_CLASS,
       actions
     };

@@ -143,11 +143,16 @@ export interface IFixes {
  */
 export type Position = [number, number];
 
-/** One of ruff's findings on a cell, with its quick fixes (whole new source and edits). */
+/** A finding on a cell (ruff's, or the kernel-aware checks'), with its quick fixes. */
 export interface IDiagnosticItem {
   message: string;
-  /** ruff's rule code (`F821`, `E711`, ...) or `invalid-syntax` / `syntax-error`. */
+  /**
+   * ruff's rule code (`F821`, `E711`, ...), `invalid-syntax` / `syntax-error`, or a kernel
+   * check's (`missing-key`, `missing-attribute`, `bad-call`, `shape-mismatch`, `removed-api`).
+   */
   code: string;
+  /** Who found it: `ruff` or `kernel` (the kernel's real values); absent from older servers. */
+  source?: string;
   start: Position;
   end: Position;
   fixes: IFix[];

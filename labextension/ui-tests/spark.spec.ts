@@ -99,6 +99,35 @@ test('diagnostics underline findings as you type, not names other cells define; 
   await expect.poll(() => cellText(page, 3)).toBe(typed);
 });
 
+test('a column the kernel does not have is underlined before the cell runs; its quick fix applies', async ({
+  page
+}) => {
+  await openNotebook(page, notebook);
+  await runCell(page, 0);
+  // The server reads the kernel's variables (its silent probe) shortly after a run.
+  await page.waitForTimeout(2000);
+  const target = cell(page, 3);
+  await target.locator('.cm-content').click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  // `sales_df` has the columns city and sales; the cell is never run.
+  const typed = "total = sales_df['sale'].sum()  # check";
+  await page.keyboard.type(typed, { delay: 30 });
+  await expect.poll(() => cellText(page, 3)).toBe(typed);
+  const range = target.locator('.cm-lintRange', { hasText: "'sale'" });
+  await expect(range).toHaveCount(1, { timeout: 15000 });
+  await range.hover();
+  const tooltip = page.locator('.cm-tooltip-lint');
+  await expect(tooltip).toContainText("has no key 'sale'");
+  await expect(tooltip).toContainText('kernel missing-key');
+  const quickFix = tooltip.locator('.cm-diagnosticAction', { hasText: "Use the key 'sales'" });
+  await expect(quickFix).toBeVisible();
+  await page.screenshot({ path: path.join(shots, 'kernel-diagnostic.png') });
+  await quickFix.click();
+  await expect.poll(() => cellText(page, 3)).toBe("total = sales_df['sales'].sum()  # check");
+  await expect(target.locator('.cm-lintRange', { hasText: "'sale'" })).toHaveCount(0);
+});
+
 test('ghost text works in a plain .py file in the editor (no kernel)', async ({ page }) => {
   await page.goto(`lab/tree/${script}?token=${token}`);
   const editor = page.locator('.jp-FileEditor:visible .cm-content');
