@@ -456,7 +456,8 @@ def test_a_class_of_another_notebook_used_without_import(project):
         Path(project.root),
         "lab/audit.ipynb",
         notebook_json(
-            "class LabelAudit:\n    def __init__(self, rows):\n        self.disagreement_rate = 0.0\n"
+            "class LabelAudit:\n    def __init__(self, rows):\n"
+            "        self.disagreement_rate = 0.0\n"
         ),
     )
     project.apply(["lab/audit.ipynb"])
