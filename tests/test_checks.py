@@ -74,7 +74,7 @@ BUGS = [
     ("m = sales.revenu.mean()", "missing-attribute", 0, "sales.revenue.mean()"),
     ("print(trip.fare_euro)", "missing-attribute", 0, "trip.fare_eur"),
     ("train(m, d, epoch=4)", "bad-call", 0, "epochs=4"),
-    ("train(m, d, model=2)", "bad-call", 0, None),
+    ("train(m, d, learning_rate=2)", "bad-call", 0, None),
     ("r = a @ b", "shape-mismatch", 0, None),
     ("r = a + b", "shape-mismatch", 0, None),
     ("x = np.float(3)", "removed-api", 0, "x = float(3)"),

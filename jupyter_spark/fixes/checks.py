@@ -334,18 +334,11 @@ class _Checker:
             kw.arg is None for kw in call.keywords
         ):
             return  # *args / **kw: cannot tell what binds
-        n = len(m.params) if m.n_positional is None else m.n_positional
-        positional = set(m.params[: min(len(call.args), n)])
-        seen: set[str] = set()
+        # (a keyword given by position too cannot be told: the probe leaves positional-only
+        # parameters out, so which parameter the k-th positional argument fills is unknown)
         for kw in call.keywords:
             name = kw.arg or ""
-            if name in positional:
-                self._report_at(
-                    "bad-call", kw, f"{path}() got multiple values for argument {name!r}"
-                )
-            elif name in seen:
-                continue  # a syntax error Python reports itself
-            elif name not in m.params:
+            if name not in m.params:
                 self._report(
                     "bad-call",
                     kw,
@@ -354,7 +347,6 @@ class _Checker:
                     m.params,
                     keyword=True,
                 )
-            seen.add(name)
 
     def _shapes(self, op: ast.BinOp, scope: _Scope, local: set[str]) -> None:
         if "shape-mismatch" in self._caught(scope):
