@@ -37,6 +37,11 @@ describe('parseServerMessage', () => {
     // `fixes` left out: none.
     const bare = parseServerMessage(JSON.stringify({ type: 'diagnostics', id: 'd2', items: [item] }));
     expect(bare && bare.type === 'diagnostics' && bare.items[0].fixes).toEqual([]);
+    // who found it travels with the item
+    const kernel = parseServerMessage(
+      JSON.stringify({ type: 'diagnostics', id: 'd3', items: [{ ...item, source: 'kernel' }] })
+    );
+    expect(kernel && kernel.type === 'diagnostics' && kernel.items[0].source).toBe('kernel');
   });
 
   it('rejects malformed frames instead of throwing', () => {

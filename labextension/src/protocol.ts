@@ -227,7 +227,8 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
               code: item.code,
               start: item.start,
               end: item.end,
-              fixes: item.fixes ?? []
+              fixes: item.fixes ?? [],
+              ...(isString(item.source) ? { source: item.source } : {})
             }))
           }
         : null;
