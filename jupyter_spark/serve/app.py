@@ -72,6 +72,16 @@ class ModelsHandler(_Base):
         self.finish(json.dumps({"object": "list", "data": [model]}))
 
 
+class NotFoundHandler(_Base):
+    """Any other path (``/v1/chat/completions`` too: this serves a code model's completions
+    only): a JSON 404 with a code, as OpenAI clients expect, after the API key check."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        if not self._finished:
+            self.fail(404, "not_found", f"no such endpoint: {self.request.path[:200]}")
+
+
 @web.stream_request_body
 class CompletionsHandler(_Base):
     """POST /v1/completions. The body is streamed in so one over MAX_BODY is answered with a
@@ -133,19 +143,23 @@ class CompletionsHandler(_Base):
         queue: asyncio.Queue[str | None] = asyncio.Queue()
 
         def work() -> tuple[str, bool]:
-            """Generate; text deltas go to the loop; returns (text, hit a stop string)."""
-            sent = ""
+            """Generate; text deltas go to the loop; returns (text, hit a stop string).
+
+            The completion is always iterated to its end (a cancel ends it at the next token):
+            the engine's generator holds the engine's lock while it runs, so one left
+            suspended after a stop string would hold every later request until collected."""
+            sent, stopped = "", False
             for text in completion:
+                if stopped:
+                    continue  # draining after the cancel
                 cut = _cut_at_stop(text, stops)
                 if cut is not None:
                     completion.cancel()
-                    text = cut
+                    text, stopped = cut, True
                 if text.startswith(sent) and len(text) > len(sent):
                     loop.call_soon_threadsafe(queue.put_nowait, text[len(sent) :])
                     sent = text
-                if cut is not None:
-                    return sent, True
-            return sent, False
+            return sent, stopped
 
         future = loop.run_in_executor(self.executor, work)
         future.add_done_callback(lambda _: loop.call_soon_threadsafe(queue.put_nowait, None))
@@ -254,7 +268,9 @@ def make_app(engine: Any, api_key: str | None = None) -> web.Application:
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-serve")
     args = {"engine": engine, "executor": executor, "api_key": api_key}
     return web.Application(
-        [(r"/v1/models", ModelsHandler, args), (r"/v1/completions", CompletionsHandler, args)]
+        [(r"/v1/models", ModelsHandler, args), (r"/v1/completions", CompletionsHandler, args)],
+        default_handler_class=NotFoundHandler,
+        default_handler_args=args,
     )
 
 
