@@ -29,13 +29,17 @@ class Removed:
     # the replacement replaces the whole ``owner.attr`` expression (``np.float`` -> ``float``)
     # rather than the attribute only (``s.iteritems`` -> ``s.items``)
     whole: bool = False
+    # the release that brought it back (NumPy 2.0 has ``np.bool`` again); None: never
+    until: tuple[int, ...] | None = None
 
 
 _TABLE = (
     *(
         Removed("numpy", (1, 24), "numpy", a, a, f"np.{a} was removed in NumPy 1.24: use {a}", True)
-        for a in ("float", "int", "bool", "object", "str", "complex")
+        for a in ("float", "int", "object", "str", "complex")
     ),
+    Removed("numpy", (1, 24), "numpy", "bool", "bool", "np.bool was removed in NumPy 1.24 "
+            "(and is back in 2.0): use bool", True, (2, 0)),
     Removed("numpy", (2, 0), "numpy", "product", "prod", "np.product was removed in NumPy 2.0"),
     Removed("numpy", (2, 0), "numpy", "cumproduct", "cumprod", "np.cumproduct: removed in 2.0"),
     Removed("numpy", (2, 0), "numpy", "sometrue", "any", "np.sometrue was removed in NumPy 2.0"),
@@ -102,9 +106,14 @@ def _numbers(text: str | None) -> tuple[int, ...] | None:
     return tuple(out) or None
 
 
-def _past(package: str, since: tuple[int, ...], versions: Mapping[str, str]) -> bool:
+def _past(
+    package: str,
+    since: tuple[int, ...],
+    versions: Mapping[str, str],
+    until: tuple[int, ...] | None = None,
+) -> bool:
     have = _numbers(versions[package]) if package in versions else installed_version(package)
-    return have is not None and have >= since
+    return have is not None and have >= since and (until is None or have < until)
 
 
 def removed_api(
@@ -116,7 +125,7 @@ def removed_api(
     if owner is None:
         return None
     r = _BY_OWNER.get((owner, attr))
-    if r is None or not _past(r.package, r.since, versions):
+    if r is None or not _past(r.package, r.since, versions, r.until):
         return None
     old = f"{path}.{attr}"
     if r.replacement is None:

@@ -130,7 +130,13 @@ class _Checker:
         if isinstance(stmt, ast.If):
             self.expression(stmt.test, scope)
             if not _always_false(stmt.test):
-                inner = _Scope(scope.rebound, scope.keys, scope.caught, scope.guarded)
+                caught = scope.caught
+                if any(
+                    isinstance(n, ast.Attribute) and n.attr in ("shape", "ndim", "size")
+                    for n in ast.walk(stmt.test)
+                ):  # ``if X.shape[1] == W.shape[0]:`` tests the shapes it then uses
+                    caught = caught | {"ValueError"}
+                inner = _Scope(scope.rebound, scope.keys, caught, scope.guarded)
                 inner.guarded = scope.guarded | _guards(stmt.test)
                 self.block(stmt.body, inner)
             self.block(stmt.orelse, scope)
@@ -277,8 +283,7 @@ class _Checker:
             return
         if r.kind == "" and not path.steps and not self._kernel_holds(path.root):
             return  # a static dict literal of another cell: it may have grown since
-        if r.kind == "Series":
-            return  # a Series' labels are often positions or dates: not a closed set here
+        # (a Series' keys are its string labels, listed only for a plain Index of them)
         self._report(
             "missing-key",
             sub.slice,

@@ -411,7 +411,7 @@ def _merge(a: Members | None, b: Members | None) -> Members | None:
         params=a.params or b.params,
         n_positional=a.n_positional if a.params else b.n_positional,
         var_kwargs=a.var_kwargs or b.var_kwargs,
-        open_attrs=a.open_attrs and b.open_attrs,
+        open_attrs=a.open_attrs or b.open_attrs,  # one source seeing __getattr__ is enough
         items=MappingProxyType(items),
     )
 

@@ -205,8 +205,14 @@ def class_members(node: ast.ClassDef) -> Members:
                 attrs.extend(bound_names(t))
     if params is None and dataclass_like:
         params = tuple(fields)
+    computed = any(
+        isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef)
+        and st.name in ("__getattr__", "__getattribute__")
+        for st in node.body
+    )
     return Members(
         attrs=tuple(dict.fromkeys(a for a in attrs if not a.startswith("__"))),
+        open_attrs=computed,  # attributes it computes: ``obj.`` is not a closed set
         params=params or (),
         n_positional=n_positional,
         var_kwargs=var_kwargs,

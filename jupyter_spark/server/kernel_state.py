@@ -57,6 +57,9 @@ from ..kernel.state import (
 # -- tunables of the reader: each is the default of the KernelStateReader argument of its name
 # (the probe's own limits, MAX_VARS and the rest, are defined once in kernel/state.py)
 TIMEOUT = 2.0  # s: one refresh at most (kernel_info, probe, reply); a slower kernel is skipped
+# After a snapshot whose DataFrames/dicts came without members, one more this much later.
+INCOMPLETE_RETRY_S = 1.0
+_MEMBER_KINDS = frozenset({"DataFrame", "dict", "Series"})
 DEBOUNCE = 0.5  # s between a user execution going idle and the refresh (Run All: one refresh)
 RETRY = 10.0  # s before get() asks again for a first snapshot after a failed one
 
@@ -79,6 +82,7 @@ class _Watch:
     pending: str | None = None  # msg_id of a probe that timed out; its reply is still due
     last_try: float = float("-inf")  # loop time of the last refresh attempt
     again: bool = False  # a user execution ended while a refresh was running
+    retried: bool = False  # the one early retry after an incomplete snapshot was made
     user_runs: OrderedDict[str, None] = field(default_factory=OrderedDict)
     listener: asyncio.Task[None] | None = None
     refreshing: asyncio.Task[KernelState | None] | None = None
@@ -353,9 +357,18 @@ class KernelStateReader:
         if w is None:
             return
         w.debounce = None
+        w.retried = False
+        self._refresh_soon(kernel_id, w)
+
+    def _refresh_soon(self, kernel_id: str, w: _Watch) -> None:
         if _running(w.refreshing):
             w.again = True  # it may have read the namespace before this execution
         else:
+            self._start_refresh(kernel_id)
+
+    def _retry_incomplete(self, kernel_id: str) -> None:
+        w = self._watches.get(kernel_id)
+        if w is not None and not self._closed and not _running(w.refreshing):
             self._start_refresh(kernel_id)
 
     # -- taking a snapshot ------------------------------------------------------------------
@@ -498,6 +511,14 @@ class KernelStateReader:
             self.log.debug("jupyter-spark: kernel %s: no snapshot in the reply", kernel_id)
         elif self._watches.get(kernel_id) is w:  # (not a reply from before a restart)
             self._states[kernel_id] = state
+            described = [v for v in state.variables if v.kind in _MEMBER_KINDS]
+            if not w.retried and any(v.name not in state.members for v in described):
+                # the probe's time budget ran out before their members (a kernel's first
+                # probe after importing pandas is slow): once more, warm, a moment later
+                w.retried = True
+                asyncio.get_running_loop().call_later(
+                    INCOMPLETE_RETRY_S, self._retry_incomplete, kernel_id
+                )
         return state
 
 
