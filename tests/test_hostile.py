@@ -451,3 +451,16 @@ def test_serve_bodies_fuzz(tiny_model_dir):
         assert s.proc.poll() is None
     finally:
         s.stop()
+
+
+async def test_a_burst_is_answered_in_order(service, jp_ws_fetch):
+    """A burst long enough to be handled in slices (the connection yields to the loop between
+    them): every frame answered once, in the order sent, and the request after it served."""
+    ws = await jp_ws_fetch("spark", "ws")
+    for i in range(3000):
+        ws.write_message(json.dumps({"type": "nonsense", "id": f"k{i}"}))
+    errors = await _answers(ws, 3000)
+    assert [e["id"] for e in errors] == [f"k{i}" for i in range(3000)]
+    assert {e["code"] for e in errors} == {"unknown_type"}
+    await _alive(ws)
+    ws.close()

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import time
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -48,6 +49,10 @@ AUTH_RESOURCE = "spark"
 # message is applied (each cell's analysis is bounded, so the IO loop gets the GIL between
 # cells); below it, on the loop (a keystroke's one-cell change costs well under a millisecond).
 ANALYZE_OFF_LOOP_CHARS = 16_000
+# How long one connection's frames may hold the IO loop in one stretch: tornado hands a burst
+# of buffered frames to ``on_message`` one after the other without returning to the loop, so
+# past this the connection yields (other users' requests run) before its next frame.
+FRAME_SLICE_S = 0.004
 # HTTP status of a POST answered with an error, by code (others: 400).
 ERROR_STATUS = {"too_large": 413, "model_not_ready": 503, "model_error": 503, "internal": 500}
 
@@ -185,6 +190,8 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         self._last_kernel_request: CompleteRequest | None = None
         self._rewarms = 0
         self._paths: set[str] = set()  # synced notebooks this connection uses (released on close)
+        self._slice_start: float | None = None  # when this stretch of frames began (None: new)
+        self._closed = False
 
     @property
     def max_message_size(self) -> int:
@@ -236,8 +243,36 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
         A message bringing much cell text returns a coroutine: its cells are analysed off the
         loop first, and tornado reads the connection's next frame only after it is applied, so
-        messages keep their order.
+        messages keep their order. So does a frame arriving after this connection's frames held
+        the loop for ``FRAME_SLICE_S`` in one stretch (a burst): it is handled after one turn
+        of the loop, so a burst of any size stalls nobody for more than a slice.
         """
+        if self._slice_spent():
+            return self._after_yield(message)
+        return self._on_frame(message)
+
+    def _slice_spent(self) -> bool:
+        """Whether this stretch of frames has held the loop long enough (starts one if new)."""
+        now = time.perf_counter()
+        if self._slice_start is None:
+            self._slice_start = now
+            # runs at the loop's next turn, i.e. once this stretch has given the loop back
+            asyncio.get_running_loop().call_soon(self._new_slice)
+            return False
+        return now - self._slice_start > FRAME_SLICE_S
+
+    def _new_slice(self) -> None:
+        self._slice_start = None
+
+    async def _after_yield(self, message: str | bytes) -> None:
+        await asyncio.sleep(0)  # one turn of the loop: whatever else is ready runs first
+        if self._closed:  # closed meanwhile: nothing to answer, nothing to hold
+            return
+        pending = self._on_frame(message)
+        if pending is not None:
+            await pending
+
+    def _on_frame(self, message: str | bytes) -> Any:
         req = None
         try:
             req = parse(message, self.settings["spark_max_message_bytes"])
@@ -254,7 +289,10 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
     async def _analyze_then_handle(self, req: Request, cells: list[Cell]) -> None:
         try:
-            self._handle(req, await analyze_ahead(cells))
+            infos = await analyze_ahead(cells)
+            if self._closed:  # its notebooks were released on close: do not store them now
+                return
+            self._handle(req, infos)
         except ProtocolError as e:
             self.send(e.to_message())
         except Exception as e:
@@ -312,6 +350,7 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 self._current = None
 
     def on_close(self) -> None:
+        self._closed = True
         if self.service.kernel_reader is not None:
             self.service.kernel_reader.refreshed.discard(self._kernel_refreshed)
         if self._current is not None:
