@@ -9,12 +9,14 @@ builder tell "only the current cell changed" from "something it showed changed" 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .analysis import CellInfo, analyze
-from .config import MAX_NOTEBOOK_BYTES
+from . import analysis
+from .analysis import CellInfo
+from .config import ANALYSIS_CACHE_CELLS, MAX_NOTEBOOK_BYTES
 
 _NOTEBOOK_IDS = itertools.count(1)
 
@@ -32,6 +34,69 @@ def cell_bytes(cell: Cell) -> int:
     """What a cell costs the store: its id and source in UTF-8 bytes."""
     text = cell.id + cell.source
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+# Characters of cell source whose analyses are kept for reuse (with ANALYSIS_CACHE_CELLS
+# analyses at most): a memo bounded by count alone could hold thousands of megabyte cells,
+# whatever the store's cap.
+ANALYSIS_MEMO_CHARS = 16 * 1024 * 1024
+# What an entry costs besides its source (the key, the CellInfo, the memo's own links).
+_MEMO_ENTRY_CHARS = 256
+
+
+class AnalysisMemo:
+    """Analyses by (cell type, source), shared by every notebook, so a notebook re-sent whole
+    or the cells a request carries are parsed once: least recently used dropped past
+    ``max_chars`` of source or ``max_entries`` analyses; a source over a quarter of
+    ``max_chars`` is analysed but not kept (the default keeps a cell as big as a message, so
+    what a worker thread analysed ahead is found when the message is applied). Thread-safe:
+    cells are analysed ahead in a worker thread while the IO loop applies others."""
+
+    def __init__(
+        self, max_chars: int = ANALYSIS_MEMO_CHARS, max_entries: int = ANALYSIS_CACHE_CELLS
+    ) -> None:
+        self.max_chars, self.max_entries = max_chars, max_entries
+        self._memo: OrderedDict[tuple[str, str], CellInfo] = OrderedDict()
+        self._lock = threading.Lock()
+        self.chars = 0  # sum over the entries of len(source) + _MEMO_ENTRY_CHARS
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def analyze(self, cell_type: str, source: str) -> CellInfo:
+        key = (cell_type, source)
+        with self._lock:
+            info = self._memo.get(key)
+            if info is not None:
+                self._memo.move_to_end(key)
+                return info
+        info = analysis.analyze.__wrapped__(cell_type, source)  # not its unbounded-size memo
+        size = len(source) + _MEMO_ENTRY_CHARS
+        if size > self.max_chars // 4:
+            return info
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = info
+                self.chars += size
+            while self._memo and (
+                self.chars > self.max_chars or len(self._memo) > self.max_entries
+            ):
+                (_, old), _ = self._memo.popitem(last=False)
+                self.chars -= len(old) + _MEMO_ENTRY_CHARS
+        return info
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memo.clear()
+            self.chars = 0
+
+
+ANALYSES = AnalysisMemo()
+
+
+def analyze(cell_type: str, source: str) -> CellInfo:
+    """A cell's analysis, through the bounded memo."""
+    return ANALYSES.analyze(cell_type, source)
 
 
 def analyze_cells(cells: Iterable[Cell]) -> dict[str, CellInfo]:
@@ -190,16 +255,22 @@ class NotebookStore:
     used notebooks are dropped first (the one being changed last of all), and a notebook is
     dropped when the last connection that used it releases it. A dropped notebook is
     simply unknown: ``changes`` for it get ``UnknownNotebook``, and the client resends it whole.
+    Who holds what is kept only for notebooks kept: a connection open for days that has seen
+    thousands of notebooks costs nothing for those dropped.
     """
 
     def __init__(self, max_bytes: int = MAX_NOTEBOOK_BYTES) -> None:
         self.max_bytes = max_bytes
         self._notebooks: OrderedDict[str, Notebook] = OrderedDict()  # least recently used first
-        self._users: dict[str, int] = {}  # path -> connections holding it
+        self._users: dict[str, set[object]] = {}  # path -> the holders (connections) using it
+        self._held: dict[object, set[str]] = {}  # holder -> the paths it uses
         self.bytes = 0  # sum of Notebook.bytes
 
     def __len__(self) -> int:
         return len(self._notebooks)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._notebooks
 
     def replace(
         self, path: str, cells: list[Cell], infos: Mapping[str, CellInfo] | None = None
@@ -247,34 +318,37 @@ class NotebookStore:
         return nb
 
     def drop(self, path: str) -> None:
+        """Forget ``path``: its notebook and who held it (their next changes resend it whole)."""
         nb = self._notebooks.pop(path, None)
         if nb is not None:
             self.bytes -= nb.bytes
-        self._users.pop(path, None)
+        for holder in self._users.pop(path, ()):
+            paths = self._held.get(holder)
+            if paths is not None:
+                paths.discard(path)
+                if not paths:
+                    del self._held[holder]
 
-    def acquire(self, path: str) -> None:
-        """A connection uses ``path``: kept (within the cap) until it releases it."""
-        self._users[path] = self._users.get(path, 0) + 1
+    def acquire(self, path: str, holder: object) -> None:
+        """``holder`` (a connection) uses the kept notebook ``path``: it stays (within the cap)
+        until every holder releases it. A path not kept is not held (nothing to keep)."""
+        if path in self._notebooks:
+            self._users.setdefault(path, set()).add(holder)
+            self._held.setdefault(holder, set()).add(path)
 
-    def release(self, path: str) -> None:
-        """A connection that used ``path`` closed; the last one drops the notebook."""
-        n = self._users.get(path, 0) - 1
-        if n > 0:
-            self._users[path] = n
-        else:
-            self.drop(path)
+    def release(self, holder: object) -> None:
+        """``holder`` closed: the notebooks only it used are dropped."""
+        for path in self._held.pop(holder, ()):
+            users = self._users.get(path)
+            if users is not None:
+                users.discard(holder)
+                if not users:
+                    self.drop(path)
 
     def _changed(self, path: str, nb: Notebook, before: int) -> None:
         self._notebooks.move_to_end(path)
         self.bytes += nb.bytes - before
         while self.bytes > self.max_bytes and len(self._notebooks) > 1:
-            oldest = next(iter(self._notebooks))
-            users = self._users.get(oldest)
-            self.drop(oldest)
-            if users:  # its connections still hold it: their next changes resend it whole
-                self._users[oldest] = users
+            self.drop(next(iter(self._notebooks)))
         if self.bytes > self.max_bytes:  # one notebook over the whole cap: not kept
-            users = self._users.get(path)
             self.drop(path)
-            if users:
-                self._users[path] = users

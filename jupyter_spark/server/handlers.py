@@ -189,7 +189,6 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         # again) when that kernel's state changes, so the next keystroke finds it cached.
         self._last_kernel_request: CompleteRequest | None = None
         self._rewarms = 0
-        self._paths: set[str] = set()  # synced notebooks this connection uses (released on close)
         self._slice_start: float | None = None  # when this stretch of frames began (None: new)
         self._closed = False
 
@@ -276,11 +275,11 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         req = None
         try:
             req = parse(message, self.settings["spark_max_message_bytes"])
-            self._use(req)
             heavy = cells_to_analyze(req)
             if heavy:
                 return self._analyze_then_handle(req, heavy)
             self._handle(req)
+            self._use(req)
         except ProtocolError as e:
             self.send(e.to_message())
         except Exception as e:
@@ -293,6 +292,7 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             if self._closed:  # its notebooks were released on close: do not store them now
                 return
             self._handle(req, infos)
+            self._use(req)
         except ProtocolError as e:
             self.send(e.to_message())
         except Exception as e:
@@ -310,11 +310,11 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self._spawn(self._fix(req))
 
     def _use(self, req: Request) -> None:
-        """Hold the synced copy of the notebook a message names until this connection closes."""
+        """Hold the synced copy of the notebook a message named (once handled: a sync stored
+        it) until this connection closes; a dropped one is held again once resent."""
         path = getattr(req, "path", None)
-        if path is not None and path not in self._paths:
-            self._paths.add(path)
-            self.service.notebooks.acquire(path)
+        if path is not None:
+            self.service.notebooks.acquire(path, self)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -355,9 +355,7 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.service.kernel_reader.refreshed.discard(self._kernel_refreshed)
         if self._current is not None:
             self._current[1].cancel()
-        for path in self._paths:
-            self.service.notebooks.release(path)
-        self._paths.clear()
+        self.service.notebooks.release(self)
         super().on_close()
 
 
