@@ -235,3 +235,22 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write the results (creating benchmarks/results/ on first use)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=float) + "\n", encoding="utf-8")
+
+
+def ab_rows(rows: list[dict]) -> tuple[list[list[str]], float, float]:
+    """Per-kind rows of an on/off benchmark (each row: ``kind``, ``on``/``off`` with ``hit``
+    and ``ttft_ms``): [kind, cases, hit on, hit off, TTFT p50 on, off], then the two rates."""
+
+    def rate(rs: list[dict], side: str) -> float:
+        return sum(r[side]["hit"] for r in rs) / len(rs) if rs else 0.0
+
+    def p50(rs: list[dict], side: str) -> str:
+        ms = [r[side]["ttft_ms"] for r in rs if r[side]["ttft_ms"]]
+        return f"{statistics.median(ms):.1f}" if ms else "-"
+
+    table = []
+    for kind in [*sorted({r["kind"] for r in rows}), "all"]:
+        rs = rows if kind == "all" else [r for r in rows if r["kind"] == kind]
+        on, off = rate(rs, "on"), rate(rs, "off")
+        table.append([kind, str(len(rs)), f"{on:.0%}", f"{off:.0%}", p50(rs, "on"), p50(rs, "off")])
+    return table, rate(rows, "on"), rate(rows, "off")

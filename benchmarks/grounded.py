@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import os
-import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -357,21 +356,7 @@ def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     t0 = time.monotonic()
     rows = asyncio.run(bench(args))
-    kinds = sorted({r["kind"] for r in rows})
-
-    def rate(rs: list[dict], side: str) -> float:
-        return sum(r[side]["hit"] for r in rs) / len(rs) if rs else 0.0
-
-    def p50(rs: list[dict], side: str) -> str:
-        ms = [r[side]["ttft_ms"] for r in rs if r[side]["ttft_ms"]]
-        return f"{statistics.median(ms):.1f}" if ms else "-"
-
-    table = []
-    for kind in [*kinds, "all"]:
-        rs = rows if kind == "all" else [r for r in rows if r["kind"] == kind]
-        on, off = rate(rs, "on"), rate(rs, "off")
-        table.append([kind, str(len(rs)), f"{on:.0%}", f"{off:.0%}", p50(rs, "on"), p50(rs, "off")])
-    on, off = rate(rows, "on"), rate(rows, "off")
+    table, on, off = common.ab_rows(rows)
     print(f"\nGrounded completions: {len(rows)} cursors in {len(NOTEBOOKS)} notebooks, real kernel")
     head = ["site kind", "cases", "hit grounded", "hit free", "TTFT p50 ms on", "off"]
     print(common.table(head, table))

@@ -35,7 +35,6 @@ import contextlib
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -1073,21 +1072,7 @@ def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     t0 = time.monotonic()
     rows, statuses = asyncio.run(bench(args))
-    kinds = sorted({r["kind"] for r in rows})
-
-    def rate(rs: list[dict], side: str) -> float:
-        return sum(r[side]["hit"] for r in rs) / len(rs) if rs else 0.0
-
-    def p50(rs: list[dict], side: str) -> str:
-        ms = [r[side]["ttft_ms"] for r in rs if r[side]["ttft_ms"]]
-        return f"{statistics.median(ms):.1f}" if ms else "-"
-
-    table = []
-    for kind in [*kinds, "all"]:
-        rs = rows if kind == "all" else [r for r in rows if r["kind"] == kind]
-        on, off = rate(rs, "on"), rate(rs, "off")
-        table.append([kind, str(len(rs)), f"{on:.0%}", f"{off:.0%}", p50(rs, "on"), p50(rs, "off")])
-    on, off = rate(rows, "on"), rate(rows, "off")
+    table, on, off = common.ab_rows(rows)
     n_nb = sum(len(p.notebooks) for p in PROJECTS if not args.only or p.name in args.only)
     print(
         f"\nProject completions: {len(rows)} cursors in {n_nb} notebooks of "

@@ -114,6 +114,18 @@ def _first_function(index: ProjectIndex, module: str) -> str:
     return next(s.name for s in ms.symbols if s.kind == "function")
 
 
+def _cursor_block(blocks: ProjectBlocks, nb, prefix: str, count):
+    """The project block callback for cell "cur" of notebook.ipynb, as the server binds it."""
+    return blocks.for_cursor(
+        prefix,
+        lambda n: [nb.cell(c).source for c in nb.definers(n) if c != "cur"],
+        None,
+        "nb.ipynb",
+        DEFAULT_PROJECT.block_budget(1024),
+        count,
+    )
+
+
 class _Timed:
     """A project block callback that records how long each call takes."""
 
@@ -173,14 +185,7 @@ def measure(name: str, root: Path, module: str | None, repeats: int = 20) -> dic
             prefix = typed[:i]
             store.replace("nb.ipynb", [Cell("a", "code", setup), Cell("cur", "code", prefix)])
             nb = store.get("nb.ipynb")
-            cb = blocks.for_cursor(
-                prefix,
-                lambda n, nb=nb: [nb.cell(c).source for c in nb.definers(n) if c != "cur"],
-                None,
-                "nb.ipynb",
-                DEFAULT_PROJECT.block_budget(1024),
-                builder.count_tokens,
-            )
+            cb = _cursor_block(blocks, nb, prefix, builder.count_tokens)
             spent: list[float] = []
             timed = _Timed(cb, spent)
             builder.build(prefix=prefix, suffix="", notebook=nb, cell_id="cur", project=timed)
@@ -245,14 +250,7 @@ def ttft_ab(root: Path, model: str | None, keystrokes: int, rounds: int = 2) -> 
             t0 = time.perf_counter()
             project = None
             if side == "on":
-                project = blocks.for_cursor(
-                    prefix,
-                    lambda n, nb=nb: [nb.cell(c).source for c in nb.definers(n) if c != "cur"],
-                    None,
-                    "nb.ipynb",
-                    DEFAULT_PROJECT.block_budget(1024),
-                    count,
-                )
+                project = _cursor_block(blocks, nb, prefix, count)
             prompt = builder.build(
                 prefix=prefix, suffix="", notebook=nb, cell_id="cur", project=project
             )
