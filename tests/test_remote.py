@@ -5,6 +5,7 @@ llama.cpp's OpenAI-compatible server (llama-cpp-python) on the same GGUF as a th
 from __future__ import annotations
 
 import asyncio
+import http.server
 import itertools
 import json
 import threading
@@ -110,6 +111,36 @@ def test_remote_errors_are_typed_and_retried_with_backoff(tiny_model_dir):
         assert e.value.code == "backend_error" and "401" in str(e.value)
     finally:
         s.stop()
+
+
+def test_a_stream_cut_off_mid_way_is_an_error_not_a_completion():
+    """A server that dies after a few tokens (no finish reason, no [DONE]) must not pass for a
+    finished completion: the client gets a typed error, and the backend counts a failure."""
+
+    class Dying(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            event = {"choices": [{"text": "np.", "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+            self.wfile.flush()
+            self.close_connection = True  # then the process "crashes": the socket just closes
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Dying)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        remote = RemoteBackend(RemoteConfig(f"http://127.0.0.1:{server.server_port}"))
+        with pytest.raises(BackendError) as e:
+            remote.complete("import numpy as np\ny = ", "", "line", 8).wait()
+        assert e.value.code == "backend_unavailable" and "before it finished" in str(e.value)
+        assert remote.status()["healthy"] is False
+    finally:
+        server.shutdown()
 
 
 def test_requests_failing_together_back_off_once():

@@ -262,8 +262,17 @@ class RemoteBackend:
                             emitted = text
                             yield text
                     if finish:
-                        reason = "eos" if finish == "stop" else "max_tokens"
+                        reason = "max_tokens" if finish == "length" else "eos"
                         break
+                else:
+                    # Neither a finish reason nor [DONE]: the server died or dropped us mid-way.
+                    # What came so far is not a completion the server vouches for.
+                    if not c.cancelled:
+                        self._failed("stream ended early", started)
+                        raise BackendError(
+                            "backend_unavailable",
+                            "the inference server closed the stream before it finished",
+                        )
             except TimeoutError as e:
                 self._failed(f"timeout: {e}", started)
                 raise BackendError(
@@ -306,7 +315,10 @@ class _Cancelled(Exception):
 
 
 def _sse_deltas(resp: http.client.HTTPResponse) -> Iterator[tuple[str, str | None]]:
-    """(text delta, finish_reason) per server-sent event of an OpenAI completions stream."""
+    """(text delta, finish_reason) per server-sent event of an OpenAI completions stream.
+
+    ``[DONE]`` reads as a finish reason of its own ("done"), so a stream that simply stops is
+    told apart from one the server ended."""
     while True:
         line = resp.readline()
         if not line:
@@ -316,6 +328,7 @@ def _sse_deltas(resp: http.client.HTTPResponse) -> Iterator[tuple[str, str | Non
             continue
         data = line[5:].strip()
         if data == b"[DONE]":
+            yield "", "done"
             return
         try:
             event = json.loads(data)
