@@ -118,7 +118,7 @@ def test_a_stream_cut_off_mid_way_is_an_error_not_a_completion():
     finished completion: the client gets a typed error, and the backend counts a failure."""
 
     class Dying(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
