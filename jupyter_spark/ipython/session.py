@@ -56,6 +56,7 @@ class SparkSession:
         self._builder: ContextBuilder | None = None
         self._lock = threading.Lock()
         self._loaded = threading.Event()
+        self._generation = 0  # of the load in progress: a switch starts a new one
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-ipython")
         self._ttft: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._total: deque[float] = deque(maxlen=LATENCY_WINDOW)
@@ -69,29 +70,38 @@ class SparkSession:
                 return
             self.state, self.error = "loading", None
             self._loaded.clear()
+            self._generation += 1
+            generation = self._generation
             if self.project_index and self.project is None:
                 self.project = ProjectIndex(os.getcwd())
                 self._blocks = ProjectBlocks(self.project)
                 self.project.start()  # its own threads: the prompt never waits for it
-        threading.Thread(target=self._load, name="spark-ipython-load", daemon=True).start()
+        threading.Thread(
+            target=self._load, args=(self.model, generation), name="spark-ipython-load", daemon=True
+        ).start()
 
-    def _load(self) -> None:
+    def _load(self, model: str | None, generation: int) -> None:
+        """Load ``model``; its outcome counts only if no ``switch`` came since (a slow load of
+        the previous model must not finish the new one's wait, nor install the old model)."""
         from ..engine import Engine
 
         try:
-            engine = Engine.load(self.model, progress=False)
+            engine = Engine.load(model, progress=False)
             tok = engine.tokenizer
 
             def count(text: str) -> int:
                 return len(tok.encode(text, add_special_tokens=False).ids)
 
-            self._builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
-            self._engine = engine
-            self.model_name = engine.name
-            self.state = "ready"
+            builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
+            outcome: tuple[str, str | None] = ("ready", None)
         except Exception as e:  # a broken model path: say so, keep the session usable
-            self.state, self.error = "error", f"{type(e).__name__}: {e}"
-        finally:
+            engine, builder, outcome = None, None, ("error", f"{type(e).__name__}: {e}")
+        with self._lock:
+            if generation != self._generation:
+                return
+            if engine is not None:
+                self._builder, self._engine, self.model_name = builder, engine, engine.name
+            self.state, self.error = outcome
             self._loaded.set()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
