@@ -329,6 +329,30 @@ async def test_live_snapshot_runs_no_user_code_and_leaves_no_trace(tmp_path):
             await reader.close()
 
 
+async def test_current_waits_for_the_snapshot_that_is_due(tmp_path):
+    """What the diagnostics read: the first snapshot of a kernel (``get`` alone only starts it)
+    and the one after a user execution, without its debounce; a snapshot that is simply old
+    (nothing ran since) is answered from the cache, with no message to the kernel."""
+    async with kernel(tmp_path) as (km, kid, user):
+        await execute(user, "cfg = {'batch_size': 32}")
+        reader = KernelStateReader(km, debounce=30.0)
+        try:
+            assert reader.get(kid) is None  # a first one is taken, not waited for
+            state = await reader.current(kid, wait=10.0)
+            assert state is not None and "cfg" in state.members
+            assert state.members["cfg"].keys == ("batch_size",)
+            await execute(user, "cfg['epochs'] = 3")
+            await asyncio.sleep(0.2)  # the reader's iopub has seen the idle: a refresh is due
+            t0 = time.monotonic()
+            state = await reader.current(kid, wait=10.0)
+            assert time.monotonic() - t0 < 10.0  # not the 30 s debounce
+            assert state is not None and state.members["cfg"].keys == ("batch_size", "epochs")
+            again = await reader.current(kid, wait=10.0)
+            assert again is state  # nothing ran since: the cache, as it was
+        finally:
+            await reader.close()
+
+
 async def test_busy_kernel_never_delays_the_caller(tmp_path):
     async with kernel(tmp_path) as (km, kid, user):
         reader = KernelStateReader(km, timeout=1.0)

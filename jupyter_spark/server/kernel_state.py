@@ -61,6 +61,8 @@ TIMEOUT = 2.0  # s: one refresh at most (kernel_info, probe, reply); a slower ke
 INCOMPLETE_RETRY_S = 1.0
 _MEMBER_KINDS = frozenset({"DataFrame", "dict", "Series"})
 DEBOUNCE = 0.5  # s between a user execution going idle and the refresh (Run All: one refresh)
+# s the diagnostics and the fixes wait at most for a snapshot that is due (``current``).
+CURRENT_WAIT = 1.5
 RETRY = 10.0  # s before get() asks again for a first snapshot after a failed one
 
 # The oldest Python the probe's bootstrap runs on (it reads a lambda's ``__builtins__``, 3.10+).
@@ -83,6 +85,7 @@ class _Watch:
     last_try: float = float("-inf")  # loop time of the last refresh attempt
     again: bool = False  # a user execution ended while a refresh was running
     retried: bool = False  # the one early retry after an incomplete snapshot was made
+    retry: asyncio.TimerHandle | None = None  # that retry, while it is still to come
     user_runs: OrderedDict[str, None] = field(default_factory=OrderedDict)
     listener: asyncio.Task[None] | None = None
     refreshing: asyncio.Task[KernelState | None] | None = None
@@ -172,6 +175,31 @@ class KernelStateReader:
         if task is None:
             return None
         return await asyncio.shield(task)
+
+    async def current(self, kernel_id: str, wait: float = CURRENT_WAIT) -> KernelState | None:
+        """The snapshot as of now, waiting up to ``wait`` s for one that is due: the first one,
+        the one after a user execution that just ended (its debounce is cut short), or the early
+        retry after an incomplete one. A busy kernel is not waited for (its refresh gives up at
+        once), and neither is a snapshot that is simply old: nothing ran since.
+
+        For the diagnostics and the fixes: their findings are only as true as the snapshot,
+        and they can afford a moment a completion cannot."""
+        state = self.get(kernel_id)  # (starts watching, and a first snapshot)
+        w = self._watches.get(kernel_id)
+        if w is None or self._closed:
+            return state
+        if not _running(w.refreshing):
+            if w.debounce is not None:
+                w.debounce.cancel()
+                self._after_user_run(kernel_id)
+            elif w.retry is not None:
+                w.retry.cancel()
+                self._retry_incomplete(kernel_id)
+        task = w.refreshing
+        if _running(task):
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), wait)
+        return self._states.get(kernel_id, state)
 
     async def details(self, kernel_id: str, names: list[str]) -> dict[str, dict[str, Any]]:
         """Attribute names, keys/columns and call arity of ``names`` in the kernel (the fixes).
@@ -368,6 +396,8 @@ class KernelStateReader:
 
     def _retry_incomplete(self, kernel_id: str) -> None:
         w = self._watches.get(kernel_id)
+        if w is not None:
+            w.retry = None
         if w is not None and not self._closed and not _running(w.refreshing):
             self._start_refresh(kernel_id)
 
@@ -516,7 +546,7 @@ class KernelStateReader:
                 # the probe's time budget ran out before their members (a kernel's first
                 # probe after importing pandas is slow): once more, warm, a moment later
                 w.retried = True
-                asyncio.get_running_loop().call_later(
+                w.retry = asyncio.get_running_loop().call_later(
                     INCOMPLETE_RETRY_S, self._retry_incomplete, kernel_id
                 )
         return state

@@ -33,6 +33,7 @@ from ..engine.grounded import Choices
 from ..fixes import FixError, FixRequest, FixService, KernelInspector, needed_details
 from ..grounding import Knowledge, ground
 from ..grounding import modules as installed_modules
+from ..kernel import KernelState
 from ..models.errors import ModelError
 from ..project import ProjectIndex
 from ..project.prompt import CursorBlock, ProjectBlocks
@@ -272,7 +273,7 @@ class CompletionService:
         """Answer a ``fix`` or ``diagnose`` message: the kernel is read on this loop (bounded by
         the reader's timeout), the rules and ruff run in the fix thread."""
         others = self._other_cells(req)
-        kernel = None
+        kernel, state = None, None
         if req.kernel_id and self.kernel_reader is not None:
             if self.kernel_reader.language(req.kernel_id) not in (None, "python"):
                 # An R or Julia notebook: Python rules and ruff have nothing true to say.
@@ -283,12 +284,13 @@ class CompletionService:
             if req.type == "fix" and req.error is not None:
                 wanted = needed_details(req.source, req.error)
                 details = await self.kernel_reader.details(req.kernel_id, wanted)
-            kernel = KernelInspector(self.kernel_reader.get(req.kernel_id), details)
+            state = await self.kernel_reader.current(req.kernel_id)
+            kernel = KernelInspector(state, details)
         loop = asyncio.get_running_loop()
         try:
             if req.type == "diagnose":
                 known = tuple(kernel.names()) if kernel is not None else ()
-                knowledge = self._fix_knowledge(req)
+                knowledge = self._fix_knowledge(req, state)
                 items = await loop.run_in_executor(
                     self._fix_executor, self.fixes.diagnose, req.source, others, known, knowledge
                 )
@@ -299,12 +301,9 @@ class CompletionService:
             raise ProtocolError(e.code, str(e), req.id) from None
         return {"type": "fixes", "id": req.id, "fixes": [f.to_dict() for f in fixes]}
 
-    def _fix_knowledge(self, req: FixMessage) -> Knowledge:
-        """What the kernel-aware checks read: the kernel's last snapshot (never waited for),
-        the synced notebook's other cells, the project."""
-        state = None
-        if req.kernel_id and self.kernel_reader is not None:
-            state = self.kernel_reader.get(req.kernel_id)
+    def _fix_knowledge(self, req: FixMessage, state: KernelState | None) -> Knowledge:
+        """What the kernel-aware checks read: the kernel's snapshot (``current``: one due after
+        a run is waited for, briefly), the synced notebook's other cells, the project."""
         nb = self.notebooks.get(req.path) if req.path else None
         knowledge = Knowledge(
             kernel=state,
