@@ -4,6 +4,7 @@ only where it is certain; and no finding on code that looks alike but is right."
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 
 import pytest
@@ -29,6 +30,10 @@ class Trip:
 
     def cost(self, rate):
         return rate
+
+    @staticmethod
+    def scale(factor, /, offset=0.0):
+        return factor
 
 
 class Dynamic:
@@ -59,6 +64,9 @@ def state():
         "np": np,
         "pd": pd,
         "s": pd.Series([1, 2]),
+        "title": "report",
+        "names": ["ada"],
+        "start": datetime.datetime(2024, 1, 1),
     }
     return state_from_probe(json.loads(probe.run(ns, PROBE_LIMITS)))
 
@@ -80,6 +88,31 @@ BUGS = [
     ("x = np.float(3)", "removed-api", 0, "x = float(3)"),
     ("for k, v in s.iteritems():\n    print(k)", "removed-api", 0, "s.items()"),
     ("both = sales.append(sales)", "removed-api", 0, None),
+    # how arguments bind to the real signature: too many, missing, twice
+    ("train(m, d, 5, 6)", "bad-call", 0, None),
+    ("history = train(m)", "bad-call", 0, None),
+    ("train(m, d, 5, epochs=6)", "bad-call", 0, None),
+    ("trip.cost()", "bad-call", 0, None),  # a method of the instance's class
+    ("trip.scale()", "bad-call", 0, None),  # a staticmethod: nothing bound
+    ("trip.scale(factor=2)", "bad-call", 0, None),  # positional-only given by keyword
+    ("ranked = sales.sort_values(by='revenue', ascend=False)", "bad-call", 0, "ascending=False"),
+    ("g = np.linspace(0, 1, nums=5)", "bad-call", 0, "num=5"),  # a NumPy dispatcher
+    # a list of columns, the attributes of builtin and datetime values
+    ("print(sales[['revenue', 'regon']])", "missing-key", 0, "'region'"),
+    ("t = title.uppercase()", "missing-attribute", 0, None),
+    ("names.push('bob')", "missing-attribute", 0, None),
+    ("d = start.weekdya()", "missing-attribute", 0, "start.weekday()"),
+    # sizes a reshape cannot reach
+    ("flat = a.reshape(5, 3)", "shape-mismatch", 0, None),
+    ("flat = np.reshape(a, (5, -1))", "shape-mismatch", 0, None),
+    # passed to a function of the cell that only reads it: its columns are still known
+    (
+        "def peek(frame):\n    return frame[frame['revenue'] > 0]\n\nx = peek(sales)\n"
+        "y = sales['revenu']",
+        "missing-key",
+        4,
+        "sales['revenue']",
+    ),
 ]
 
 
@@ -117,6 +150,16 @@ CLEAN = [
     "if hasattr(trip, 'speed'):\n    print(trip.speed)",
     "trip.speed = 3\nprint(trip.speed)",
     "n = sales['revenue'].sum() if 'revenue' in sales else 0",
+    "train(m, d)\ntrain(m, data=d, epochs=2, lr=1)\ntrain(*args)\ntrain(m, **kw)",
+    "trip.cost(3)\ntrip.scale(2)\ntrip.scale(2, offset=1)",
+    "sales.sort_values('revenue', ascending=False)\nnp.linspace(0, 1, num=5)",
+    "print(sales[['revenue', 'region']])",
+    "title.upper()\nnames.append('bob')\nstart.weekday()",
+    "a.reshape(2, 6)\na.reshape(-1)\nnp.reshape(a, (4, -1))\nv.reshape((2, 2))",
+    # a function that adds the column, or hands its argument back: the frame may have it
+    "def add(frame):\n    frame['new'] = 1\n\nadd(sales)\nprint(sales['new'])",
+    "def same(frame):\n    return frame\n\nsame(sales)['x'] = 1\nprint(sales['x'])",
+    "def store(frame):\n    frames.append(frame)\n\nstore(sales)\nprint(sales['x'])",
 ]
 
 
@@ -168,3 +211,11 @@ def test_modernize_spells_removed_apis_anew(state):
     assert "x = float(3)" in fix.new_source and "s.items()" in fix.new_source
     assert "f'{k}'" in fix.new_source or "'{}'.format" in fix.new_source or "%" in fix.new_source
     compile(fix.new_source, "<cell>", "exec")
+
+
+def test_a_signature_seen_in_the_kernel_and_in_a_cell_binds_as_the_kernel_says(state):
+    """The cell that defined ``train`` is in the notebook too: its static reading must not
+    replace the kernel's (the call is still checked against the real signature)."""
+    cell = "def train(model, data, epochs=3, *, lr=0.1):\n    return model"
+    assert [d.code for d in findings(state, "history = train(m)", (cell,))] == ["bad-call"]
+    assert findings(state, "history = train(m, d)", (cell,)) == []

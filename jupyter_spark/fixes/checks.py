@@ -29,6 +29,7 @@ from ..context.analysis import strip_ipython
 from ..grounding import Knowledge, resolve
 from ..grounding.cells import parse_tolerant
 from ..grounding.sites import Path, Step
+from ..kernel import Members
 
 # The probe lists keys up to this many: a list this long may be cut, so a key missing from it
 # proves nothing.
@@ -113,6 +114,8 @@ class _Checker:
         self.k = knowledge
         self.versions = versions
         self.found: list[Diagnostic] = []
+        # ``def``s by name (this cell's as they come, others' when asked; None: unknown)
+        self._defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | None] = {}
         self._seen: set[tuple[str, int, int]] = set()
 
     # -- statements ----------------------------------------------------------------------
@@ -126,6 +129,8 @@ class _Checker:
             for d in stmt.decorator_list:
                 self.expression(d, scope)
             scope.rebound.add(stmt.name)
+            if not isinstance(stmt, ast.ClassDef):
+                self._defs[stmt.name] = None if stmt.decorator_list else stmt
             return
         if isinstance(stmt, ast.If):
             self.expression(stmt.test, scope)
@@ -238,7 +243,8 @@ class _Checker:
                 self._attribute(sub, scope, local)
             elif isinstance(sub, ast.Call):
                 self._call(sub, scope, local)
-                passed |= _mutated_by(sub)
+                self._reshape(sub, scope, local)
+                passed |= _mutated_by(sub) - self._unchanged_by(sub)
             elif isinstance(sub, ast.BinOp) and isinstance(
                 sub.op, ast.MatMult | ast.Add | ast.Sub | ast.Mult | ast.Div
             ):
@@ -267,30 +273,44 @@ class _Checker:
         return Path(node.id, tuple(reversed(steps)))
 
     def _subscript(self, sub: ast.Subscript, scope: _Scope, local: set[str]) -> None:
+        if "missing-key" in self._caught(scope):
+            return
         key = _const_str(sub.slice)
-        if key is None or "missing-key" in self._caught(scope):
+        # ``df[['a', 'b']]``: each name of a list of columns is a key of the frame
+        listed = isinstance(sub.slice, ast.List) and key is None
+        wanted = [(key, sub.slice)] if key is not None else []
+        if listed:
+            wanted = [(_const_str(e), e) for e in sub.slice.elts]  # type: ignore[attr-defined]
+            if not wanted or any(k is None for k, _ in wanted):
+                return
+        if not wanted:
             return
         path = self._path(sub.value, scope, local)
-        if path is None or (path.root, key) in scope.keys or (path.root, key) in scope.guarded:
-            return
-        if self._set_elsewhere(path.root, rf"['\"]{re.escape(key)}['\"]"):
+        if path is None:
             return
         r = resolve(path, self.k)
-        if r is None or r.kind not in ("dict", "DataFrame", "Series", "NpzFile", ""):
+        kinds = ("DataFrame",) if listed else ("dict", "DataFrame", "Series", "NpzFile", "")
+        if r is None or r.kind not in kinds:
             return
         keys = r.members.keys
-        if not keys or len(keys) >= MAX_MEMBERS or key in keys:
+        if not keys or len(keys) >= MAX_MEMBERS:
             return
         if r.kind == "" and not path.steps and not self._kernel_holds(path.root):
             return  # a static dict literal of another cell: it may have grown since
-        # (a Series' keys are its string labels, listed only for a plain Index of them)
-        self._report(
-            "missing-key",
-            sub.slice,
-            f"{path} has no key {key!r}" + _known(keys),
-            key,
-            keys,
-        )
+        for key, node in wanted:
+            assert key is not None
+            if key in keys or (path.root, key) in scope.keys or (path.root, key) in scope.guarded:
+                continue
+            if self._set_elsewhere(path.root, rf"['\"]{re.escape(key)}['\"]"):
+                continue
+            # (a Series' keys are its string labels, listed only for a plain Index of them)
+            self._report(
+                "missing-key",
+                node,
+                f"{path} has no key {key!r}" + _known(keys),
+                key,
+                keys,
+            )
 
     def _attribute(self, node: ast.Attribute, scope: _Scope, local: set[str]) -> None:
         if node.attr.startswith("__") or "missing-attribute" in self._caught(scope):
@@ -327,31 +347,81 @@ class _Checker:
         if "bad-call" in self._caught(scope):
             return
         path = self._path(call.func, scope, local)
-        if path is None or not self._kernel_holds(path.root):
+        if path is None or not self._kernel_holds(path.root, modules=True):
             return
-        r = resolve(path, self.k)
-        if r is None or r.kind == "module":
-            return
-        m = r.members
-        if not m.params or m.var_kwargs:
+        m = self._callee(path)
+        if m is None or (not m.params and m.n_required is None):
             return
         if any(isinstance(a, ast.Starred) for a in call.args) or any(
             kw.arg is None for kw in call.keywords
         ):
             return  # *args / **kw: cannot tell what binds
-        # (a keyword given by position too cannot be told: the probe leaves positional-only
-        # parameters out, so which parameter the k-th positional argument fills is unknown)
+        name = f"{path}()"
+        if not m.var_kwargs:
+            for kw in call.keywords:
+                if kw.arg not in m.params:
+                    self._report(
+                        "bad-call",
+                        kw,
+                        f"{name} got an unexpected keyword argument {kw.arg!r}",
+                        kw.arg or "",
+                        m.params,
+                        keyword=True,
+                    )
+                    return
+        if m.var_args is None or m.n_positional is None:
+            return  # the probe did not say how positional arguments bind
+        # Python's own binding: positional-only first, then ``params[:n_positional]``.
+        given, capacity = len(call.args), m.n_posonly + m.n_positional
+        if given > capacity and not m.var_args:
+            self._report_at(
+                "bad-call",
+                call.args[capacity],
+                f"{name} takes {capacity} positional argument{'s' if capacity != 1 else ''}"
+                f" but {given} were given",
+            )
+            return
+        by_position = set(m.params[: max(0, min(given, capacity) - m.n_posonly)])
+        keywords = {kw.arg for kw in call.keywords}
         for kw in call.keywords:
-            name = kw.arg or ""
-            if name not in m.params:
-                self._report(
-                    "bad-call",
-                    kw,
-                    f"{path}() got an unexpected keyword argument {name!r}",
-                    name,
-                    m.params,
-                    keyword=True,
+            if kw.arg in by_position:
+                self._report_at(
+                    "bad-call", kw, f"{name} got multiple values for argument {kw.arg!r}"
                 )
+                return
+        if m.n_required is None:
+            return
+        positional = [f"#{i + 1}" for i in range(m.n_posonly)] + list(m.params[: m.n_positional])
+        missing = [
+            p
+            for i, p in enumerate(positional[: m.n_required])
+            if i >= given and (i < m.n_posonly or p not in keywords)
+        ]
+        missing += [p for p in m.required_kw if p not in keywords]
+        if missing:
+            named = ", ".join(repr(p) for p in missing)
+            self._report_at(
+                "bad-call",
+                call,
+                f"{name} is missing {len(missing)} required argument"
+                f"{'s' if len(missing) != 1 else ''}: {named}",
+            )
+
+    def _callee(self, path: Path) -> Members | None:
+        """How a call to ``path`` binds: a method's own parameters (``df.sort_values(``, not
+        the frame it returns), else what ``path`` resolves to."""
+        if path.steps and path.steps[-1].kind == "attr":
+            parent = resolve(Path(path.root, path.steps[:-1]), self.k)
+            if parent is not None:
+                m = parent.members.items.get(path.steps[-1].value)
+                if m is not None:
+                    return m
+                if parent.kind != "module":
+                    return None  # a method the probe could not read (a C method)
+        r = resolve(path, self.k)
+        if r is None or r.kind == "module":
+            return None
+        return r.members
 
     def _shapes(self, op: ast.BinOp, scope: _Scope, local: set[str]) -> None:
         if "shape-mismatch" in self._caught(scope):
@@ -377,6 +447,97 @@ class _Checker:
                 )
                 return
 
+    def _reshape(self, call: ast.Call, scope: _Scope, local: set[str]) -> None:
+        """``x.reshape(a, b)`` / ``np.reshape(x, (a, b))`` to a size ``x`` does not have."""
+        f = call.func
+        if not isinstance(f, ast.Attribute) or f.attr != "reshape":
+            return
+        if "shape-mismatch" in self._caught(scope):
+            return
+        args = list(call.args)
+        if isinstance(f.value, ast.Name) and self._module_of(f.value.id) == "numpy":
+            array = args.pop(0) if args else None  # np.reshape(x, shape)
+        else:
+            array = f.value
+        shape_kw = [kw.value for kw in call.keywords if kw.arg in ("shape", "newshape")]
+        if len(args) == 1 and isinstance(args[0], ast.Tuple | ast.List):
+            args = list(args[0].elts)
+        elif not args and len(shape_kw) == 1 and isinstance(shape_kw[0], ast.Tuple | ast.List):
+            args = list(shape_kw[0].elts)
+        dims = [_const_int(a) for a in args]
+        if array is None or not dims or any(d is None for d in dims):
+            return
+        shape = self._shape(array, scope, local)
+        if shape is None:
+            return
+        size = 1
+        for n in shape:
+            size *= n
+        known = 1
+        for d in dims:
+            if d != -1:
+                known *= d  # type: ignore[operator]
+        free = dims.count(-1)
+        fits = (known == size) if not free else free == 1 and known > 0 and size % known == 0
+        if not fits:
+            wanted = "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+            self._report_at(
+                "shape-mismatch",
+                call,
+                f"cannot reshape an array of shape {shape} (size {size}) into shape {wanted}",
+            )
+
+    def _module_of(self, alias: str) -> str | None:
+        kernel = self.k.kernel
+        if kernel is None:
+            return None
+        return next((m for a, m in kernel.modules if a == alias), None)
+
+    def _unchanged_by(self, call: ast.Call) -> set[str]:
+        """Names ``call`` passes to a function this cell or another defines, in parameters
+        whose body never changes, stores or lets out (``flag_outliers(orders, 'revenue')``
+        leaves ``orders``' columns as they were)."""
+        f = call.func
+        if not isinstance(f, ast.Name):
+            return set()
+        fn = self._definition(f.id)
+        if fn is None:
+            return set()
+        a = fn.args
+        positional = [p.arg for p in (*a.posonlyargs, *a.args)]
+        out = set()
+        for i, arg in enumerate(call.args):
+            escapes = i >= len(positional) or _param_escapes(fn, positional[i])
+            if isinstance(arg, ast.Name) and not escapes:
+                out.add(arg.id)
+        names = {p.arg for p in (*a.args, *a.kwonlyargs)}
+        for kw in call.keywords:
+            known = kw.arg in names and not _param_escapes(fn, kw.arg or "")
+            if isinstance(kw.value, ast.Name) and known:
+                out.add(kw.value.id)
+        return out
+
+    def _definition(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The ``def name`` of this cell, else the one other cell that has it."""
+        if name in self._defs:
+            return self._defs[name]
+        found = None
+        pattern = re.compile(rf"^(?:async\s+)?def\s+{re.escape(name)}\s*\(", re.M)
+        for source in self.others:
+            if pattern.search(source):
+                body, _ = parse_tolerant(strip_ipython(source))
+                defs = [
+                    n
+                    for n in body
+                    if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+                ]
+                if len(defs) != 1 or found is not None:
+                    found = None
+                    break
+                found = defs[0]
+        self._defs[name] = found
+        return found
+
     def _shape(self, node: ast.expr, scope: _Scope, local: set[str]) -> tuple[int, ...] | None:
         if not isinstance(node, ast.Name) or node.id in scope.rebound or node.id in local:
             return None
@@ -398,9 +559,14 @@ class _Checker:
         word = re.compile(rf"\b{re.escape(root)}\b")
         return any(word.search(o) and rx.search(o) for o in self.others)
 
-    def _kernel_holds(self, name: str) -> bool:
+    def _kernel_holds(self, name: str, modules: bool = False) -> bool:
+        """The kernel has ``name`` as a variable (or, with ``modules``, a module alias)."""
         kernel = self.k.kernel
-        return kernel is not None and any(v.name == name for v in kernel.variables)
+        if kernel is None:
+            return False
+        return any(v.name == name for v in kernel.variables) or (
+            modules and any(a == name for a, _ in kernel.modules)
+        )
 
     @staticmethod
     def _caught(scope: _Scope) -> set[str]:
@@ -584,6 +750,65 @@ _PURE = frozenset(
     | {"sum", "min", "max", "any", "all", "iter", "enumerate", "zip", "dict", "id", "hash"}
     | {"display", "int", "float", "bool", "abs", "round", "format", "hasattr", "getattr"}
 )
+
+
+def _const_int(node: ast.AST) -> int | None:
+    """An int literal (``-1`` included), else None."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node, sign = node.operand, -1
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sign * node.value
+    return None
+
+
+def _param_escapes(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    """Whether ``fn``'s body may change the argument of parameter ``name``, or hand it on to
+    code that may: a store or delete through it, an in-place method on it, passing it to a call
+    that is not a pure builtin, or letting it out bare (returned, aliased, put in a container).
+    Reads of it (``p[k]``, ``p.a``, ``p.method()``, arithmetic) keep it as it was."""
+    parents: dict[ast.AST, ast.AST] = {}
+    for node in ast.walk(fn):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Name) or node.id != name or node is fn:
+            continue
+        if not isinstance(node.ctx, ast.Load):
+            continue  # rebinding the parameter leaves the argument alone
+        child, parent = node, parents.get(node)
+        # climb reads through it (p['a'].b[0]...): what is done with the end of that chain
+        while isinstance(parent, ast.Subscript | ast.Attribute) and parent.value is child:
+            if not isinstance(parent.ctx, ast.Load):
+                return True  # p['new'] = ..., p.a = ..., del p['x']
+            child, parent = parent, parents.get(parent)
+        if isinstance(parent, ast.Call) and parent.func is child:
+            if child is node:
+                return True  # the parameter called: unknown code
+            method = child.attr if isinstance(child, ast.Attribute) else ""
+            if method in MUTATING or any(kw.arg == "inplace" for kw in parent.keywords):
+                return True
+            continue
+        if child is not node:
+            continue  # a value read from it (p['a'], p.shape): a new object or a scalar
+        if isinstance(parent, ast.Call):
+            if isinstance(parent.func, ast.Name) and parent.func.id in _PURE:
+                continue
+            return True
+        if isinstance(parent, ast.keyword):
+            call = parents.get(parent)
+            pure = isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            if pure and call.func.id in _PURE:  # type: ignore[union-attr]
+                continue
+            return True
+        if isinstance(parent, ast.BinOp | ast.UnaryOp | ast.Compare | ast.FormattedValue):
+            continue
+        if isinstance(parent, ast.comprehension) and parent.iter is child:
+            continue  # iterated over
+        if isinstance(parent, ast.For) and parent.iter is child:
+            continue
+        return True  # returned, aliased, stored in a container, yielded: it may change later
+    return False
 
 
 def _walk_runs(node: ast.AST) -> Iterator[ast.AST]:

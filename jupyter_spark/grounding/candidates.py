@@ -405,12 +405,19 @@ def _merge(a: Members | None, b: Members | None) -> Members | None:
     items = dict(b.items)
     for key, m in a.items.items():
         items[key] = _merge(m, items.get(key)) or m
+    # How a call binds comes whole from one source (the first that read a signature): two
+    # sources' halves would describe a function neither of them saw.
+    sig = a if a.params or a.n_required is not None else b
     return Members(
         keys=tuple(dict.fromkeys((*a.keys, *b.keys))),
         attrs=tuple(dict.fromkeys((*a.attrs, *b.attrs))),
-        params=a.params or b.params,
-        n_positional=a.n_positional if a.params else b.n_positional,
+        params=sig.params,
+        n_positional=sig.n_positional,
         var_kwargs=a.var_kwargs or b.var_kwargs,
+        n_posonly=sig.n_posonly,
+        var_args=sig.var_args,
+        n_required=sig.n_required,
+        required_kw=sig.required_kw,
         open_attrs=a.open_attrs or b.open_attrs,  # one source seeing __getattr__ is enough
         items=MappingProxyType(items),
     )

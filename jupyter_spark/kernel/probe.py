@@ -39,6 +39,11 @@ _T_BASES = type.__dict__["__bases__"].__get__
 _M_DICT = ModuleType.__dict__["__dict__"].__get__
 _NONE = type(None)
 _LITERALS = (int, float, bool, complex, _NONE, str)
+# Builtin types whose instances have exactly their class's attributes (no instance dict, no
+# ``__getattr__``): a name missing from the class is missing from the value.
+_CLOSED = (int, float, bool, complex, str, bytes, bytearray, list, tuple, set, frozenset, range)
+# The same for types of these modules (when the user imported them), by module and name.
+_CLOSED_LIBRARY = (("datetime", ("date", "datetime", "time", "timedelta")),)
 _CO_VARARGS, _CO_VARKEYWORDS, _CO_COROUTINE = 0x04, 0x08, 0x80
 # IPython's own names in the user namespace; names starting with "_" are skipped too.
 _HIDDEN = frozenset(("In", "Out", "exit", "quit", "get_ipython"))
@@ -263,6 +268,8 @@ class _Describer:
         self.Index = _module_attr("pandas", "Index")
         self.Tensor = _module_attr("torch", "Tensor")
         self.Parameter = _module_attr("torch.nn.parameter", "Parameter")
+        closed = [_module_attr(m, n) for m, names in _CLOSED_LIBRARY for n in names]
+        self.closed = tuple(c for c in closed if c is not None)
 
     def is_foreign(self, v) -> bool:
         """A function or class defined in another module (imported, or from ``import *``)."""
@@ -415,15 +422,45 @@ def _public(names, k: int) -> list:
     return out
 
 
-def _params(co, drop_first: bool) -> dict:
-    """``p`` names a call may pass by keyword (``n`` of them also by position), ``kw`` whether
-    it takes ``**kwargs`` (from the code object only)."""
+def _params(f, drop_first: bool) -> dict:
+    """How a call binds to the exact function ``f`` (its code object and defaults only):
+    ``p`` names a call may pass by keyword, ``n`` of them also by position, ``kw`` whether it
+    takes ``**kwargs``; ``po`` positional-only parameters before them, ``va`` ``*args``,
+    ``rq`` how many positional parameters (``po`` first, then ``p``) have no default, ``rk``
+    the keyword-only ones without one."""
+    co = f.__code__
     n, nk = co.co_argcount, co.co_kwonlyargcount
     npos = getattr(co, "co_posonlyargcount", 0)
-    names = list(co.co_varnames[max(npos, 1 if drop_first else 0) : n])
+    first = 1 if drop_first and n else 0
+    names = list(co.co_varnames[max(npos, first) : n])
     positional = len(names)
     names += list(co.co_varnames[n : n + nk])
-    return {"p": names, "n": positional, "kw": bool(co.co_flags & _CO_VARKEYWORDS)}
+    defaults = f.__defaults__ if type(f.__defaults__) is tuple else ()
+    kwdefaults = f.__kwdefaults__ if type(f.__kwdefaults__) is dict else {}
+    return {
+        "p": names,
+        "n": positional,
+        "kw": bool(co.co_flags & _CO_VARKEYWORDS),
+        "po": max(0, npos - first),
+        "va": bool(co.co_flags & _CO_VARARGS),
+        "rq": max(0, n - first - len(defaults)),
+        "rk": [
+            x for x in co.co_varnames[n : n + nk] if dict.get(kwdefaults, x, _MISSING) is _MISSING
+        ],
+    }
+
+
+def _implementation(x):
+    """The Python function behind ``x`` when ``x`` is one (a plain function, or NumPy's
+    ``_ArrayFunctionDispatcher``, read through its type's own slot), else None."""
+    t = type(x)
+    if t is FunctionType:
+        return x
+    if _T_NAME(t) == "_ArrayFunctionDispatcher" and _from(t, "numpy"):
+        slot = _T_DICT(t).get("_implementation")
+        f = slot.__get__(x, t) if slot is not None else None
+        return f if type(f) is FunctionType else None
+    return None
 
 
 class _Members:
@@ -437,6 +474,7 @@ class _Members:
         self.d = describer
         self.k = int(limits.get("max_members", 1000))
         self.types: dict = {}
+        self.methods: dict = {}
         self.NpzFile = None
 
     def _type_attrs(self, t) -> str:
@@ -451,6 +489,29 @@ class _Members:
             self.types[key] = _public(names, self.k)
         return key
 
+    def _type_methods(self, t) -> str | None:
+        """The key of the parameters of ``t``'s Python methods in ``methods`` (filled once per
+        type; bound: ``self`` dropped, not for a staticmethod), or None when it has none."""
+        key = _str_or(_T_MODULE(t), "?") + "." + _str_or(_T_NAME(t), "?")
+        if key not in self.methods:
+            found: dict = {}
+            for c in _T_MRO(t):
+                if c is object:
+                    continue
+                for a, v in _T_DICT(c).items():
+                    if type(a) is not str or a.startswith("_") or a in found:
+                        continue
+                    found[a] = None  # (a subclass's non-function shadows the base's method)
+                    tv = type(v)
+                    if tv is staticmethod or tv is classmethod:
+                        f = _T_DICT(tv)["__func__"].__get__(v, tv)
+                        if type(f) is FunctionType:
+                            found[a] = _params(f, tv is classmethod)
+                    elif tv is FunctionType:
+                        found[a] = _params(v, True)
+            self.methods[key] = {a: m for a, m in found.items() if m is not None}
+        return key if self.methods[key] else None
+
     def _computes_attrs(self, t) -> bool:
         for c in _T_MRO(t):
             if c is object:
@@ -463,11 +524,12 @@ class _Members:
     def _callable(self, v):
         """Keywords of a function or a class's ``__init__`` (no attribute lists: they would
         repeat for every class of a library)."""
-        if type(v) is FunctionType:
-            return _params(v.__code__, False)
+        f = _implementation(v)
+        if f is not None:
+            return _params(f, False)
         init = _class_dict_get(v, "__init__")
         if type(init) is FunctionType:
-            return _params(init.__code__, True)
+            return _params(init, True)
         return None
 
     def of(self, v, depth: int = 0):
@@ -486,7 +548,7 @@ class _Members:
                     if _derives(type(x), ModuleType):
                         if len(sub) - calls < 64:
                             sub[a] = self.of(x, depth + 1)
-                    elif calls < 400 and (type(x) is FunctionType or _is_class(x)):
+                    elif calls < 400 and (_implementation(x) is not None or _is_class(x)):
                         m = self._callable(x)
                         if m is not None:
                             sub[a] = m
@@ -494,22 +556,29 @@ class _Members:
                 if sub:
                     out["sub"] = sub
             return out
-        if t is FunctionType:
-            return _params(v.__code__, False)
+        f = _implementation(v)
+        if f is not None:
+            return _params(f, False)
         if t is MethodType:
             f = v.__func__
-            return _params(f.__code__, True) if type(f) is FunctionType else None
+            return _params(f, True) if type(f) is FunctionType else None
         if _is_class(v):
             out = {"t": self._type_attrs(v)}
             init = _class_dict_get(v, "__init__")
             if type(init) is FunctionType:
-                out.update(_params(init.__code__, True))
+                out.update(_params(init, True))
             return out
-        if t is BuiltinFunctionType or _one_of(t, _LITERALS):
+        if t is BuiltinFunctionType or t is _NONE:
             return None
+        if _one_of(t, _CLOSED) or _one_of(t, self.d.closed):
+            # str, list, datetime...: C types whose attributes are their class's, fixed
+            return {"t": self._type_attrs(t)}
         if _derives(t, dict):
             keys = [key for key in dict.keys(v) if type(key) is str][: self.k]
             out = {"k": keys, "t": self._type_attrs(t)}
+            methods = self._type_methods(t)
+            if methods is not None:
+                out["tm"] = methods
             if depth < 3:
                 sub = {}
                 for key, val in dict.items(v):
@@ -520,12 +589,13 @@ class _Members:
             return out
         if t is d.DataFrame:
             cols = [c for c in v.columns[: self.k].tolist() if type(c) is str]
-            return {"k": cols, "a": [c for c in cols if c.isidentifier()], "t": self._type_attrs(t)}
+            attrs = [c for c in cols if c.isidentifier()]
+            return {"k": cols, "a": attrs, "t": self._type_attrs(t), "tm": self._type_methods(t)}
         if t is d.Series:
             labels = []
             if _T_NAME(type(v.index)) == "Index":  # labels, not a range or dates
                 labels = [x for x in v.index[: self.k].tolist() if type(x) is str]
-            return {"k": labels, "t": self._type_attrs(t)}
+            return {"k": labels, "t": self._type_attrs(t), "tm": self._type_methods(t)}
         if _T_NAME(t) == "NpzFile" and _from(t, "numpy"):
             inst = _instance_dict(v) or {}
             files = dict.get(inst, "files")
@@ -537,6 +607,9 @@ class _Members:
             out["a"] = _public(inst, self.k)
         if self._computes_attrs(t):
             out["open"] = True
+        methods = self._type_methods(t)
+        if methods is not None:
+            out["tm"] = methods
         return out
 
 
@@ -587,13 +660,14 @@ def snapshot(ns, limits: dict) -> dict:
         out.append([name, kind, summary])
     if len(modules) > max_vars:
         modules, truncated = modules[:max_vars], True
-    members, types = _all_members(describer, limits, out, modules, dict(items), deadline)
+    members, types, methods = _all_members(describer, limits, out, modules, dict(items), deadline)
     ms = (time.perf_counter() - start) * 1000.0
     return {
         "vars": out,
         "modules": modules,
         "members": members,
         "types": types,
+        "methods": methods,
         "truncated": truncated,
         "ms": round(ms, 2),
     }
@@ -603,7 +677,7 @@ def _all_members(describer, limits: dict, described, modules, ns: dict, deadline
     """Members of the described variables and module aliases, within a size and time budget
     (what is left out is simply not grounded)."""
     if "max_members" not in limits:
-        return {}, {}
+        return {}, {}, {}
     reader = _Members(describer, limits)
     max_bytes = int(limits.get("max_member_bytes", 400000))
     members, size = {}, 0
@@ -628,7 +702,15 @@ def _all_members(describer, limits: dict, described, modules, ns: dict, deadline
         if size + cost <= max_bytes:
             size += cost
             types[key] = names_
-    return members, types
+    methods = {}
+    for key, table in reader.methods.items():
+        if not table:
+            continue
+        cost = len(json.dumps(table, ensure_ascii=True))
+        if size + cost <= max_bytes:
+            size += cost
+            methods[key] = table
+    return members, types, methods
 
 
 def _arity(f, drop_first: bool) -> dict:

@@ -66,6 +66,13 @@ class Members:
     # None: not known, all may.
     n_positional: int | None = None
     var_kwargs: bool = False
+    # How a call binds, when the probe read the function's code (``None``: not known):
+    # positional-only parameters before ``params``, ``*args``, how many positional parameters
+    # (positional-only first) have no default, the keyword-only ones without a default.
+    n_posonly: int = 0
+    var_args: bool | None = None
+    n_required: int | None = None
+    required_kw: tuple[str, ...] = ()
     open_attrs: bool = False
     items: MappingProxyType[str, Members] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -127,20 +134,34 @@ def _strings(raw: Any) -> tuple[str, ...]:
     return tuple(x for x in raw if isinstance(x, str)) if isinstance(raw, list) else ()
 
 
-def _members(raw: Any, types: dict[str, Any], depth: int = 0) -> Members | None:
+def _int(raw: Any) -> int | None:
+    return raw if type(raw) is int and raw >= 0 else None
+
+
+def _members(
+    raw: Any, types: dict[str, Any], depth: int = 0, methods: dict[str, Any] | None = None
+) -> Members | None:
     """One entry of the probe's ``members`` (``k`` keys, ``a`` attrs, ``t`` a shared type's
-    attrs, ``p`` params, ``kw``, ``open``, ``sub`` members of dict values)."""
+    attrs, ``tm`` its methods' parameters, ``p`` params and how they bind, ``kw``, ``open``,
+    ``sub`` members of dict values)."""
     if not isinstance(raw, dict):
         return None
+    methods = methods or {}
     attrs = _strings(raw.get("a"))
     shared = types.get(raw.get("t")) if isinstance(raw.get("t"), str) else None
     if shared:
         attrs = tuple(dict.fromkeys((*attrs, *_strings(shared))))
-    sub = raw.get("sub")
     items: dict[str, Members] = {}
+    table = methods.get(raw.get("tm")) if isinstance(raw.get("tm"), str) else None
+    if isinstance(table, dict):  # a method's parameters, as ``x.method(`` binds them
+        for name, value in table.items():
+            m = _members(value, types, 4)
+            if isinstance(name, str) and m is not None:
+                items[name] = m
+    sub = raw.get("sub")
     if isinstance(sub, dict) and depth < 4:
         for key, value in sub.items():
-            m = _members(value, types, depth + 1)
+            m = _members(value, types, depth + 1, methods)
             if isinstance(key, str) and m is not None:
                 items[key] = m
     return Members(
@@ -149,6 +170,10 @@ def _members(raw: Any, types: dict[str, Any], depth: int = 0) -> Members | None:
         params=_strings(raw.get("p")),
         n_positional=raw.get("n") if type(raw.get("n")) is int else None,
         var_kwargs=raw.get("kw") is True,
+        n_posonly=_int(raw.get("po")) or 0,
+        var_args=raw.get("va") if type(raw.get("va")) is bool else None,
+        n_required=_int(raw.get("rq")),
+        required_kw=_strings(raw.get("rk")),
         open_attrs=raw.get("open") is True,
         items=MappingProxyType(items),
     )
@@ -167,9 +192,10 @@ def state_from_probe(data: Any) -> KernelState | None:
     members: dict[str, Members] = {}
     raw = data.get("members")
     types = data.get("types") if isinstance(data.get("types"), dict) else {}
+    methods = data.get("methods") if isinstance(data.get("methods"), dict) else {}
     if isinstance(raw, dict):
         for name, value in raw.items():
-            m = _members(value, types)
+            m = _members(value, types, 0, methods)
             if isinstance(name, str) and m is not None:
                 members[name] = m
     return KernelState(
