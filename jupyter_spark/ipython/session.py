@@ -64,9 +64,10 @@ class SparkSession:
     # -- lifecycle -------------------------------------------------------------------------
 
     def ensure_loading(self) -> None:
-        """Start loading the model in the background if it is not loaded or loading."""
+        """Start loading the model in the background if it is not loaded or loading. A load
+        that failed stays failed (the magics report its error at once) until ``switch``."""
         with self._lock:
-            if self.state in ("loading", "ready"):
+            if self.state in ("loading", "ready", "error"):
                 return
             self.state, self.error = "loading", None
             self._loaded.clear()
@@ -226,7 +227,7 @@ class NotReady(Exception):
     def __init__(self, state: str, error: str | None) -> None:
         self.state = state
         super().__init__(
-            f"the model failed to load: {error}"
+            f"the model failed to load: {error} (%spark model PATH loads another)"
             if state == "error"
             else "the model is loading (first use); try again in a few seconds"
         )
