@@ -297,6 +297,20 @@ def jp_server_config(tiny_model_dir):
     }
 
 
+def test_an_undefined_name_with_one_close_known_name_gets_that_name_as_its_fix():
+    """``total_revenu`` where the kernel holds ``total_revenue`` (or the cell binds ``spread``
+    for ``sprad``): one certain edit; two names as close, or none: no fix, only the finding."""
+    items = SERVICE.diagnose("print(f'{total_revenu:.2f}')", known_names=("total_revenue",))
+    assert [d.code for d in items] == ["F821"]
+    assert "did you mean 'total_revenue'" in items[0].message
+    assert items[0].fixes[0].new_source == "print(f'{total_revenue:.2f}')"
+    items = SERVICE.diagnose("spread = 2.0\nprint(f'{sprad:.1f}')")
+    assert items[0].fixes[0].new_source == "spread = 2.0\nprint(f'{spread:.1f}')"
+    items = SERVICE.diagnose("print(value_c)", known_names=("value_a", "value_b"))
+    assert [d.code for d in items] == ["F821"] and items[0].fixes == ()
+    assert SERVICE.diagnose("print(zzqx)")[0].fixes == ()
+
+
 async def test_ws_fix_with_kernel_details_and_diagnose(
     jp_serverapp, jp_ws_fetch, jp_fetch, monkeypatch
 ):

@@ -20,7 +20,6 @@ the modern spelling of a removed API.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,10 +34,8 @@ from ..kernel import Members
 # proves nothing.
 from ..kernel.state import MAX_MEMBERS
 from .apis import removed_api, removed_module
+from .errors import certain
 from .types import Diagnostic, make_fix
-
-# A key/attribute fix is offered when exactly one existing name is at least this close.
-NEAREST_CUTOFF = 0.75
 
 # Methods that change their object's keys or attributes in place.
 MUTATING = frozenset(
@@ -582,25 +579,23 @@ class _Checker:
         attr: bool = False,
         keyword: bool = False,
     ) -> None:
-        close = difflib.get_close_matches(wrong, list(known), n=2, cutoff=NEAREST_CUTOFF)
+        right = certain(wrong, known)
         fixes = ()
-        if len(close) == 1 or (
-            len(close) == 2 and _ratio(wrong, close[0]) > _ratio(wrong, close[1])
-        ):
-            new = self._replaced(node, wrong, close[0], attr=attr, keyword=keyword)
+        if right is not None:
+            new = self._replaced(node, wrong, right, attr=attr, keyword=keyword)
             if new is not None:
                 what = "keyword" if keyword else "attribute" if attr else "key"
                 fixes = (
                     make_fix(
-                        f"Use the {what} {close[0]!r}",
-                        f"{close[0]!r} exists; {wrong!r} does not",
+                        f"Use the {what} {right!r}",
+                        f"{right!r} exists; {wrong!r} does not",
                         "diagnostic",
                         self.source,
                         new,
                         0.9,
                     ),
                 )
-            message += f"; did you mean {close[0]!r}?"
+            message += f"; did you mean {right!r}?"
         self._report_at(code, node, message, fixes)
 
     def _replaced(
@@ -671,10 +666,6 @@ class _Checker:
         start = (lineno - 1, _chars(line, getattr(node, "col_offset", 0)))
         end = (end_line - 1, _chars(end_text, getattr(node, "end_col_offset", 0) or 0))
         self.found.append(Diagnostic(message, code, start, end, tuple(fixes), "kernel"))
-
-
-def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def _chars(line: str, byte_col: int) -> int:

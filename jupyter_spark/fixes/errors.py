@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .types import ErrorInfo, Inspector
@@ -14,6 +14,9 @@ from .types import ErrorInfo, Inspector
 NAME_CUTOFF = 0.6
 # Candidates per rule.
 MAX_CANDIDATES = 3
+# A name is offered as a certain fix (one edit, before the cell runs) only when it is the one
+# existing name at least this close, or clearly closer than the next.
+CERTAIN_CUTOFF = 0.75
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _DID_YOU_MEAN = re.compile(r"Did you mean:? '([^']+)'")
 _ARROW = re.compile(r"^\s*-+>\s*(\d+)")  # IPython's "----> 2 y = 10 / x"
@@ -70,6 +73,19 @@ def nearest(word: str, candidates: set[str], n: int = MAX_CANDIDATES) -> list[tu
     for c in difflib.get_close_matches(word, [c for c in candidates if c != word], n, NAME_CUTOFF):
         out.setdefault(c, difflib.SequenceMatcher(None, word, c).ratio())
     return sorted(out.items(), key=lambda kv: -kv[1])[:n]
+
+
+def certain(word: str, candidates: Iterable[str]) -> str | None:
+    """The one existing name ``word`` was meant to be, when only one is close enough (and
+    starts as it does: a typo keeps the first letter, ``nope`` is not ``open``)."""
+    pool = [c for c in candidates if c != word and c[:1].lower() == word[:1].lower()]
+    close = difflib.get_close_matches(word, pool, 2, CERTAIN_CUTOFF)
+    if len(close) == 1:
+        return close[0]
+    if len(close) == 2:
+        a, b = (difflib.SequenceMatcher(None, word, c).ratio() for c in close)
+        return close[0] if a > b else None
+    return None
 
 
 Candidate = tuple[str, str, str, float]  # (title, explanation, new_source, confidence)

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from .errors import certain
 from .source import (
     ANY_NAME,
     BUILTIN_NAMES,
@@ -104,6 +105,7 @@ def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
     # This cell's own star import or %run.
     if RUN_MAGIC.search(source) or (tree is not None and ANY_NAME in defined_names(tree)):
         known.add(ANY_NAME)
+    own = defined_names(tree) if tree is not None else set()  # (what the cell binds)
     shown = _displayed_rows(tree)
     masked_lines = masked.split("\n")
     out = []
@@ -112,15 +114,30 @@ def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
         message = item.get("message", "")
         if code in DISPLAY_CODES and _pos(item.get("location"))[0] in shown:
             continue  # the cell's last expression: IPython displays it, it is not pointless
+        fixes = None
         if code == "F821":
             name = _undefined_name(message)
             if ANY_NAME in known or name in known or IPYTHON_HISTORY_NAME.match(name):
                 continue
+            right = certain(name, known | own)
+            if right is not None:  # ``total_revenu`` where only ``total_revenue`` is close
+                message += f"; did you mean {right!r}?"
+                rename = {**item, "fix": {"applicability": "safe", "message": f"Use {right!r}"}}
+                rename["fix"]["edits"] = [
+                    {
+                        "content": right,
+                        "location": item.get("location"),
+                        "end_location": item.get("end_location"),
+                    }
+                ]
+                fixes = _ruff_fix(source, masked, rename)
         start = _pos(item.get("location"))
         end = _pos(item.get("end_location"))
         if start[0] < len(masked_lines) and MASK_COMMENT in masked_lines[start[0]]:
             continue  # a masked IPython line
-        out.append(Diagnostic(message, code, start, end, _ruff_fix(source, masked, item)))
+        if fixes is None:
+            fixes = _ruff_fix(source, masked, item)
+        out.append(Diagnostic(message, code, start, end, fixes))
     return out
 
 
