@@ -219,3 +219,57 @@ def test_a_signature_seen_in_the_kernel_and_in_a_cell_binds_as_the_kernel_says(s
     cell = "def train(model, data, epochs=3, *, lr=0.1):\n    return model"
     assert [d.code for d in findings(state, "history = train(m)", (cell,))] == ["bad-call"]
     assert findings(state, "history = train(m, d)", (cell,)) == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "versions", "fixed"),
+    [
+        (
+            "enc = OneHotEncoder(sparse=False)",
+            {"scikit-learn": "1.5.2"},
+            "enc = OneHotEncoder(sparse_output=False)",
+        ),
+        (
+            "rmse = mean_squared_error(y, p, squared=False)",
+            {"scikit-learn": "1.6.0"},
+            "from sklearn.metrics import root_mean_squared_error\n"
+            "rmse = root_mean_squared_error(y, p)",
+        ),
+        (
+            "rmse = metrics.mean_squared_error(y, p, squared=False, sample_weight=w)",
+            {"scikit-learn": "1.7"},
+            "rmse = metrics.root_mean_squared_error(y, p, sample_weight=w)",
+        ),
+        (
+            "plt.style.use('seaborn-whitegrid')",
+            {"matplotlib": "3.8.4"},
+            "plt.style.use('seaborn-v0_8-whitegrid')",
+        ),
+    ],
+)
+def test_arguments_the_installed_release_removed(cell, versions, fixed):
+    """Arguments a release removed or renamed, found through the cells' imports (the kernel
+    need not have run them) against the installed version, with the new spelling as the fix."""
+    imports = (
+        "from sklearn.preprocessing import OneHotEncoder\n"
+        "from sklearn.metrics import mean_squared_error\n"
+        "from sklearn import metrics\nimport matplotlib.pyplot as plt"
+    )
+    k = Knowledge(cell_sources=(imports,), current=cell)
+    found = kernel_checks(cell, k, versions)
+    assert [d.code for d in found] == ["removed-api"], found
+    assert found[0].fixes[0].new_source == fixed
+    compile(fixed, "<cell>", "exec")
+    older = {name: "1.0" for name in versions}  # before the removal: nothing to say
+    assert kernel_checks(cell, Knowledge(cell_sources=(imports,), current=cell), older) == []
+
+
+def test_removed_argument_rules_leave_the_current_spelling_alone():
+    imports = "from sklearn.metrics import mean_squared_error\nimport matplotlib.pyplot as plt"
+    versions = {"scikit-learn": "1.6", "matplotlib": "3.9"}
+    for cell in (
+        "mse = mean_squared_error(y, p, squared=True)",
+        "mse = mean_squared_error(y, p)",
+        "plt.style.use('seaborn-v0_8')\nplt.style.use('ggplot')",
+    ):
+        assert kernel_checks(cell, Knowledge(cell_sources=(imports,), current=cell), versions) == []

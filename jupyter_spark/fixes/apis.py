@@ -1,4 +1,6 @@
-"""APIs the installed pandas, NumPy and scikit-learn removed or deprecated, and what replaces them.
+"""APIs the installed pandas, NumPy, scikit-learn and Matplotlib removed or deprecated, and what
+replaces them: attributes (``np.float``, ``df.append``) and the arguments of calls
+(``OneHotEncoder(sparse=...)``, ``plt.style.use('seaborn')``).
 
 Keyed by owner (a module, or the kernel type of a value: ``DataFrame``, ``Series``) and
 attribute. A finding needs the installed version to be at or past the release that removed or
@@ -75,6 +77,14 @@ _TABLE = (
             " use datetime.datetime"),
     Removed("pandas", (2, 0), "pandas", "np", None, "pd.np was removed in pandas 2.0: import "
             "numpy"),
+    Removed("matplotlib", (3, 9), "matplotlib.cm", "get_cmap", None, "matplotlib.cm.get_cmap was "
+            "removed in Matplotlib 3.9: use matplotlib.colormaps[name]"),
+    *(
+        Removed("scikit-learn", (1, 2), t, "get_feature_names", "get_feature_names_out",
+                f"{t}.get_feature_names was removed in scikit-learn 1.2")
+        for t in ("CountVectorizer", "TfidfVectorizer", "DictVectorizer", "OneHotEncoder",
+                  "PolynomialFeatures", "ColumnTransformer", "HashingVectorizer")
+    ),
 )  # fmt: skip
 _BY_OWNER: dict[tuple[str, str], Removed] = {(r.owner, r.attr): r for r in _TABLE}
 # Modules scikit-learn removed, and where their names live now.
@@ -84,6 +94,96 @@ REMOVED_MODULES = {
     "sklearn.learning_curve": ("sklearn.model_selection", "scikit-learn", (0, 20)),
     "sklearn.externals.joblib": ("joblib", "scikit-learn", (0, 23)),
 }
+
+
+@dataclass(frozen=True)
+class RemovedArgument:
+    """An argument of a library call that a release removed, renamed or gave new values.
+
+    ``callee``: the package's import name and the callable's dotted tail, matched against the
+    qualified name the cell calls (``sklearn.preprocessing._encoders.OneHotEncoder`` ends with
+    ``OneHotEncoder``). The finding is on ``keyword`` (given with ``value`` when set), or on the
+    string value at ``position`` / of ``keyword`` that ``old_value`` matches as a prefix. The fix:
+    the keyword renamed (``new_keyword``), the callable renamed and the keyword dropped
+    (``new_callee``, same module), or the value rewritten by putting ``new_value`` in place of
+    the prefix."""
+
+    package: str  # distribution whose version decides
+    since: tuple[int, ...]
+    callee: tuple[str, str]  # ("sklearn", "OneHotEncoder")
+    note: str
+    keyword: str | None = None
+    value: object = None  # the keyword's literal value it applies to (None: any)
+    position: int | None = None
+    old_value: str | None = None  # prefix of a string value that is gone
+    keep: str | None = None  # ...unless the value starts with this (already the new spelling)
+    new_keyword: str | None = None
+    new_callee: str | None = None
+    new_value: str | None = None
+
+
+_ARGUMENTS = (
+    RemovedArgument("scikit-learn", (1, 4), ("sklearn", "OneHotEncoder"), "OneHotEncoder(sparse=)"
+                    " was removed in scikit-learn 1.4: use sparse_output=", keyword="sparse",
+                    new_keyword="sparse_output"),
+    RemovedArgument("scikit-learn", (1, 6), ("sklearn", "mean_squared_error"), "mean_squared_error"
+                    "(squared=False) was removed in scikit-learn 1.6: use root_mean_squared_error",
+                    keyword="squared", value=False, new_callee="root_mean_squared_error"),
+    RemovedArgument("scikit-learn", (1, 6), ("sklearn", "mean_squared_log_error"),
+                    "mean_squared_log_error(squared=False) was removed in scikit-learn 1.6: use "
+                    "root_mean_squared_log_error", keyword="squared", value=False,
+                    new_callee="root_mean_squared_log_error"),
+    RemovedArgument("scikit-learn", (1, 4), ("sklearn", "AgglomerativeClustering"),
+                    "AgglomerativeClustering(affinity=) was removed in scikit-learn 1.4: use "
+                    "metric=", keyword="affinity", new_keyword="metric"),
+    RemovedArgument("scikit-learn", (1, 7), ("sklearn", "TSNE"), "TSNE(n_iter=) was removed in "
+                    "scikit-learn 1.7: use max_iter=", keyword="n_iter", new_keyword="max_iter"),
+    *(
+        RemovedArgument("scikit-learn", (1, 3), ("sklearn", c), f"{c}(loss='{old}') was removed "
+                        f"in scikit-learn 1.3: use loss='log_loss'", keyword="loss",
+                        old_value=old, new_value="log_loss")
+        for c, old in (("SGDClassifier", "log"), ("GradientBoostingClassifier", "deviance"))
+    ),
+    *(
+        RemovedArgument("scikit-learn", (1, 3), ("sklearn", c), f"{c}(max_features='auto') was "
+                        "removed in scikit-learn 1.3: use 'sqrt'", keyword="max_features",
+                        old_value="auto", new_value="sqrt")
+        for c in ("RandomForestClassifier", "ExtraTreesClassifier")
+    ),
+    *(
+        RemovedArgument("pandas", (2, 0), ("pandas", f), f"{f}({kw}=) was removed in pandas 2.0: "
+                        "use on_bad_lines=", keyword=kw)
+        for f in ("read_csv", "read_table") for kw in ("error_bad_lines", "warn_bad_lines")
+    ),
+    *(
+        RemovedArgument("pandas", (2, 0), ("pandas", f), f"{f}(squeeze=) was removed in pandas "
+                        "2.0: call .squeeze('columns') on the result", keyword="squeeze")
+        for f in ("read_csv", "read_table")
+    ),
+    RemovedArgument("pandas", (2, 0), ("pandas", "to_csv"), "to_csv(line_terminator=) was "
+                    "removed in pandas 2.0: use lineterminator=", keyword="line_terminator",
+                    new_keyword="lineterminator"),
+    *(
+        RemovedArgument("matplotlib", (3, 8), ("matplotlib", "style.use"), "the 'seaborn' styles "
+                        "were renamed 'seaborn-v0_8' in Matplotlib 3.6 and removed in 3.8",
+                        position=0, keyword=kw, old_value="seaborn", keep="seaborn-v0_8",
+                        new_value="seaborn-v0_8")
+        for kw in ("style",)
+    ),
+)  # fmt: skip
+
+
+def removed_arguments(qualified: str, versions: Mapping[str, str]) -> tuple[RemovedArgument, ...]:
+    """The argument rules for the callable named ``qualified`` (``sklearn.metrics.mse``) that
+    the installed (or given) versions have passed."""
+    head, _, _ = qualified.partition(".")
+    return tuple(
+        r
+        for r in _ARGUMENTS
+        if r.callee[0] == head
+        and (qualified == f"{head}.{r.callee[1]}" or qualified.endswith("." + r.callee[1]))
+        and _past(r.package, r.since, versions)
+    )
 
 
 @lru_cache(maxsize=32)
@@ -139,12 +239,12 @@ def _owner(path: Path, k: Knowledge) -> str | None:
     if not path.steps and k.kernel is not None:
         for alias, module in k.kernel.modules:
             if alias == path.root:
-                return module.split(".")[0]
+                return module
     r = resolve(path, k)
     if r is None:
         return None
     if r.kind == "module":
-        return r.module.split(".")[0]
+        return r.module
     return r.kind or None
 
 

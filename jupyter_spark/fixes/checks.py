@@ -33,7 +33,7 @@ from ..kernel import Members
 # The probe lists keys up to this many: a list this long may be cut, so a key missing from it
 # proves nothing.
 from ..kernel.state import MAX_MEMBERS
-from .apis import removed_api, removed_module
+from .apis import RemovedArgument, removed_api, removed_arguments, removed_module
 from .errors import certain
 from .types import Diagnostic, make_fix
 
@@ -64,6 +64,7 @@ _CATCHES = {
     "bad-call": {"TypeError", "Exception", "BaseException"},
     "shape-mismatch": {"ValueError", "Exception", "BaseException"},
 }
+_FROM = re.compile(r"\(from ([\w.]+)\)$")  # a kernel function's summary: where it is defined
 _SHAPE = re.compile(r"^(?:\w+ \(ndarray\)|ndarray) \(([\d, ]*)\)")
 
 
@@ -241,6 +242,7 @@ class _Checker:
             elif isinstance(sub, ast.Call):
                 self._call(sub, scope, local)
                 self._reshape(sub, scope, local)
+                self._removed_arguments(sub)
                 passed |= _mutated_by(sub) - self._unchanged_by(sub)
             elif isinstance(sub, ast.BinOp) and isinstance(
                 sub.op, ast.MatMult | ast.Add | ast.Sub | ast.Mult | ast.Div
@@ -355,8 +357,14 @@ class _Checker:
             return  # *args / **kw: cannot tell what binds
         name = f"{path}()"
         if not m.var_kwargs:
+            qualified = self._qualified(call.func)
+            gone = (
+                {r.keyword for r in removed_arguments(qualified, self.versions)}
+                if qualified
+                else set()
+            )
             for kw in call.keywords:
-                if kw.arg not in m.params:
+                if kw.arg not in m.params and kw.arg not in gone:  # (gone: a removed-api)
                     self._report(
                         "bad-call",
                         kw,
@@ -483,6 +491,115 @@ class _Checker:
                 call,
                 f"cannot reshape an array of shape {shape} (size {size}) into shape {wanted}",
             )
+
+    def _removed_arguments(self, call: ast.Call) -> None:
+        """Arguments the installed library removed (``OneHotEncoder(sparse=False)``), renamed
+        or gave new values (``plt.style.use('seaborn')``)."""
+        qualified = self._qualified(call.func)
+        if qualified is None:
+            return
+        for rule in removed_arguments(qualified, self.versions):
+            kw = next((k for k in call.keywords if rule.keyword and k.arg == rule.keyword), None)
+            if rule.old_value is not None:
+                at = kw.value if kw is not None else None
+                if at is None and rule.position is not None and rule.position < len(call.args):
+                    at = call.args[rule.position]
+                old = _const_str(at) if at is not None else None
+                if old is None or not old.startswith(rule.old_value):
+                    continue
+                if rule.keep is not None and old.startswith(rule.keep):
+                    continue
+                assert at is not None
+                new = rule.new_value + old[len(rule.old_value) :] if rule.new_value else None
+                fixed = self._spliced([(at, repr(new))]) if new else None
+                self._removed_argument(rule, at, fixed, f"Use {new!r}")
+                return
+            if kw is None:
+                continue
+            if rule.value is not None and not (
+                isinstance(kw.value, ast.Constant) and kw.value.value is rule.value
+            ):
+                continue
+            fixed, title = None, ""
+            if rule.new_keyword is not None:
+                name_end = kw.col_offset + len(kw.arg or "")
+                fixed = self._spliced([(kw, rule.new_keyword)], end_col=name_end)
+                title = f"Use {rule.new_keyword}="
+            elif rule.new_callee is not None:
+                fixed = self._renamed_call(call, kw, rule.new_callee, qualified)
+                title = f"Use {rule.new_callee}"
+            self._removed_argument(rule, kw, fixed, title)
+            return
+
+    def _removed_argument(
+        self, rule: RemovedArgument, node: ast.AST, fixed: str | None, title: str
+    ) -> None:
+        fixes = ()
+        if fixed is not None:
+            fixes = (make_fix(title, rule.note, "diagnostic", self.source, fixed, 0.9),)
+        self._report_at("removed-api", node, rule.note, fixes)
+
+    def _renamed_call(
+        self, call: ast.Call, kw: ast.keyword, new_name: str, qualified: str
+    ) -> str | None:
+        """``mean_squared_error(a, b, squared=False)`` -> ``root_mean_squared_error(a, b)``,
+        with the new name imported from the old one's module when the cell calls it bare."""
+        f = call.func
+        start = f.end_col_offset - len(f.attr) if isinstance(f, ast.Attribute) else f.col_offset
+        if f.end_col_offset is None or kw.end_col_offset is None or call.lineno != call.end_lineno:
+            return None
+        # the keyword with the comma before it (or after it, when it comes first)
+        line = self.lines[call.lineno - 1].encode()
+        a, b = kw.col_offset, kw.end_col_offset
+        before = line[:a].rstrip()
+        if before.endswith(b","):
+            a = len(before) - 1
+        else:
+            rest = line[b:]
+            b += len(rest) - len(rest.lstrip(b", ")) if rest.lstrip().startswith(b",") else 0
+        line = line[:a] + line[b:]
+        line = line[:start] + new_name.encode() + line[f.end_col_offset :]
+        lines = list(self.lines)
+        lines[call.lineno - 1] = line.decode(errors="replace")
+        if isinstance(f, ast.Name):
+            module = qualified.rpartition(".")[0]
+            lines.insert(0, f"from {module} import {new_name}")
+        return "\n".join(lines)
+
+    def _spliced(self, edits: list[tuple[ast.AST, str]], end_col: int | None = None) -> str | None:
+        """The cell with each one-line node's text replaced (``end_col``: up to there only)."""
+        lines = list(self.lines)
+        for node, text in edits:
+            lineno = getattr(node, "lineno", None)
+            if lineno is None or lineno != getattr(node, "end_lineno", None):
+                return None
+            raw = lines[lineno - 1].encode()
+            a = node.col_offset  # type: ignore[attr-defined]
+            b = end_col if end_col is not None else node.end_col_offset  # type: ignore[attr-defined]
+            lines[lineno - 1] = (raw[:a] + text.encode() + raw[b:]).decode(errors="replace")
+        return "\n".join(lines)
+
+    def _qualified(self, node: ast.expr) -> str | None:
+        """``plt.style.use`` -> ``matplotlib.pyplot.style.use``; a bare name through the
+        imports of the cells (this one included) or the module the kernel says it is from."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        root = node.id
+        base = self._module_of(root)
+        if base is None:
+            for facts in reversed(self.k.facts_for(root)):
+                if root in facts.imports:
+                    base = facts.imports[root]
+                    break
+        if base is None and self.k.kernel is not None:
+            var = next((v for v in self.k.kernel.variables if v.name == root), None)
+            m = _FROM.search(var.summary) if var is not None else None
+            base = f"{m.group(1)}.{root}" if m else None
+        return ".".join([base, *reversed(parts)]) if base else None
 
     def _module_of(self, alias: str) -> str | None:
         kernel = self.k.kernel
