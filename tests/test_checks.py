@@ -67,6 +67,7 @@ def state():
         "title": "report",
         "names": ["ada"],
         "start": datetime.datetime(2024, 1, 1),
+        "by_region": pd.DataFrame({"region": ["n"], "revenue": [1.0]}).set_index("region"),
     }
     return state_from_probe(json.loads(probe.run(ns, PROBE_LIMITS)))
 
@@ -102,6 +103,12 @@ BUGS = [
     ("t = title.uppercase()", "missing-attribute", 0, None),
     ("names.push('bob')", "missing-attribute", 0, None),
     ("d = start.weekdya()", "missing-attribute", 0, "start.weekday()"),
+    # column names as method arguments and in .loc's column position
+    ("g = sales.groupby('regoin')['revenue'].sum()", "missing-key", 0, "groupby('region')"),
+    ("sales.drop(columns=['units_sold', 'revnue'])", "missing-key", 0, "'revenue'"),
+    ("top = sales.sort_values(by=['region', 'units'])", "missing-key", 0, None),
+    ("x = sales.loc[sales['revenue'] > 0, 'regon']", "missing-key", 0, "'region'"),
+    ("x = sales.loc[:, ['revenue', 'unit_sold']]", "missing-key", 0, "'units_sold'"),
     # sizes a reshape cannot reach
     ("flat = a.reshape(5, 3)", "shape-mismatch", 0, None),
     ("flat = np.reshape(a, (5, -1))", "shape-mismatch", 0, None),
@@ -154,6 +161,12 @@ CLEAN = [
     "trip.cost(3)\ntrip.scale(2)\ntrip.scale(2, offset=1)",
     "sales.sort_values('revenue', ascending=False)\nnp.linspace(0, 1, num=5)",
     "print(sales[['revenue', 'region']])",
+    "sales.groupby('region').sum()\nsales.sort_values(['region', 'revenue'])\n"
+    "sales.drop(columns='units_sold')\nsales.pivot_table(index='region', values='revenue')",
+    "sales.loc[sales['revenue'] > 0, 'region']\nsales.loc[:, ['revenue', 'region']]",
+    "by_region.groupby('region').sum()",  # the index's name is a valid groupby key
+    "sales.groupby(['region', pd.Grouper(freq='D')])",  # one computed element: unknown
+    "sales['score'] = 1\nsales.sort_values('score')",
     "title.upper()\nnames.append('bob')\nstart.weekday()",
     "a.reshape(2, 6)\na.reshape(-1)\nnp.reshape(a, (4, -1))\nv.reshape((2, 2))",
     # a function that adds the column, or hands its argument back: the frame may have it

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ..context.analysis import strip_ipython
 from ..grounding import Knowledge, resolve
+from ..grounding.candidates import COLUMN_ARGUMENTS
 from ..grounding.cells import parse_tolerant
 from ..grounding.sites import Path, Step
 from ..kernel import Members
@@ -64,6 +65,8 @@ _CATCHES = {
     "bad-call": {"TypeError", "Exception", "BaseException"},
     "shape-mismatch": {"ValueError", "Exception", "BaseException"},
 }
+# A DataFrame summary's index: its type and its name, e.g. "; index: Index region"
+_INDEX = re.compile(r"; index: (\w+)(?: (.+))?$")
 _FROM = re.compile(r"\(from ([\w.]+)\)$")  # a kernel function's summary: where it is defined
 _SHAPE = re.compile(r"^(?:\w+ \(ndarray\)|ndarray) \(([\d, ]*)\)")
 
@@ -243,6 +246,7 @@ class _Checker:
                 self._call(sub, scope, local)
                 self._reshape(sub, scope, local)
                 self._removed_arguments(sub)
+                self._column_arguments(sub, scope, local)
                 passed |= _mutated_by(sub) - self._unchanged_by(sub)
             elif isinstance(sub, ast.BinOp) and isinstance(
                 sub.op, ast.MatMult | ast.Add | ast.Sub | ast.Mult | ast.Div
@@ -274,17 +278,24 @@ class _Checker:
     def _subscript(self, sub: ast.Subscript, scope: _Scope, local: set[str]) -> None:
         if "missing-key" in self._caught(scope):
             return
-        key = _const_str(sub.slice)
+        frame, index = sub.value, sub.slice
+        loc = (
+            isinstance(frame, ast.Attribute)
+            and frame.attr in ("loc", "at")
+            and isinstance(index, ast.Tuple)
+            and len(index.elts) == 2
+        )
+        if loc:  # ``df.loc[rows, 'col']``: the column position names a column
+            frame, index = frame.value, index.elts[1]  # type: ignore[attr-defined]
+        key = _const_str(index)
         # ``df[['a', 'b']]``: each name of a list of columns is a key of the frame
-        listed = isinstance(sub.slice, ast.List) and key is None
-        wanted = [(key, sub.slice)] if key is not None else []
-        if listed:
-            wanted = [(_const_str(e), e) for e in sub.slice.elts]  # type: ignore[attr-defined]
-            if not wanted or any(k is None for k, _ in wanted):
-                return
+        listed = loc or (isinstance(index, ast.List) and key is None)
+        if loc and isinstance(index, ast.Tuple):
+            return  # ``.loc[rows, ('a', 'b')]``: a MultiIndex column
+        wanted = _names_in(index) if listed else [(key, index)] if key is not None else []
         if not wanted:
             return
-        path = self._path(sub.value, scope, local)
+        path = self._path(frame, scope, local)
         if path is None:
             return
         r = resolve(path, self.k)
@@ -310,6 +321,48 @@ class _Checker:
                 key,
                 keys,
             )
+
+    def _column_arguments(self, call: ast.Call, scope: _Scope, local: set[str]) -> None:
+        """``df.groupby('regoin')``, ``df.drop(columns=['a'])``: names the frame has neither as
+        a column nor as its index's name."""
+        f = call.func
+        spec = COLUMN_ARGUMENTS.get(f.attr) if isinstance(f, ast.Attribute) else None
+        if spec is None or "missing-key" in self._caught(scope):
+            return
+        assert isinstance(f, ast.Attribute)
+        position, keywords = spec
+        given = [kw.value for kw in call.keywords if kw.arg in keywords]
+        if position is not None and position < len(call.args):
+            given.append(call.args[position])
+        if not given:
+            return
+        path = self._path(f.value, scope, local)
+        if path is None or path.steps or not self._kernel_holds(path.root):
+            return
+        r = resolve(path, self.k)
+        if r is None or r.kind != "DataFrame":
+            return
+        keys = r.members.keys
+        if not keys or len(keys) >= MAX_MEMBERS:
+            return
+        var = next(v for v in self.k.kernel.variables if v.name == path.root)  # type: ignore[union-attr]
+        index = _INDEX.search(var.summary)
+        if index is not None and index.group(1) == "MultiIndex":
+            return  # level names the summary does not list
+        allowed = set(keys) | ({index.group(2)} if index is not None and index.group(2) else set())
+        for node in given:
+            for key, at in _names_in(node):
+                if key in allowed or (path.root, key) in scope.keys:
+                    continue
+                if self._set_elsewhere(path.root, rf"['\"]{re.escape(key)}['\"]"):
+                    continue
+                self._report(
+                    "missing-key",
+                    at,
+                    f"{path} has no column {key!r}" + _known(keys),
+                    key,
+                    keys,
+                )
 
     def _attribute(self, node: ast.Attribute, scope: _Scope, local: set[str]) -> None:
         if node.attr.startswith("__") or "missing-attribute" in self._caught(scope):
@@ -858,6 +911,19 @@ _PURE = frozenset(
     | {"sum", "min", "max", "any", "all", "iter", "enumerate", "zip", "dict", "id", "hash"}
     | {"display", "int", "float", "bool", "abs", "round", "format", "hasattr", "getattr"}
 )
+
+
+def _names_in(node: ast.AST) -> list[tuple[str, ast.AST]]:
+    """A string literal, or a list/tuple of them, as (name, node) pairs; [] for anything else
+    (one computed element makes the whole set unknown)."""
+    key = _const_str(node)
+    if key is not None:
+        return [(key, node)]
+    if isinstance(node, ast.List | ast.Tuple) and node.elts:
+        out = [(_const_str(e), e) for e in node.elts]
+        if all(k is not None for k, _ in out):
+            return out  # type: ignore[return-value]
+    return []
 
 
 def _const_int(node: ast.AST) -> int | None:
