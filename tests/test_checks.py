@@ -103,6 +103,10 @@ BUGS = [
     ("t = title.uppercase()", "missing-attribute", 0, None),
     ("names.push('bob')", "missing-attribute", 0, None),
     ("d = start.weekdya()", "missing-attribute", 0, "start.weekday()"),
+    # builtins and the C methods of builtin values, by this Python's signatures
+    ("xs = sorted(names, reversed=True)", "bad-call", 0, "reverse=True"),
+    ("parts = title.split(sepp=',')", "bad-call", 0, "sep=','"),
+    ("n = len()", "bad-call", 0, None),
     # column names as method arguments and in .loc's column position
     ("g = sales.groupby('regoin')['revenue'].sum()", "missing-key", 0, "groupby('region')"),
     ("sales.drop(columns=['units_sold', 'revnue'])", "missing-key", 0, "'revenue'"),
@@ -161,6 +165,8 @@ CLEAN = [
     "trip.cost(3)\ntrip.scale(2)\ntrip.scale(2, offset=1)",
     "sales.sort_values('revenue', ascending=False)\nnp.linspace(0, 1, num=5)",
     "print(sales[['revenue', 'region']])",
+    "xs = sorted(names, key=len, reverse=True)\nprint(1, 2, sep='')\ntitle.split(',', 1)",
+    "def sorted(xs, reversed=False):\n    return xs\n\nsorted(names, reversed=True)",
     "sales.groupby('region').sum()\nsales.sort_values(['region', 'revenue'])\n"
     "sales.drop(columns='units_sold')\nsales.pivot_table(index='region', values='revenue')",
     "sales.loc[sales['revenue'] > 0, 'region']\nsales.loc[:, ['revenue', 'region']]",

@@ -20,9 +20,13 @@ the modern spelling of a removed API.
 from __future__ import annotations
 
 import ast
+import builtins
+import functools
+import inspect
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..context.analysis import strip_ipython
 from ..grounding import Knowledge, resolve
@@ -399,9 +403,14 @@ class _Checker:
         if "bad-call" in self._caught(scope):
             return
         path = self._path(call.func, scope, local)
-        if path is None or not self._kernel_holds(path.root, modules=True):
+        if path is None:
             return
-        m = self._callee(path)
+        if self._kernel_holds(path.root, modules=True):
+            m = self._callee(path)
+        elif not path.steps and self._is_builtin(path.root):
+            m = _signature_members(getattr(builtins, path.root), bound=False)
+        else:
+            return
         if m is None or (not m.params and m.n_required is None):
             return
         if any(isinstance(a, ast.Starred) for a in call.args) or any(
@@ -457,12 +466,14 @@ class _Checker:
         ]
         missing += [p for p in m.required_kw if p not in keywords]
         if missing:
-            named = ", ".join(repr(p) for p in missing)
+            named = ", ".join(repr(p) for p in missing if not p.startswith("#"))
+            plural = "s" if len(missing) != 1 else ""
             self._report_at(
                 "bad-call",
                 call,
-                f"{name} is missing {len(missing)} required argument"
-                f"{'s' if len(missing) != 1 else ''}: {named}",
+                f"{name} is missing {len(missing)} required argument{plural}: {named}"
+                if named
+                else f"{name} is missing {len(missing)} required positional argument{plural}",
             )
 
     def _callee(self, path: Path) -> Members | None:
@@ -474,6 +485,11 @@ class _Checker:
                 m = parent.members.items.get(path.steps[-1].value)
                 if m is not None:
                     return m
+                closed = _CLOSED_TYPES.get(parent.kind)
+                if closed is not None and not parent.members.open_attrs:
+                    # ``title.split(sepp=...)``: a C method, its signature as this Python has it
+                    method = getattr(closed, path.steps[-1].value, None)
+                    return _signature_members(method, bound=True) if method else None
                 if parent.kind != "module":
                     return None  # a method the probe could not read (a C method)
         r = resolve(path, self.k)
@@ -726,6 +742,13 @@ class _Checker:
         word = re.compile(rf"\b{re.escape(root)}\b")
         return any(word.search(o) and rx.search(o) for o in self.others)
 
+    def _is_builtin(self, name: str) -> bool:
+        """``name`` is Python's builtin of that name here: no cell binds it and none
+        star-imports (which could), and the kernel holds nothing by that name."""
+        if not hasattr(builtins, name) or self.k.facts_for(name):
+            return False
+        return not any("import *" in o for o in self.others)
+
     def _kernel_holds(self, name: str, modules: bool = False) -> bool:
         """The kernel has ``name`` as a variable (or, with ``modules``, a module alias)."""
         kernel = self.k.kernel
@@ -911,6 +934,41 @@ _PURE = frozenset(
     | {"sum", "min", "max", "any", "all", "iter", "enumerate", "zip", "dict", "id", "hash"}
     | {"display", "int", "float", "bool", "abs", "round", "format", "hasattr", "getattr"}
 )
+
+
+# Kernel types whose C methods are checked against this Python's own signatures (the same
+# builtins everywhere); datetime's C methods have none to read.
+_CLOSED_TYPES: dict[str, type] = {
+    t.__name__: t for t in (str, bytes, list, tuple, dict, set, frozenset, int, float)
+}
+
+
+@functools.lru_cache(maxsize=512)
+def _signature_members(f: Any, bound: bool) -> Members | None:
+    """How a call binds to a C function or method (``inspect.signature`` of this Python:
+    ``sorted(xs, reversed=True)``, ``s.split(sepp=',')``); None where it has none."""
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        return None
+    params = list(sig.parameters.values())
+    if bound and params:
+        params = params[1:]
+    kinds = inspect.Parameter
+    posonly = [p for p in params if p.kind is kinds.POSITIONAL_ONLY]
+    either = [p for p in params if p.kind is kinds.POSITIONAL_OR_KEYWORD]
+    kwonly = [p for p in params if p.kind is kinds.KEYWORD_ONLY]
+    positional = posonly + either
+    required = next((i for i, p in enumerate(positional) if p.default is not p.empty), None)
+    return Members(
+        params=tuple(p.name for p in either + kwonly),
+        n_positional=len(either),
+        n_posonly=len(posonly),
+        var_args=any(p.kind is kinds.VAR_POSITIONAL for p in params),
+        var_kwargs=any(p.kind is kinds.VAR_KEYWORD for p in params),
+        n_required=len(positional) if required is None else required,
+        required_kw=tuple(p.name for p in kwonly if p.default is p.empty),
+    )
 
 
 def _names_in(node: ast.AST) -> list[tuple[str, ast.AST]]:
