@@ -4,8 +4,9 @@ typed error, the connection stays open, and a normal request is served afterward
 The fixed cases are the failures found when the server was probed as an attacker would (lone
 surrogates, NUL, 4,300+ digit integers, deep nesting, an AST too deep for ``ast``, over-size
 frames); the fuzzed ones are hypothesis-built messages and byte-level mutations of valid ones:
-7,500 websocket frames, 3,000 lines on the stdin of `jupyter spark complete --jsonl` and 2,000
-bodies to `jupyter spark serve`, over 12,000 per run in all. How long the IO loop stalls under
+7,500 websocket frames, 1,200 bodies to `POST spark/complete` and `spark/fix`, 3,000 lines on
+the stdin of `jupyter spark complete --jsonl` and 2,000 bodies to `jupyter spark serve`, over
+13,000 per run in all. How long the IO loop stalls under
 them is measured by a benchmark, not asserted here.
 """
 
@@ -255,8 +256,50 @@ def _mutate(valid: list[bytes], n: int, seed: int, keep=lambda b: True) -> list[
     return out
 
 
+rest_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": values,
+        "prefix": values,
+        "suffix": values,
+        "source": values,
+        "mode": st.sampled_from(["line", "block", ""]) | values,
+        "max_tokens": st.integers(min_value=-5, max_value=2000) | values,
+        "cells": values,
+        "kinds": values,
+        "error": values,
+    },
+)
+# (drawn at import, outside any event loop: hypothesis runs synchronously)
+REST_FUZZ = {e: _draw(rest_bodies, 200) for e in ("complete", "fix")}
+
+
 def _text_ok(s: object) -> bool:
     return isinstance(s, str) and text_problem(s) is None
+
+
+@pytest.mark.parametrize("endpoint", ["complete", "fix"])
+async def test_rest_bodies_fuzz(service, jp_fetch, endpoint):
+    """Byte mutations and hypothesis-built bodies (600 per endpoint) to the REST endpoints: each
+    answers 200 or a 4xx with a typed error, never a 500, and a valid body after them works."""
+    valid = [
+        json.dumps({"id": "v", "prefix": "x = 1", "max_tokens": 2, "source": "x = 1"}).encode(),
+        json.dumps({"id": "v", "prefix": "df.", "suffix": "", "mode": "block", "max_tokens": 2,
+                    "source": "print(undefined_name)", "kinds": ["diagnostic"]}).encode(),
+    ]  # fmt: skip
+    bodies = _mutate(valid, 400, 20261204 + len(endpoint)) + [
+        b.encode() if isinstance(b, str) else b for b in REST_FUZZ[endpoint]
+    ]
+    for body in bodies:
+        try:
+            r = await jp_fetch("spark", endpoint, method="POST", body=body)
+            assert r.code == 200
+        except HTTPClientError as e:
+            assert 400 <= e.code < 500, (endpoint, body[:80], e.code)
+            err = json.loads(e.response.body)
+            assert err["type"] == "error" and err["code"] in CODES, (body[:80], err)
+    r = await jp_fetch("spark", endpoint, method="POST", body=valid[0])
+    assert r.code == 200
 
 
 # -- CLI stdin: `jupyter spark complete --jsonl` -------------------------------------------------
