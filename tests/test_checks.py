@@ -292,3 +292,26 @@ def test_removed_argument_rules_leave_the_current_spelling_alone():
         "plt.style.use('seaborn-v0_8')\nplt.style.use('ggplot')",
     ):
         assert kernel_checks(cell, Knowledge(cell_sources=(imports,), current=cell), versions) == []
+
+
+def test_an_error_the_checks_explain_gets_their_fix(state):
+    """The cell ran and failed on a misspelt keyword of a user function or a library method (no
+    error rule knows the signature): the checks' certain fix, for the line the error is on."""
+    from jupyter_spark.fixes import FixRequest, FixService
+    from jupyter_spark.fixes.types import ErrorInfo
+
+    service = FixService()
+    cases = [
+        ("x = 1\nm = train(x, x, epoch=5)", "TypeError",
+         "train() got an unexpected keyword argument 'epoch'", 2, "train(x, x, epochs=5)"),
+        ("ranked = sales.sort_values(by='revenue', ascend=False)", "TypeError",
+         "DataFrame.sort_values() got an unexpected keyword argument 'ascend'", 1,
+         "ascending=False"),
+    ]  # fmt: skip
+    for source, ename, evalue, lineno, fixed in cases:
+        k = Knowledge(kernel=state, current=source)
+        error = ErrorInfo(ename, evalue, lineno=lineno)
+        fixes = service.fix(FixRequest(source, error, knowledge=k, use_model=False))
+        assert fixes and fixed in fixes[0].new_source, (source, fixes)
+        without = service.fix(FixRequest(source, error, use_model=False))  # (rules alone)
+        assert all(fixed not in f.new_source for f in without), without

@@ -11,12 +11,21 @@ from typing import Any
 
 from ..grounding import Knowledge
 from .checks import kernel_checks
+from .errors import failing_line
 from .model import rerank, rewrite
 from .ruff import diagnose as ruff_diagnose
 from .ruff import modernize as ruff_modernize
 from .rules import Context, error_fixes
 from .source import MAX_SOURCE_CHARS, compiles, names_in_cells
 from .types import KINDS, Diagnostic, Fix, FixError, FixRequest, make_fix
+
+# The kernel checks whose findings explain an exception of each type.
+CHECKS_FOR_ERROR = {
+    "TypeError": ("bad-call", "removed-api"),
+    "KeyError": ("missing-key",),
+    "AttributeError": ("missing-attribute", "removed-api"),
+    "ValueError": ("shape-mismatch",),
+}
 
 # Removed APIs rewritten in one modernize at most (each rewrite re-reads the cell).
 MAX_API_REWRITES = 20
@@ -63,6 +72,7 @@ class FixService:
         if req.error is not None and "error" in kinds:
             ctx = Context(tuple(req.cells), req.inspector)
             found = error_fixes(source, req.error, ctx)
+            found += self._checked(source, req)
             if not found and req.use_model:
                 found = rewrite(self.engine, source, req.error, req.cells)
             candidates += found
@@ -78,6 +88,18 @@ class FixService:
         if req.use_model and self.rank_with_model:
             ranked = rerank(self.engine, ranked)
         return ranked
+
+    def _checked(self, source: str, req: FixRequest) -> list[Fix]:
+        """The kernel checks' certain fixes for what the error says at the line it failed on
+        (``TypeError: f() got an unexpected keyword argument 'epoch'`` -> ``epochs=``)."""
+        if req.knowledge is None or req.error is None:
+            return []
+        codes = CHECKS_FOR_ERROR.get(req.error.ename)
+        line = failing_line(source, req.error)
+        if codes is None or line is None:
+            return []
+        found = kernel_checks(source, req.knowledge, others=tuple(req.cells))
+        return [f for d in found if d.code in codes and d.start[0] == line for f in d.fixes]
 
     def diagnose(
         self,

@@ -106,6 +106,9 @@ class FixRequest:
     kinds: tuple[str, ...] = DEFAULT_KINDS
     max_fixes: int = 5
     use_model: bool = True  # rank close candidates and rewrite unmatched errors (if an engine)
+    # What the kernel-aware checks read (grounding.Knowledge): with it, an error the checks
+    # would have flagged before the run gets their certain fix too (a misspelt keyword).
+    knowledge: Any = None
 
 
 def edits_between(old: str, new: str) -> tuple[Edit, ...]:

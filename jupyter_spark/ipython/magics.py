@@ -193,6 +193,7 @@ class SparkMagics(Magics):
                     cells=self._history(),
                     inspector=NamespaceInspector(self.shell.user_ns),
                     max_fixes=max(1, args.n),
+                    knowledge=self._knowledge(source),
                 )
             )
         except FixError as e:

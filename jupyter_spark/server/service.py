@@ -295,7 +295,10 @@ class CompletionService:
                     self._fix_executor, self.fixes.diagnose, req.source, others, known, knowledge
                 )
                 return {"type": "diagnostics", "id": req.id, "items": [d.to_dict() for d in items]}
-            request = FixRequest(req.source, req.error, others, kernel, req.kinds, req.max_fixes)
+            request = FixRequest(
+                req.source, req.error, others, kernel, req.kinds, req.max_fixes,
+                knowledge=self._fix_knowledge(req, state),
+            )  # fmt: skip
             fixes = await loop.run_in_executor(self._fix_executor, self.fixes.fix, request)
         except FixError as e:
             raise ProtocolError(e.code, str(e), req.id) from None
