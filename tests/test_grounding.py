@@ -162,6 +162,11 @@ def test_candidates_from_kernel_and_cells(tmp_path):
     assert set(choices("x = orders['").texts) == {"unit_price_eur'", "n_returns'", "city'"}
     assert choices("orders[orders['n").texts == ("_returns'",)
     assert set(choices("orders[['city', '").texts) == {"unit_price_eur'", "n_returns'"}
+    # arguments of DataFrame methods that name columns: the frame's columns
+    assert choices("g = orders.groupby('ci").texts == ("ty'",)
+    assert set(choices("orders.drop(columns=['city', '").texts) == {"unit_price_eur'", "n_returns'"}
+    assert choices("orders.sort_values(by='n_").texts == ("returns'",)
+    assert choices("orders.merge(other, on='") is None  # (the other frame's columns count too)
     assert choices("cfg['model']['").texts == ("hidden_dim'",)
     assert set(choices("y = settings['").texts) == {"batch_size'", "optim'", "seed'"}
     assert choices("y = settings['optim']['").texts == ("lr'",)

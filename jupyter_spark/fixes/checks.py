@@ -30,9 +30,8 @@ from typing import Any
 
 from ..context.analysis import strip_ipython
 from ..grounding import Knowledge, resolve
-from ..grounding.candidates import COLUMN_ARGUMENTS
 from ..grounding.cells import parse_tolerant
-from ..grounding.sites import Path, Step
+from ..grounding.sites import COLUMN_ARGUMENTS, Path, Step
 from ..kernel import Members
 
 # The probe lists keys up to this many: a list this long may be cut, so a key missing from it

@@ -32,24 +32,6 @@ from .sites import Path, Site, find_site
 from .symbols import ModuleSymbols, SymbolSource
 
 # Methods of a DataFrame whose result has the same columns (``df.groupby('k')['``).
-# DataFrame methods whose arguments name its columns (or its index's name): method ->
-# (position of such an argument, or None; its keywords). A name that is neither is a KeyError.
-COLUMN_ARGUMENTS: dict[str, tuple[int | None, tuple[str, ...]]] = {
-    "groupby": (0, ("by",)),
-    "sort_values": (0, ("by",)),
-    "set_index": (0, ("keys",)),
-    "drop": (None, ("columns",)),
-    "dropna": (None, ("subset",)),
-    "drop_duplicates": (0, ("subset",)),
-    "duplicated": (0, ("subset",)),
-    "value_counts": (0, ("subset",)),
-    "pivot_table": (None, ("values", "index", "columns")),
-    "pivot": (None, ("index", "columns", "values")),
-    "nlargest": (1, ("columns",)),
-    "nsmallest": (1, ("columns",)),
-    "explode": (0, ("column",)),
-    "melt": (None, ("id_vars", "value_vars")),
-}
 SAME_COLUMNS = frozenset(
     [
         "groupby",

@@ -7,6 +7,7 @@ brackets, and then looks at what the cursor follows:
     df['uni|            key      of ``df``, typed ``uni`` (quote ')
     df.loc[:, 'uni|     key      of ``df`` (a ``.loc`` column position)
     df[['a', 'uni|      key      of ``df``, ``a`` already given
+    df.groupby('re|     key      of ``df`` (an argument that names columns)
     cfg['model']['|     key      of ``cfg['model']``
     np.lin|             attr     of ``np``
     cust|               name     (any name in scope), typed ``cust``
@@ -28,6 +29,25 @@ from dataclasses import dataclass, field
 # How much of the text before the cursor the scanner reads: a statement being typed is far
 # shorter, and a bound keeps a multi-megabyte prefix from costing anything.
 MAX_SCAN_CHARS = 4000
+
+# DataFrame methods whose arguments name its columns (or its index's name): method ->
+# (position of such an argument, or None; its keywords). A name that is neither is a KeyError.
+COLUMN_ARGUMENTS: dict[str, tuple[int | None, tuple[str, ...]]] = {
+    "groupby": (0, ("by",)),
+    "sort_values": (0, ("by",)),
+    "set_index": (0, ("keys",)),
+    "drop": (None, ("columns",)),
+    "dropna": (None, ("subset",)),
+    "drop_duplicates": (0, ("subset",)),
+    "duplicated": (0, ("subset",)),
+    "value_counts": (0, ("subset",)),
+    "pivot_table": (None, ("values", "index", "columns")),
+    "pivot": (None, ("index", "columns", "values")),
+    "nlargest": (1, ("columns",)),
+    "nsmallest": (1, ("columns",)),
+    "explode": (0, ("column",)),
+    "melt": (None, ("id_vars", "value_vars")),
+}
 
 _IDENT = re.compile(r"[A-Za-z_]\w*\Z")
 _STRING_PREFIX = re.compile(r"(?i)(?:rb|br|fr|rf|[rbuf])\Z")
@@ -218,6 +238,10 @@ def _key_site(text: str, scan: _Scan, rest: str) -> Site | None:
     if pm and "b" in pm.group().lower():
         return None
     head = text[: q - (len(pm.group()) if pm else 0)].rstrip()
+    argument = _column_argument(text, scan, head)
+    if argument is not None:
+        target, given = argument
+        return Site("key", typed, target, quote=text[q], given=given, loc="column")
     if not scan.brackets or scan.brackets[-1][0] != "[":
         return None
     open_at = scan.brackets[-1][1]
@@ -264,6 +288,45 @@ def _key_site(text: str, scan: _Scan, rest: str) -> Site | None:
         loc=loc,
         assigned=assigned,
     )
+
+
+def _column_argument(text: str, scan: _Scan, head: str) -> tuple[Path, frozenset[str]] | None:
+    """``df.groupby('|``, ``df.drop(columns=['a', '|``: a string that opens an argument of
+    a method in ``COLUMN_ARGUMENTS`` where it takes column names: the frame, and the names
+    the list already has."""
+    if not scan.brackets:
+        return None
+    given: frozenset[str] = frozenset()
+    call = scan.brackets[-1]
+    if call[0] == "[" and len(scan.brackets) >= 2 and scan.brackets[-2][0] == "(":
+        if not head.endswith(("[", ",")):
+            return None
+        inner = text[call[1] + 1 : len(head)]
+        given = frozenset(re.findall(r"""['"]([^'"]*)['"]""", inner))
+        head = text[: call[1]].rstrip()  # the list is the argument
+        call = scan.brackets[-2]
+    if call[0] != "(":
+        return None
+    callee = _path_before(text[: call[1]])
+    if callee is None or not callee.steps or callee.steps[-1].kind != "attr":
+        return None
+    spec = COLUMN_ARGUMENTS.get(callee.steps[-1].value)
+    if spec is None:
+        return None
+    position, keywords = spec
+    m = re.search(r"(\w+)\s*=\Z", head)
+    if m is not None:
+        if m.group(1) not in keywords:
+            return None
+    elif head.endswith(("(", ",")):
+        parts = _split_args(text[call[1] + 1 : len(head)])
+        if any(re.match(r"\s*(\w+\s*=[^=]|\*)", p) for p in parts):
+            return None  # after a keyword argument: no positional can follow
+        if position is None or sum(1 for p in parts if p.strip()) != position:
+            return None
+    else:
+        return None
+    return Path(callee.root, callee.steps[:-1]), given
 
 
 def _kwarg_site(text: str, scan: _Scan, typed: str, start: int) -> Site | None:
