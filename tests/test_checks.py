@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import json
 
 import pytest
@@ -49,6 +50,19 @@ def train_any(model, **options):
     return model
 
 
+def logged(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+@logged
+def fit_logged(model, data, epochs=3):
+    return model
+
+
 @pytest.fixture(scope="module")
 def state():
     ns = {
@@ -61,6 +75,7 @@ def state():
         "v": np.zeros(4),
         "train": train,
         "train_any": train_any,
+        "fit_logged": fit_logged,
         "np": np,
         "pd": pd,
         "s": pd.Series([1, 2]),
@@ -94,6 +109,7 @@ BUGS = [
     ("history = train(m)", "bad-call", 0, None),
     ("train(m, d, 5, epochs=6)", "bad-call", 0, None),
     ("trip.cost()", "bad-call", 0, None),  # a method of the instance's class
+    ("fit_logged(m)", "bad-call", 0, None),  # through a pass-through decorator's __wrapped__
     ("trip.scale()", "bad-call", 0, None),  # a staticmethod: nothing bound
     ("trip.scale(factor=2)", "bad-call", 0, None),  # positional-only given by keyword
     ("ranked = sales.sort_values(by='revenue', ascend=False)", "bad-call", 0, "ascending=False"),
@@ -163,6 +179,7 @@ CLEAN = [
     "n = sales['revenue'].sum() if 'revenue' in sales else 0",
     "train(m, d)\ntrain(m, data=d, epochs=2, lr=1)\ntrain(*args)\ntrain(m, **kw)",
     "trip.cost(3)\ntrip.scale(2)\ntrip.scale(2, offset=1)",
+    "fit_logged(m, d)\nfit_logged(m, d, epochs=2)",
     "sales.sort_values('revenue', ascending=False)\nnp.linspace(0, 1, num=5)",
     "print(sales[['revenue', 'region']])",
     "xs = sorted(names, key=len, reverse=True)\nprint(1, 2, sep='')\ntitle.split(',', 1)",

@@ -428,6 +428,7 @@ def _params(f, drop_first: bool) -> dict:
     takes ``**kwargs``; ``po`` positional-only parameters before them, ``va`` ``*args``,
     ``rq`` how many positional parameters (``po`` first, then ``p``) have no default, ``rk``
     the keyword-only ones without one."""
+    f = _unwrapped(f)
     co = f.__code__
     n, nk = co.co_argcount, co.co_kwonlyargcount
     npos = getattr(co, "co_posonlyargcount", 0)
@@ -448,6 +449,24 @@ def _params(f, drop_first: bool) -> dict:
             x for x in co.co_varnames[n : n + nk] if dict.get(kwdefaults, x, _MISSING) is _MISSING
         ],
     }
+
+
+_F_DICT = FunctionType.__dict__["__dict__"].__get__
+
+
+def _unwrapped(f):
+    """The function a pass-through decorator wraps (``def wrapper(*args, **kwargs)`` with
+    ``functools.wraps``: scikit-learn's ``fit``), read from the wrapper's own ``__dict__``; a
+    wrapper with a signature of its own is the real one."""
+    for _ in range(4):
+        co = f.__code__
+        if co.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) != _CO_VARARGS | _CO_VARKEYWORDS:
+            break
+        inner = dict.get(_F_DICT(f), "__wrapped__")
+        if type(inner) is not FunctionType:
+            break
+        f = inner
+    return f
 
 
 def _implementation(x):
