@@ -332,3 +332,27 @@ def test_an_error_the_checks_explain_gets_their_fix(state):
         assert fixes and fixed in fixes[0].new_source, (source, fixes)
         without = service.fix(FixRequest(source, error, use_model=False))  # (rules alone)
         assert all(fixed not in f.new_source for f in without), without
+
+
+@pytest.mark.parametrize(
+    ("cell", "fixed"),
+    [
+        ("sales = sales.fillna(method='ffill')", "sales = sales.ffill()"),
+        ("s2 = s.fillna(method='backfill', limit=2)", "s2 = s.bfill(limit=2)"),
+        ("x = sales.pad()", "x = sales.ffill()"),
+        (
+            "sales.to_csv('o.csv', line_terminator='\\n')",
+            "sales.to_csv('o.csv', lineterminator='\\n')",
+        ),
+        ("sales.groupby('region', axis=1)", None),
+    ],
+)
+def test_pandas_methods_and_arguments_gone_in_the_installed_release(state, cell, fixed):
+    """Methods and arguments of the kernel's frames that pandas 2.x deprecated and 3.0 removed:
+    one removed-api finding (not also a bad-call), with the modern spelling where it is one."""
+    found = kernel_checks(cell, Knowledge(kernel=state, current=cell), {"pandas": "3.0.0"})
+    assert [d.code for d in found] == ["removed-api"], found
+    if fixed is None:
+        assert not found[0].fixes
+    else:
+        assert found[0].fixes[0].new_source == fixed

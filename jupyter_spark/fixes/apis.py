@@ -77,6 +77,21 @@ _TABLE = (
             " use datetime.datetime"),
     Removed("pandas", (2, 0), "pandas", "np", None, "pd.np was removed in pandas 2.0: import "
             "numpy"),
+    *(
+        Removed("pandas", since, owner, attr, new, f"{owner}.{attr} is deprecated since pandas "
+                f"{since[0]}.{since[1]} and removed in 3.0" + (f": {note}" if note else ""))
+        for owner in ("DataFrame", "Series")
+        for attr, new, since, note in (
+            ("pad", "ffill", (2, 0), ""),
+            ("backfill", "bfill", (2, 0), ""),
+            ("swapaxes", None, (2, 1), "use .transpose()"),
+            ("bool", None, (2, 1), "use bool(x.item())"),
+            ("first", None, (2, 1), "use .loc with a date offset"),
+            ("last", None, (2, 1), "use .loc with a date offset"),
+        )
+    ),
+    Removed("pandas", (2, 2), "Series", "view", None, "Series.view is deprecated since pandas "
+            "2.2 and removed in 3.0: use .astype()"),
     Removed("matplotlib", (3, 9), "matplotlib.cm", "get_cmap", None, "matplotlib.cm.get_cmap was "
             "removed in Matplotlib 3.9: use matplotlib.colormaps[name]"),
     *(
@@ -160,9 +175,23 @@ _ARGUMENTS = (
                         "2.0: call .squeeze('columns') on the result", keyword="squeeze")
         for f in ("read_csv", "read_table")
     ),
-    RemovedArgument("pandas", (2, 0), ("pandas", "to_csv"), "to_csv(line_terminator=) was "
-                    "removed in pandas 2.0: use lineterminator=", keyword="line_terminator",
-                    new_keyword="lineterminator"),
+    *(
+        RemovedArgument("pandas", (2, 0), (owner, "to_csv"), "to_csv(line_terminator=) was "
+                        "removed in pandas 2.0: use lineterminator=", keyword="line_terminator",
+                        new_keyword="lineterminator")
+        for owner in ("DataFrame", "Series")
+    ),
+    *(
+        RemovedArgument("pandas", (2, 1), (owner, "fillna"), f"fillna(method='{how}') is "
+                        f"deprecated since pandas 2.1 and removed in 3.0: use .{new}()",
+                        keyword="method", value=how, new_callee=new)
+        for owner in ("DataFrame", "Series")
+        for how, new in (("ffill", "ffill"), ("pad", "ffill"), ("bfill", "bfill"),
+                         ("backfill", "bfill"))
+    ),
+    RemovedArgument("pandas", (2, 1), ("DataFrame", "groupby"), "groupby(axis=) is deprecated "
+                    "since pandas 2.1 and removed in 3.0: group the transpose (df.T.groupby)",
+                    keyword="axis"),
     *(
         RemovedArgument("matplotlib", (3, 8), ("matplotlib", "style.use"), "the 'seaborn' styles "
                         "were renamed 'seaborn-v0_8' in Matplotlib 3.6 and removed in 3.8",
@@ -174,8 +203,9 @@ _ARGUMENTS = (
 
 
 def removed_arguments(qualified: str, versions: Mapping[str, str]) -> tuple[RemovedArgument, ...]:
-    """The argument rules for the callable named ``qualified`` (``sklearn.metrics.mse``) that
-    the installed (or given) versions have passed."""
+    """The argument rules for the callable named ``qualified`` (``sklearn.metrics.mse``, or a
+    method of a kernel type: ``DataFrame.fillna``) that the installed (or given) versions have
+    passed."""
     head, _, _ = qualified.partition(".")
     return tuple(
         r

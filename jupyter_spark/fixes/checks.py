@@ -417,15 +417,13 @@ class _Checker:
         ):
             return  # *args / **kw: cannot tell what binds
         name = f"{path}()"
+        qualified = self._qualified(call.func) or self._method_of(call.func)
+        rules = removed_arguments(qualified, self.versions) if qualified else ()
+        if any(kw.arg == r.keyword for r in rules for kw in call.keywords):
+            return  # a removed argument: the removed-api finding says what to write instead
         if not m.var_kwargs:
-            qualified = self._qualified(call.func)
-            gone = (
-                {r.keyword for r in removed_arguments(qualified, self.versions)}
-                if qualified
-                else set()
-            )
             for kw in call.keywords:
-                if kw.arg not in m.params and kw.arg not in gone:  # (gone: a removed-api)
+                if kw.arg not in m.params:
                     self._report(
                         "bad-call",
                         kw,
@@ -563,7 +561,7 @@ class _Checker:
     def _removed_arguments(self, call: ast.Call) -> None:
         """Arguments the installed library removed (``OneHotEncoder(sparse=False)``), renamed
         or gave new values (``plt.style.use('seaborn')``)."""
-        qualified = self._qualified(call.func)
+        qualified = self._qualified(call.func) or self._method_of(call.func)
         if qualified is None:
             return
         for rule in removed_arguments(qualified, self.versions):
@@ -585,7 +583,9 @@ class _Checker:
             if kw is None:
                 continue
             if rule.value is not None and not (
-                isinstance(kw.value, ast.Constant) and kw.value.value is rule.value
+                isinstance(kw.value, ast.Constant)
+                and type(kw.value.value) is type(rule.value)
+                and kw.value.value == rule.value
             ):
                 continue
             fixed, title = None, ""
@@ -646,6 +646,17 @@ class _Checker:
             b = end_col if end_col is not None else node.end_col_offset  # type: ignore[attr-defined]
             lines[lineno - 1] = (raw[:a] + text.encode() + raw[b:]).decode(errors="replace")
         return "\n".join(lines)
+
+    def _method_of(self, node: ast.expr) -> str | None:
+        """``df.fillna`` -> ``DataFrame.fillna``: the kernel type of the value a method is
+        called on (a name the kernel holds)."""
+        if not isinstance(node, ast.Attribute) or not isinstance(node.value, ast.Name):
+            return None
+        root = node.value.id
+        if not self._kernel_holds(root):
+            return None
+        var = next(v for v in self.k.kernel.variables if v.name == root)  # type: ignore[union-attr]
+        return f"{var.kind}.{node.attr}"
 
     def _qualified(self, node: ast.expr) -> str | None:
         """``plt.style.use`` -> ``matplotlib.pyplot.style.use``; a bare name through the
