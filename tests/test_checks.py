@@ -131,6 +131,8 @@ BUGS = [
     ("x = sales.loc[:, ['revenue', 'unit_sold']]", "missing-key", 0, "'units_sold'"),
     # sizes a reshape cannot reach
     ("flat = a.reshape(5, 3)", "shape-mismatch", 0, None),
+    ("r = a.T @ a.T", "shape-mismatch", 0, None),
+    ("r = np.dot(a, b)", "shape-mismatch", 0, None),
     ("flat = np.reshape(a, (5, -1))", "shape-mismatch", 0, None),
     # passed to a function of the cell that only reads it: its columns are still known
     (
@@ -191,6 +193,7 @@ CLEAN = [
     "sales.groupby(['region', pd.Grouper(freq='D')])",  # one computed element: unknown
     "sales['score'] = 1\nsales.sort_values('score')",
     "title.upper()\nnames.append('bob')\nstart.weekday()",
+    "r = a.T @ a\nq = np.dot(a, v)\nw = a @ a.T\nm = np.matmul(a.T, a)",
     "a.reshape(2, 6)\na.reshape(-1)\nnp.reshape(a, (4, -1))\nv.reshape((2, 2))",
     # a function that adds the column, or hands its argument back: the frame may have it
     "def add(frame):\n    frame['new'] = 1\n\nadd(sales)\nprint(sales['new'])",

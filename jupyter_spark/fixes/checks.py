@@ -247,6 +247,7 @@ class _Checker:
                 self._attribute(sub, scope, local)
             elif isinstance(sub, ast.Call):
                 self._call(sub, scope, local)
+                self._shapes(sub, scope, local)
                 self._reshape(sub, scope, local)
                 self._removed_arguments(sub)
                 self._column_arguments(sub, scope, local)
@@ -494,13 +495,28 @@ class _Checker:
             return None
         return r.members
 
-    def _shapes(self, op: ast.BinOp, scope: _Scope, local: set[str]) -> None:
+    def _shapes(self, op: ast.BinOp | ast.Call, scope: _Scope, local: set[str]) -> None:
+        """``a @ b`` / ``np.dot(a, b)`` / ``np.matmul(a, b)`` with inner sizes that differ;
+        ``a + b`` (and the other element-wise operators) with shapes that cannot broadcast."""
         if "shape-mismatch" in self._caught(scope):
             return
-        a, b = (self._shape(x, scope, local) for x in (op.left, op.right))
+        if isinstance(op, ast.Call):
+            f = op.func
+            numpy = (
+                isinstance(f, ast.Attribute)
+                and isinstance(f.value, ast.Name)
+                and self._module_of(f.value.id) == "numpy"
+                and f.attr in ("dot", "matmul")
+            )
+            if not numpy or len(op.args) != 2 or op.keywords:
+                return
+            left, right, matmul = op.args[0], op.args[1], True
+        else:
+            left, right, matmul = op.left, op.right, isinstance(op.op, ast.MatMult)
+        a, b = (self._shape(x, scope, local) for x in (left, right))
         if a is None or b is None:
             return
-        if isinstance(op.op, ast.MatMult):
+        if matmul:
             if len(a) >= 1 and len(b) >= 1:
                 inner_a = a[-1]
                 inner_b = b[-2] if len(b) >= 2 else b[0]
@@ -732,6 +748,10 @@ class _Checker:
         return found
 
     def _shape(self, node: ast.expr, scope: _Scope, local: set[str]) -> tuple[int, ...] | None:
+        """The shape of an array the kernel holds (``X``), or of its transpose (``X.T``)."""
+        if isinstance(node, ast.Attribute) and node.attr == "T":
+            inner = self._shape(node.value, scope, local)
+            return tuple(reversed(inner)) if inner is not None else None
         if not isinstance(node, ast.Name) or node.id in scope.rebound or node.id in local:
             return None
         kernel = self.k.kernel
