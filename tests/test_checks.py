@@ -129,6 +129,9 @@ BUGS = [
     ("top = sales.sort_values(by=['region', 'units'])", "missing-key", 0, None),
     ("x = sales.loc[sales['revenue'] > 0, 'regon']", "missing-key", 0, "'region'"),
     ("x = sales.loc[:, ['revenue', 'unit_sold']]", "missing-key", 0, "'units_sold'"),
+    # a name the imported module lacks (NumPy's module __getattr__: only a certain typo)
+    ("x = np.arrange(3)", "missing-attribute", 0, "np.arange(3)"),
+    ("df = pd.read_cvs('o.csv')", "missing-attribute", 0, "pd.read_csv('o.csv')"),
     # sizes a reshape cannot reach
     ("flat = a.reshape(5, 3)", "shape-mismatch", 0, None),
     ("r = a.T @ a.T", "shape-mismatch", 0, None),
@@ -193,6 +196,7 @@ CLEAN = [
     "sales.groupby(['region', pd.Grouper(freq='D')])",  # one computed element: unknown
     "sales['score'] = 1\nsales.sort_values('score')",
     "title.upper()\nnames.append('bob')\nstart.weekday()",
+    "x = np.arange(3)\nn = np.linalg.norm(x)\nt = np.testing\np = pd.api.types",
     "r = a.T @ a\nq = np.dot(a, v)\nw = a @ a.T\nm = np.matmul(a.T, a)",
     "a.reshape(2, 6)\na.reshape(-1)\nnp.reshape(a, (4, -1))\nv.reshape((2, 2))",
     # a function that adds the column, or hands its argument back: the frame may have it

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import importlib.util
 import inspect
 import re
 from collections.abc import Iterator, Mapping
@@ -326,6 +327,32 @@ class _Checker:
                 keys,
             )
 
+    def _module_attribute(self, node: ast.Attribute, path: Path) -> None:
+        """``np.arrange``: a name the module the kernel imported does not have. A module with a
+        ``__getattr__`` (NumPy's) may make names up: there only a certain typo of an existing
+        name that is no submodule counts."""
+        module = self._module_of(path.root) or ""
+        r = resolve(path, self.k)
+        if r is None or r.kind != "module" or node.attr.startswith("_"):
+            return
+        attrs = r.members.attrs
+        if not attrs or node.attr in attrs or len(attrs) >= MAX_MEMBERS:
+            return
+        if node.attr in r.members.items or _submodule(f"{module}.{node.attr}", self.others):
+            return
+        if r.members.open_attrs:
+            return
+        if r.members.lazy_attrs and certain(node.attr, attrs) is None:
+            return
+        self._report(
+            "missing-attribute",
+            node,
+            f"module {module!r} has no attribute {node.attr!r}",
+            node.attr,
+            attrs,
+            attr=True,
+        )
+
     def _column_arguments(self, call: ast.Call, scope: _Scope, local: set[str]) -> None:
         """``df.groupby('regoin')``, ``df.drop(columns=['a'])``: names the frame has neither as
         a column nor as its index's name."""
@@ -381,6 +408,9 @@ class _Checker:
         removed = removed_api(path, node.attr, self.k, self.versions)
         if removed is not None:
             self._removed(node, removed)
+            return
+        if not path.steps and self._module_of(path.root) is not None:
+            self._module_attribute(node, path)
             return
         if path.steps or not self._kernel_holds(path.root):
             return  # only a value the kernel holds (its real type) is a closed set
@@ -999,6 +1029,17 @@ def _signature_members(f: Any, bound: bool) -> Members | None:
         n_required=len(positional) if required is None else required,
         required_kw=tuple(p.name for p in kwonly if p.default is p.empty),
     )
+
+
+def _submodule(dotted: str, others: tuple[str, ...]) -> bool:
+    """``dotted`` is a module that exists (here) or another cell imports: ``pkg.sub`` may be an
+    attribute of ``pkg`` once something imports it."""
+    if any(re.search(rf"\b(?:import|from)\s+{re.escape(dotted)}\b", o) for o in others):
+        return True
+    try:
+        return importlib.util.find_spec(dotted) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
 
 
 def _names_in(node: ast.AST) -> list[tuple[str, ast.AST]]:

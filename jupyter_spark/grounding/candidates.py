@@ -419,6 +419,7 @@ def _merge(a: Members | None, b: Members | None) -> Members | None:
         n_required=sig.n_required,
         required_kw=sig.required_kw,
         open_attrs=a.open_attrs or b.open_attrs,  # one source seeing __getattr__ is enough
+        lazy_attrs=a.lazy_attrs or b.lazy_attrs,
         items=MappingProxyType(items),
     )
 

@@ -558,6 +558,8 @@ class _Members:
             md = _M_DICT(v)
             names = _public(md if type(md) is dict else (), self.k)
             out = {"a": names}
+            if type(md) is dict and "__getattr__" in md:
+                out["lazy"] = True  # a module __getattr__ (PEP 562) may make a few more names
             if depth == 0 and type(md) is dict:
                 # submodules (np.linalg.), and the keywords of its functions and classes
                 # (pd.read_csv(path, se): both read as above, no call

@@ -66,6 +66,9 @@ class Members:
     # None: not known, all may.
     n_positional: int | None = None
     var_kwargs: bool = False
+    # A module with a ``__getattr__`` (PEP 562): ``attrs`` are what it has, a few more names
+    # (lazy submodules) may come; completions still offer ``attrs``, checks trust them less.
+    lazy_attrs: bool = False
     # How a call binds, when the probe read the function's code (``None``: not known):
     # positional-only parameters before ``params``, ``*args``, how many positional parameters
     # (positional-only first) have no default, the keyword-only ones without a default.
@@ -175,6 +178,7 @@ def _members(
         n_required=_int(raw.get("rq")),
         required_kw=_strings(raw.get("rk")),
         open_attrs=raw.get("open") is True,
+        lazy_attrs=raw.get("lazy") is True,
         items=MappingProxyType(items),
     )
 
