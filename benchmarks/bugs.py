@@ -29,6 +29,8 @@ ValueError; for removed-api the AttributeError/TypeError of the removed API or, 
 deprecated one, its DeprecationWarning/FutureWarning turned into an error) at that line, and
 that a clean cell runs. Cases for libraries not installed (matplotlib, scikit-learn) are skipped,
 never installed.
+The "holdout-" notebooks were written later, after the checks were built, by someone who had
+not read the checks' code, as a held-out set.
 
     python benchmarks/bugs.py [--model PATH] [--verbose] [--only NOTEBOOK] [--repeat N]
     python benchmarks/bugs.py --check      # validate the cases in a plain kernel, no server
@@ -1117,6 +1119,1353 @@ NOTEBOOKS = (
             ok("removed-api", "enc = OneHotEncoder(sparse_output=False, handle_unknown='ignore')"),
         ),
         requires=(("scikit-learn", "1.6"),),
+    ),
+    # --- held-out notebooks (written after the checks were built, without reading them) ---
+    Notebook(
+        "holdout-churn",
+        (
+            "import pandas as pd\nimport numpy as np",
+            src(
+                """
+                customers = pd.DataFrame({
+                    'customer_id': ['A-100', 'A-101', 'A-102', 'A-103', 'A-104', 'A-105'],
+                    'plan': ['basic', 'pro', 'pro', 'basic', 'enterprise', 'pro'],
+                    'tenure_months': [3, 26, 14, 1, 48, 7],
+                    'monthly_charges': [19.9, 49.0, 49.0, 19.9, 199.0, 45.0],
+                    'support_calls': [4, 0, 1, 6, 2, 3],
+                    'signup_date': pd.to_datetime([
+                        '2024-04-02', '2022-05-17', '2023-06-30',
+                        '2024-06-11', '2020-07-01', '2023-12-24',
+                    ]),
+                    'churned': [True, False, False, True, False, True],
+                })
+                invoices = pd.DataFrame({
+                    'customer_id': ['A-100', 'A-101', 'A-101', 'A-104', 'A-105'],
+                    'amount': [19.9, 49.0, 49.0, 199.0, 45.0],
+                    'paid': [False, True, True, True, False],
+                })
+                plan_prices = {'basic': 19.9, 'pro': 49.0, 'enterprise': 199.0}
+                thresholds = {'risk': {'high': 0.7, 'medium': 0.4}, 'tenure': {'new': 6}}
+                """
+            ),
+            src(
+                '''
+                def churn_rate(df, by='plan', *, min_size=1):
+                    """Share of churned customers per group (groups of min_size or more)."""
+                    grouped = df.groupby(by)['churned']
+                    rates = grouped.mean()
+                    return rates[grouped.size() >= min_size]
+
+
+                def risk_score(calls, tenure, weight_calls=0.15, weight_tenure=0.02):
+                    return np.clip(calls * weight_calls - tenure * weight_tenure + 0.3, 0, 1)
+
+
+                class RetentionCampaign:
+                    def __init__(self, name, budget, channel='email'):
+                        self.name = name
+                        self.budget = budget
+                        self.channel = channel
+                        self.targets = []
+
+                    def add_targets(self, ids, priority='normal'):
+                        self.targets.extend(ids)
+                        return self
+
+                    def cost_per_target(self):
+                        return self.budget / max(len(self.targets), 1)
+
+                    @property
+                    def size(self):
+                        return len(self.targets)
+                '''
+            ),
+            src(
+                """
+                campaign = RetentionCampaign('winback-q3', budget=5000)
+                plan_summary = customers.groupby('plan').agg(
+                    n=('customer_id', 'count'),
+                    avg_charge=('monthly_charges', 'mean'),
+                )
+                at_risk_ids = ['A-100', 'A-103']
+                """
+            ),
+        ),
+        (
+            bug(
+                "missing-key",
+                """
+                by_plan = customers.groupby('plan_type')['churned'].mean()
+                print(by_plan)
+                """,
+                "plan_type",
+            ),
+            ok(
+                "missing-key",
+                """
+                customers['plan_type'] = customers['plan'].str.title()
+                by_plan = customers.groupby('plan_type')['churned'].mean()
+                """,
+            ),
+            bug(
+                "missing-key",
+                "longest = customers.sort_values('tenure_month', ascending=False).head(3)",
+                "tenure_month'",
+                "sort_values('tenure_months'",
+            ),
+            ok(
+                "missing-key",
+                """
+                longest = (
+                    customers.sort_values(['plan', 'tenure_months'], ascending=[True, False])
+                    .groupby('plan')
+                    .head(1)
+                )
+                """,
+            ),
+            bug(
+                "missing-key",
+                "features = customers.drop(columns=['customer_id', 'support_call', 'churned'])",
+                "support_call'",
+                "'support_calls'",
+            ),
+            ok("missing-key", "features = customers.drop(columns=['customer_id', 'churned'])"),
+            bug(
+                "missing-key",
+                """
+                billed = customers.merge(invoices, on='customerid', how='left')
+                unpaid = billed[~billed['paid'].fillna(False)]
+                """,
+                "on='customerid'",
+                "on='customer_id'",
+            ),
+            ok(
+                "missing-key",
+                """
+                billed = customers.merge(invoices, on='customer_id', how='left')
+                owed = billed.groupby('customer_id')['amount'].sum().sort_values()
+                """,
+            ),
+            bug(
+                "missing-key",
+                """
+                high = thresholds['risk']['hihg']
+                risk = risk_score(customers['support_calls'], customers['tenure_months'])
+                flagged = customers[risk > high]
+                """,
+                "['hihg']",
+                "['high']",
+            ),
+            ok(
+                "missing-key",
+                """
+                critical = thresholds['risk'].get('critical', 0.9)
+                new_cutoff = thresholds.get('tenure', {}).get('new', 3)
+                """,
+            ),
+            bug(
+                "missing-key",
+                "print(f\"premium customers: {plan_summary.loc['premium', 'n']}\")",
+                "plan_summary.loc['premium'",
+            ),
+            ok(
+                "missing-key",
+                """
+                if 'premium' in plan_summary.index:
+                    print(plan_summary.loc['premium', 'n'])
+                print(f"pro customers: {plan_summary.loc['pro', 'n']}")
+                """,
+            ),
+            bug(
+                "missing-key",
+                """
+                expected = {p: plan_prices[p] * 12 for p in ['basic', 'pro']}
+                expected['premium'] = plan_prices['premium'] * 12
+                """,
+                "plan_prices['premium']",
+            ),
+            bug(
+                "missing-key",
+                "cols = customers[['customer_id', 'tenure', 'churned']]",
+                "'tenure'",
+            ),
+            ok(
+                "missing-key",
+                """
+                try:
+                    price = plan_prices['premium']
+                except KeyError:
+                    price = max(plan_prices.values())
+                """,
+            ),
+            bug(
+                "missing-attribute",
+                "rate = customers.churned.means()",
+                "means()",
+                "customers.churned.mean()",
+            ),
+            bug(
+                "missing-attribute",
+                "campaign.add_target(at_risk_ids, priority='high')",
+                "add_target(",
+                "campaign.add_targets(",
+            ),
+            bug(
+                "missing-attribute",
+                """
+                campaign.add_targets(at_risk_ids)
+                print(f'{campaign.name}: {campaign.cost_per_targets():.2f} per customer')
+                """,
+                "cost_per_targets",
+                "campaign.cost_per_target()",
+            ),
+            bug(
+                "missing-attribute",
+                "customers['plan_label'] = customers.plan.str.capitalise()",
+                "capitalise",
+                "str.capitalize()",
+            ),
+            ok(
+                "missing-attribute",
+                """
+                campaign.add_targets(at_risk_ids, priority='high')
+                print(campaign.size, campaign.cost_per_target(), campaign.channel)
+                customers['plan_label'] = customers.plan.str.capitalize()
+                """,
+            ),
+            ok(
+                "missing-attribute",
+                """
+                campaign.owner = 'crm-team'
+                print(campaign.owner, customers.churned.mean())
+                """,
+            ),
+            bug(
+                "bad-call",
+                "rates = churn_rate(customers, 'plan', 2)",
+                "churn_rate(",
+            ),
+            ok("bad-call", "rates = churn_rate(customers, 'plan', min_size=2)"),
+            bug(
+                "bad-call",
+                "customers['risk'] = risk_score(customers['support_calls'], weight_calls=0.2)",
+                "risk_score(",
+            ),
+            ok(
+                "bad-call",
+                """
+                customers['risk'] = risk_score(
+                    customers['support_calls'], customers['tenure_months'], weight_tenure=0.03
+                )
+                """,
+            ),
+            bug(
+                "bad-call",
+                "sms = RetentionCampaign('promo-sms', budget=800, chanel='sms')",
+                "chanel=",
+                "channel='sms'",
+            ),
+            ok("bad-call", "sms = RetentionCampaign('promo-sms', 800, 'sms')"),
+            bug(
+                "bad-call",
+                "campaign.add_targets(at_risk_ids, 'high', True)",
+                "add_targets(",
+            ),
+            bug(
+                "bad-call",
+                "ranked = customers.sort_values('monthly_charges', reverse=True)",
+                "reverse=True",
+            ),
+            bug(
+                "removed-api",
+                "customers = customers.fillna(method='ffill')",
+                "method='ffill'",
+                "customers.ffill()",
+            ),
+            ok("removed-api", "customers = customers.ffill().bfill()"),
+            bug(
+                "removed-api",
+                "customers['signup_week'] = customers['signup_date'].dt.weekofyear",
+                "weekofyear",
+                "dt.isocalendar().week",
+            ),
+            ok(
+                "removed-api",
+                "customers['signup_week'] = customers['signup_date'].dt.isocalendar().week",
+            ),
+            bug(
+                "removed-api",
+                "plan_counts = pd.value_counts(customers['plan'])",
+                "pd.value_counts",
+                "customers['plan'].value_counts()",
+            ),
+            ok("removed-api", "plan_counts = customers['plan'].value_counts(normalize=True)"),
+            ok(
+                "missing-attribute",
+                """
+                if hasattr(campaign, 'launch'):
+                    campaign.launch()
+                owner = getattr(campaign, 'owner', 'unassigned')
+                print(f'{campaign.name} owned by {owner}')
+                """,
+            ),
+            ok(
+                "removed-api",
+                """
+                recent = customers.set_index('signup_date').sort_index().loc['2023':]
+                plan_avg = customers.groupby('plan')['monthly_charges'].transform('mean')
+                """,
+            ),
+            ok(
+                "bad-call",
+                """
+                def export(df, path='churn.csv', **to_csv_kwargs):
+                    return path, sorted(to_csv_kwargs)
+
+
+                export(customers, index=False, sep=';', float_format='%.2f')
+                args = (customers['support_calls'], customers['tenure_months'])
+                scores = risk_score(*args, 0.1)
+                """,
+            ),
+            ok(
+                "missing-key",
+                """
+                pro = customers.loc[customers['plan'] == 'pro', ['customer_id', 'tenure_months']]
+                yearly = {plan: price * 12 for plan, price in plan_prices.items()}
+                print(yearly['enterprise'], pro.shape)
+                """,
+            ),
+            ok(
+                "undefined-name",
+                """
+                import datetime as dt
+
+                for i, row in enumerate(customers.itertuples()):
+                    last_seen = row.signup_date
+                print(i, last_seen.date(), dt.date.today() > last_seen.date())
+                """,
+            ),
+            bug(
+                "undefined-name",
+                "print(churn_rte(customers, by='plan'))",
+                "churn_rte",
+                "churn_rate(customers",
+            ),
+            ok(
+                "undefined-name",
+                """
+                def label_for(row):
+                    return PLAN_LABELS[row['plan']]
+
+
+                PLAN_LABELS = {'basic': 'Basic', 'pro': 'Pro', 'enterprise': 'Enterprise'}
+                customers['label'] = customers.apply(label_for, axis=1)
+                print(REPORT_DATE)
+                """,
+            ),
+            Case(
+                "bad-call",
+                src(
+                    """
+                    # Churn deep-dive for the quarterly business review
+                    import datetime as dt
+
+                    snapshot = pd.Timestamp('2024-07-01')
+                    customers['tenure_days'] = (snapshot - customers['signup_date']).dt.days
+                    customers['is_new'] = customers['tenure_months'] < thresholds['tenure']['new']
+                    customers['list_price'] = customers['plan'].map(plan_prices)
+                    customers['discount'] = 1 - customers.eval('monthly_charges / list_price')
+
+
+                    def bucket(months):
+                        if months < 6:
+                            return '0-6m'
+                        if months < 24:
+                            return '6-24m'
+                        return '24m+'
+
+
+                    def summarize(frame):
+                        return {
+                            'customers': len(frame),
+                            'churned': int(frame['churned'].sum()),
+                            'mrr': round(frame['monthly_charges'].sum(), 2),
+                            'calls': frame['support_calls'].mean(),
+                        }
+
+
+                    customers['tenure_bucket'] = customers['tenure_months'].apply(bucket)
+                    buckets = {
+                        name: summarize(frame)
+                        for name, frame in customers.groupby('tenure_bucket')
+                    }
+                    bucket_table = pd.DataFrame(buckets).T.sort_index()
+
+                    active = customers[~customers['churned'] | customers['is_new']]
+                    lost_mrr = customers.loc[customers['churned'], 'monthly_charges'].sum()
+                    print(f'lost MRR: {lost_mrr:,.2f}')
+
+                    customers['risk'] = risk_score(
+                        customers['support_calls'], customers['tenure_months']
+                    )
+                    watchlist = (
+                        customers.query('risk > @thresholds["risk"]["medium"]')
+                        .sort_values('risk', ascending=False)
+                        .loc[:, ['customer_id', 'plan', 'risk']]
+                    )
+                    campaign.add_targets(watchlist['customer_id'].tolist(), priority='high')
+
+                    summary = churn_rate(active, by='plan', min_count=2)
+                    print(summary.round(2))
+
+                    paid_share = invoices.groupby('customer_id')['paid'].mean()
+                    customers['paid_share'] = customers['customer_id'].map(paid_share).fillna(0.0)
+                    lines = [
+                        f'review date: {dt.date(2024, 7, 1):%d %b %Y}',
+                        f'campaign targets: {campaign.size}',
+                        f'cost per target: {campaign.cost_per_target():.2f}',
+                        f'new customers: {int(customers["is_new"].sum())}',
+                    ]
+                    print('\\n'.join(lines))
+                    print(bucket_table)
+                    """
+                ),
+                "min_count=",
+                "min_size=2",
+            ),
+            Case(
+                "missing-key",
+                src(
+                    """
+                    # Same review, the version that ran
+                    report = {}
+                    customers['list_price'] = customers['plan'].map(plan_prices)
+                    customers['discount'] = 1 - customers.eval('monthly_charges / list_price')
+                    customers['risk'] = risk_score(
+                        customers['support_calls'], customers['tenure_months']
+                    )
+                    segments = {'high': [], 'medium': [], 'low': []}
+
+
+                    def segment(score):
+                        if score >= thresholds['risk']['high']:
+                            return 'high'
+                        if score >= thresholds['risk']['medium']:
+                            return 'medium'
+                        return 'low'
+
+
+                    for row in customers.itertuples(index=False):
+                        segments[segment(row.risk)].append(row.customer_id)
+
+                    report['segments'] = {k: len(v) for k, v in segments.items()}
+                    report['by_plan'] = churn_rate(customers, by='plan', min_size=1).to_dict()
+                    report['mrr'] = float(customers['monthly_charges'].sum())
+
+                    if 'region' in customers.columns:
+                        report['by_region'] = churn_rate(customers, by='region').to_dict()
+                    else:
+                        report['by_region'] = {}
+
+                    try:
+                        report['vip_price'] = plan_prices['vip']
+                    except KeyError:
+                        report['vip_price'] = None
+
+                    billed = customers.merge(invoices, on='customer_id', how='left')
+                    billed['amount'] = billed['amount'].fillna(0.0)
+                    unpaid = (
+                        billed.loc[~billed['paid'].fillna(True).astype(bool)]
+                        .groupby('customer_id', as_index=False)['amount']
+                        .sum()
+                        .rename(columns={'amount': 'unpaid'})
+                    )
+                    customers = customers.merge(unpaid, on='customer_id', how='left')
+                    customers['unpaid'] = customers['unpaid'].fillna(0.0)
+                    report['unpaid_total'] = float(customers['unpaid'].sum())
+
+                    campaign.add_targets(segments['high'], priority='high')
+                    campaign.add_targets(segments['medium'])
+                    report['campaign'] = {
+                        'name': campaign.name,
+                        'targets': campaign.size,
+                        'cost_per_target': round(campaign.cost_per_target(), 2),
+                    }
+                    weekly = customers['signup_date'].dt.isocalendar().week
+                    report['signup_weeks'] = sorted(set(weekly.astype(int)))
+                    highlights = [f'{k}: {v}' for k, v in report['segments'].items()]
+                    print(report)
+                    print('; '.join(highlights))
+                    """
+                ),
+            ),
+        ),
+        static=("REPORT_DATE = '2024-07-01'",),
+    ),
+    Notebook(
+        "holdout-sensors",
+        (
+            "import numpy as np\nimport pandas as pd\nrng = np.random.default_rng(7)",
+            src(
+                """
+                readings = rng.normal(20.0, 2.0, size=(24, 6))  # 24 hours x 6 sensors
+                calib = np.full(6, 0.98)
+                offsets = rng.normal(0.0, 0.1, size=(6, 1))
+                coords = rng.uniform(0, 100, size=(6, 2))
+                raw = rng.normal(size=1440)  # one day at one sample a minute
+                window = np.ones(5) / 5
+                """
+            ),
+            src(
+                """
+                idx = pd.date_range('2024-03-01', periods=24, freq='h')
+                ts = pd.DataFrame(readings, index=idx, columns=[f's{i}' for i in range(6)])
+                meta = pd.DataFrame({
+                    'sensor': [f's{i}' for i in range(6)],
+                    'room': ['lab', 'lab', 'hall', 'hall', 'roof', 'roof'],
+                    'model': ['TMP36', 'TMP36', 'DS18B20', 'DS18B20', 'SHT31', 'SHT31'],
+                }).set_index('sensor')
+                station = {
+                    'name': 'north-1',
+                    'sensors': {f's{i}': {'unit': 'C', 'floor': i // 2} for i in range(6)},
+                    'sampling': {'period_s': 60, 'jitter_ms': 15},
+                }
+                """
+            ),
+            src(
+                '''
+                class SensorBuffer:
+                    """Keeps the last ``capacity`` readings of one sensor."""
+
+                    def __init__(self, capacity=100):
+                        self.capacity = capacity
+                        self._data = []
+
+                    def push(self, value, stamp=None):
+                        self._data.append(value)
+                        del self._data[:-self.capacity]
+
+                    def mean(self):
+                        return sum(self._data) / len(self._data) if self._data else float('nan')
+
+                    def __len__(self):
+                        return len(self._data)
+
+
+                def smooth(x, width=5, mode='same'):
+                    return np.convolve(x, np.ones(width) / width, mode=mode)
+
+
+                def detect_spikes(series, z=3.0, *, min_gap=1):
+                    scores = (series - series.mean()) / series.std()
+                    return series[scores.abs() > z].index[::min_gap]
+
+
+                buf = SensorBuffer(capacity=10)
+                '''
+            ),
+        ),
+        (
+            bug("shape-mismatch", "calibrated = readings * offsets", "readings * offsets"),
+            ok(
+                "shape-mismatch",
+                """
+                calibrated = readings * calib - offsets.T
+                zscores = (readings - readings.mean(axis=0)) / readings.std(axis=0)
+                """,
+            ),
+            bug(
+                "shape-mismatch",
+                """
+                # distance-weighted average per hour
+                weights = coords @ readings
+                """,
+                "coords @ readings",
+            ),
+            ok(
+                "shape-mismatch",
+                "hourly_xy = readings @ coords / readings.sum(axis=1, keepdims=True)",
+            ),
+            bug(
+                "shape-mismatch",
+                """
+                per_hour = raw.reshape(24, 61)
+                print(per_hour.mean(axis=1))
+                """,
+                "raw.reshape",
+            ),
+            ok(
+                "shape-mismatch",
+                """
+                per_hour = raw.reshape(24, 60)
+                per_quarter = raw.reshape(-1, 15).max(axis=1)
+                """,
+            ),
+            bug(
+                "shape-mismatch",
+                "table = np.concatenate([readings, coords], axis=0)",
+                "np.concatenate",
+            ),
+            ok("shape-mismatch", "table = np.concatenate([readings, coords.T], axis=0)"),
+            bug(
+                "shape-mismatch",
+                """
+                daily_mean = readings.mean(axis=1)
+                anomalies = readings - daily_mean
+                """,
+                "readings - daily_mean",
+            ),
+            ok(
+                "shape-mismatch",
+                """
+                daily_mean = readings.mean(axis=1)
+                anomalies = readings - daily_mean[:, None]
+                """,
+            ),
+            bug("missing-key", "print(ts['s6'].describe())", "ts['s6']"),
+            bug(
+                "missing-key",
+                "daily = ts.resample('D').agg({'s0': 'mean', 's1': 'max', 's9': 'min'})",
+                "resample",
+            ),
+            ok(
+                "missing-key",
+                """
+                ts['s6'] = ts[['s4', 's5']].mean(axis=1)
+                daily = ts.resample('D').agg({'s0': 'mean', 's1': 'max', 's6': 'min'})
+                """,
+            ),
+            bug(
+                "missing-key",
+                "per_room = meta.groupby('rooms').size()",
+                "'rooms'",
+                "groupby('room')",
+            ),
+            ok(
+                "missing-key",
+                """
+                per_room = meta.groupby('room').size()
+                enriched = meta.join(ts.mean().rename('avg_temp'))
+                print(enriched.loc['s3', 'avg_temp'])
+                """,
+            ),
+            bug("missing-key", "where = meta.loc['s3', 'location']", "'location'"),
+            bug(
+                "missing-key",
+                """
+                for sensor, info in station['sensors'].items():
+                    print(f"{sensor}: {info['unit']}")
+                unit = station['sensors']['s2']['units']
+                """,
+                "['units']",
+                "['s2']['unit']",
+            ),
+            ok(
+                "missing-key",
+                """
+                unit = station['sensors'].get('s9', {}).get('unit', 'C')
+                period = station['sampling']['period_s']
+                print(f"{station['name']}: every {period}s in {unit}")
+                """,
+            ),
+            bug("missing-attribute", "hours = ts.index.hours", "hours"),
+            ok("missing-attribute", "by_hour = ts.groupby(ts.index.hour).mean()"),
+            bug("missing-attribute", "avg = readings.average(axis=0)", "average"),
+            bug(
+                "missing-attribute",
+                """
+                for value in raw[:20]:
+                    buf.append(value)
+                """,
+                "buf.append",
+            ),
+            bug("missing-attribute", "print(buf.means())", "means", "buf.mean()"),
+            ok(
+                "missing-attribute",
+                """
+                for value in raw[:20]:
+                    buf.push(value)
+                print(len(buf), buf.mean(), buf.capacity, np.average(readings, axis=0))
+                """,
+            ),
+            bug(
+                "bad-call",
+                "trend = smooth(raw, 7, 'valid', True)",
+                "smooth(",
+            ),
+            ok("bad-call", "trend = smooth(raw, 7, mode='valid')"),
+            bug(
+                "bad-call",
+                "spikes = detect_spikes(ts['s0'], 2.5, 3)",
+                "detect_spikes(",
+            ),
+            ok("bad-call", "spikes = detect_spikes(ts['s0'], 2.5, min_gap=3)"),
+            bug(
+                "bad-call",
+                "rolling = ts.rolling(window=3, min_period=1).mean()",
+                "min_period=",
+                "min_periods=1",
+            ),
+            ok("bad-call", "rolling = ts.rolling(window=3, min_periods=1, center=True).mean()"),
+            bug("bad-call", "noise = rng.normal(0, 0.05, shape=24)", "shape=", "size=24"),
+            bug("bad-call", "buf.push()", "buf.push("),
+            bug(
+                "bad-call",
+                "big = SensorBuffer(capacity=1000, dtype=float)",
+                "dtype=float",
+            ),
+            ok("bad-call", "big = SensorBuffer(1000)\nbig.push(21.5, stamp=idx[0])"),
+            bug("removed-api", "ceiling = np.Inf", "np.Inf", "np.inf"),
+            bug(
+                "removed-api",
+                "spread = readings.ptp(axis=0)",
+                "readings.ptp",
+            ),
+            bug("removed-api", "payload = raw.tostring()", "tostring", "raw.tobytes()"),
+            bug(
+                "removed-api",
+                "p95 = np.percentile(raw, 95, interpolation='nearest')",
+                "interpolation=",
+                "method='nearest'",
+            ),
+            bug("removed-api", "first_six = ts.first('6h')", "ts.first"),
+            ok(
+                "removed-api",
+                """
+                ceiling = np.inf
+                spread = np.ptp(readings, axis=0)
+                payload = raw.tobytes()
+                p95 = np.percentile(raw, 95, method='nearest')
+                first_six = ts.loc[: ts.index[0] + pd.Timedelta('5h')]
+                """,
+            ),
+            bug(
+                "undefined-name",
+                "peaks, _ = signal.find_peaks(raw, height=2.0)",
+                "signal.",
+            ),
+            bug(
+                "undefined-name",
+                "hot = readigs[readings > 24].size",
+                "readigs",
+                "readings[readings > 24]",
+            ),
+            bug(
+                "undefined-name",
+                """
+                for sensor in sensor_ids:
+                    print(sensor, ts[sensor].max())
+                """,
+                "sensor_ids",
+            ),
+            ok(
+                "undefined-name",
+                """
+                sensor_ids = list(ts.columns)
+                for sensor in sensor_ids:
+                    print(sensor, ts[sensor].max() > ALERT_C)
+                """,
+            ),
+            ok(
+                "missing-attribute",
+                """
+                weekday = ts.index.dayofweek
+                print(ts.s0.max(), readings.T.ravel()[:3], weekday[:2])
+                """,
+            ),
+            ok(
+                "removed-api",
+                """
+                six_hourly = ts.resample('6h').mean()
+                values = np.asarray([1, 2, 3], dtype=np.float64)
+                print(np.isinf(values).any(), six_hourly.shape)
+                """,
+            ),
+            ok(
+                "bad-call",
+                """
+                trend = np.convolve(raw, window, mode='valid')
+                clipped = np.clip(readings, 15, 25)
+                fine = rng.normal(0, 0.05, size=24)
+                """,
+            ),
+            ok(
+                "undefined-name",
+                """
+                for col in ts:
+                    last = col
+                windows = np.lib.stride_tricks.sliding_window_view(raw, 5)
+                print(last, windows.shape)
+                """,
+            ),
+            ok(
+                "shape-mismatch",
+                """
+                outer = calib[:, None] * calib[None, :]
+                flat = readings.reshape(-1)
+                back = flat.reshape(readings.shape)
+                """,
+            ),
+            Case(
+                "shape-mismatch",
+                src(
+                    """
+                    # Nightly QA of the sensor grid
+                    from math import isclose
+
+                    night = ts.between_time('00:00', '05:00')
+                    day = ts.between_time('08:00', '18:00')
+                    drift = (day.mean() - night.mean()).abs()
+                    meta['drift'] = drift
+                    noisy = meta[meta['drift'] > drift.median()].index.tolist()
+
+
+                    def zscore(block):
+                        centered = block - block.mean(axis=0)
+                        return centered / block.std(axis=0)
+
+
+                    def hourly_profile(values, minutes=60):
+                        return values.reshape(-1, minutes).mean(axis=1)
+
+
+                    profile = hourly_profile(raw)
+                    smoothed = smooth(profile, width=3)
+                    scores = zscore(readings)
+                    flags = np.abs(scores) > 2.5
+
+                    gain = np.linspace(0.95, 1.05, num=6)
+                    corrected = readings * gain + offsets.T
+                    residual = corrected - readings
+                    assert residual.shape == (24, 6)
+
+                    # inverse-distance weights between the six sensors
+                    diff = coords[:, None, :] - coords[None, :, :]
+                    dist = np.sqrt((diff ** 2).sum(axis=-1)) + np.eye(6)
+                    inv = 1.0 / dist
+                    inv /= inv.sum(axis=1, keepdims=True)
+                    neighbour_mean = readings @ inv.T
+
+                    hour_weights = np.linspace(1.0, 2.0, num=24)
+                    weighted = readings * hour_weights
+
+                    per_room = {
+                        room: readings[:, [int(s[1:]) for s in group.index]].mean()
+                        for room, group in meta.groupby('room')
+                    }
+                    for value in corrected[:, 0]:
+                        buf.push(value)
+
+                    summary = {
+                        'noisy': noisy,
+                        'flags': int(flags.sum()),
+                        'buffer_mean': round(buf.mean(), 3),
+                        'stable': isclose(smoothed.mean(), profile.mean(), abs_tol=0.5),
+                        'rooms': per_room,
+                    }
+                    print(summary)
+                    print(f"{station['name']}: {len(buf)} values buffered")
+                    """
+                ),
+                "readings * hour_weights",
+            ),
+            Case(
+                "shape-mismatch",
+                src(
+                    """
+                    # Nightly QA, fixed: weights per hour go down the rows
+                    from math import isclose
+
+                    night = ts.between_time('00:00', '05:00')
+                    day = ts.between_time('08:00', '18:00')
+                    drift = (day.mean() - night.mean()).abs()
+                    meta['drift'] = drift
+                    noisy = meta[meta['drift'] > drift.median()].index.tolist()
+
+
+                    def zscore(block):
+                        centered = block - block.mean(axis=0)
+                        return centered / block.std(axis=0)
+
+
+                    def hourly_profile(values, minutes=60):
+                        return values.reshape(-1, minutes).mean(axis=1)
+
+
+                    profile = hourly_profile(raw)
+                    smoothed = smooth(profile, width=3)
+                    scores = zscore(readings)
+                    flags = np.abs(scores) > 2.5
+
+                    gain = np.linspace(0.95, 1.05, num=6)
+                    corrected = readings * gain + offsets.T
+                    residual = corrected - readings
+                    assert residual.shape == (24, 6)
+
+                    # inverse-distance weights between the six sensors
+                    diff = coords[:, None, :] - coords[None, :, :]
+                    dist = np.sqrt((diff ** 2).sum(axis=-1)) + np.eye(6)
+                    inv = 1.0 / dist
+                    inv /= inv.sum(axis=1, keepdims=True)
+                    neighbour_mean = readings @ inv.T
+
+                    hour_weights = np.linspace(1.0, 2.0, num=24)
+                    weighted = readings * hour_weights[:, np.newaxis]
+
+                    per_room = {
+                        room: readings[:, [int(s[1:]) for s in group.index]].mean()
+                        for room, group in meta.groupby('room')
+                    }
+                    for value in corrected[:, 0]:
+                        buf.push(value)
+
+                    summary = {
+                        'noisy': noisy,
+                        'flags': int(flags.sum()),
+                        'buffer_mean': round(buf.mean(), 3),
+                        'stable': isclose(smoothed.mean(), profile.mean(), abs_tol=0.5),
+                        'rooms': per_room,
+                    }
+                    print(summary)
+                    print(f"{station['name']}: {len(buf)} values buffered")
+                    """
+                ),
+            ),
+        ),
+        static=("ALERT_C = 24.0",),
+    ),
+    Notebook(
+        "holdout-nlp",
+        (
+            src(
+                """
+                import re
+                from collections import Counter
+
+                import numpy as np
+                import pandas as pd
+                """
+            ),
+            src(
+                """
+                reviews = pd.DataFrame({
+                    'review_id': [1, 2, 3, 4, 5, 6],
+                    'text': [
+                        'The battery life is great and the screen is sharp',
+                        'Terrible support, the app was slow and crashed twice',
+                        'Good value, fast shipping',
+                        'Bad fit, returned it after a week',
+                        'Great sound and a great price',
+                        'It is fine but the manual is confusing',
+                    ],
+                    'stars': [5, 1, 4, 2, 5, 3],
+                    'lang': ['en'] * 6,
+                })
+                stopwords = {'the', 'a', 'and', 'is', 'it', 'to', 'was', 'but', 'after'}
+                label_map = {'pos': 1, 'neg': 0}
+                lexicon_cfg = {'weights': {'great': 1.0, 'good': 0.5, 'bad': -0.5}, 'version': 2}
+                doc = reviews['text'][0]
+                """
+            ),
+            src(
+                '''
+                def tokenize(text, lower=True, *, keep_stop=False):
+                    words = re.findall(r"[A-Za-z']+", text)
+                    if lower:
+                        words = [w.lower() for w in words]
+                    if not keep_stop:
+                        words = [w for w in words if w.lower() not in stopwords]
+                    return words
+
+
+                def ngrams(tokens, n=2):
+                    return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+                class TextPipeline:
+                    def __init__(self, steps, name='nlp'):
+                        self.steps = list(steps)
+                        self.name = name
+
+                    def add_step(self, fn, position=None):
+                        if position is None:
+                            self.steps.append(fn)
+                        else:
+                            self.steps.insert(position, fn)
+                        return self
+
+                    def run(self, text, verbose=False):
+                        for step in self.steps:
+                            text = step(text)
+                        return text
+
+
+                class Lexicon:
+                    """Sentiment of a word as an attribute: ``lex.great``; unknown words are 0."""
+
+                    def __init__(self, **scores):
+                        self._scores = scores
+
+                    def __getattr__(self, word):
+                        return self._scores.get(word, 0.0)
+                '''
+            ),
+            src(
+                """
+                import matplotlib
+                matplotlib.use('Agg')
+                import matplotlib.pyplot as plt
+                from sklearn.feature_extraction.text import TfidfVectorizer
+                from sklearn.linear_model import LogisticRegression
+
+                tokens = tokenize(doc)
+                counts = Counter(t for text in reviews['text'] for t in tokenize(text))
+                pipe = TextPipeline([str.strip, str.lower])
+                lex = Lexicon(great=1.0, terrible=-1.0)
+                vec = TfidfVectorizer(min_df=1)
+                X = vec.fit_transform(reviews['text'])
+                y = (reviews['stars'] >= 4).astype(int)
+                clf = LogisticRegression(max_iter=200).fit(X, y)
+                bow = X.toarray()
+                emb = np.random.default_rng(0).normal(size=(bow.shape[1], 16))
+                """
+            ),
+        ),
+        (
+            bug(
+                "missing-key",
+                "reviews['n_words'] = reviews['review'].str.split().str.len()",
+                "reviews['review']",
+            ),
+            ok(
+                "missing-key",
+                """
+                reviews['n_words'] = reviews['text'].str.split().str.len()
+                reviews['n_chars'] = reviews['text'].str.len()
+                """,
+            ),
+            bug(
+                "missing-key",
+                "avg_len = reviews.groupby('star')['text'].apply(lambda s: s.str.len().mean())",
+                "'star'",
+                "groupby('stars')",
+            ),
+            bug("missing-key", "positive = label_map['positive']", "label_map['positive']"),
+            ok(
+                "missing-key",
+                """
+                positive = label_map.get('positive', label_map['pos'])
+                label_map['neutral'] = 2
+                print(label_map['neutral'])
+                """,
+            ),
+            bug(
+                "missing-key",
+                "col = vec.vocabulary_['batery']",
+                "'batery'",
+                "vocabulary_['battery']",
+            ),
+            ok(
+                "missing-key",
+                """
+                col = vec.vocabulary_['battery']
+                idf = dict(zip(vec.get_feature_names_out(), vec.idf_))
+                print(f"idf of 'battery': {idf['battery']:.3f}")
+                """,
+            ),
+            bug(
+                "missing-key",
+                """
+                reviews['sentiment'] = np.where(reviews['stars'] >= 4, 'pos', 'neg')
+                table = reviews.pivot_table(index='lang', columns='sentiment', values='star')
+                """,
+                "values='star'",
+                "values='stars'",
+            ),
+            ok(
+                "missing-key",
+                """
+                reviews['sentiment'] = np.where(reviews['stars'] >= 4, 'pos', 'neg')
+                table = reviews.pivot_table(index='lang', columns='sentiment', values='stars')
+                """,
+            ),
+            bug(
+                "missing-key",
+                "bad_weight = lexicon_cfg['weights']['terrible']",
+                "['terrible']",
+            ),
+            ok(
+                "missing-key",
+                """
+                weights = lexicon_cfg['weights']
+                score = sum(weights.get(t, 0.0) for t in tokens)
+                print(counts['zzz'], weights.get('terrible', -1.0))
+                """,
+            ),
+            bug(
+                "missing-attribute",
+                "if doc.startwith('The'):\n    print('starts with an article')",
+                "startwith",
+                "doc.startswith('The')",
+            ),
+            bug("missing-attribute", "clean = tokens.lower()", "tokens.lower"),
+            bug(
+                "missing-attribute",
+                """
+                top = counts.most_common(5)
+                print(list(top.keys()))
+                """,
+                "top.keys",
+            ),
+            bug("missing-attribute", "weights = clf.coefs_[0]", "coefs_", "clf.coef_[0]"),
+            bug("missing-attribute", "out = pipe.run_all(doc)", "run_all"),
+            ok(
+                "missing-attribute",
+                """
+                top = dict(counts.most_common(5))
+                print(list(top.keys()), clf.coef_[0][:3], doc.startswith('The'))
+                out = pipe.run(doc)
+                """,
+            ),
+            ok(
+                "missing-attribute",
+                """
+                sentiment = lex.great + lex.amazing - lex.terrible
+                if hasattr(vec, 'stop_words_'):
+                    print(len(vec.stop_words_))
+                """,
+            ),
+            bug("bad-call", "words = tokenize(doc, False, True)", "tokenize("),
+            ok("bad-call", "words = tokenize(doc, False, keep_stop=True)"),
+            bug("bad-call", "pairs = ngrams(tokens, n=2, pad=True)", "pad=True"),
+            ok("bad-call", "pairs = ngrams(tokens, 3) + ngrams(tokens)"),
+            bug(
+                "bad-call",
+                "head, rest = doc.split(' ', maxsplits=1)",
+                "maxsplits=",
+                "maxsplit=1",
+            ),
+            bug(
+                "bad-call",
+                "longest = sorted(tokens, key=len, reversed=True)[:3]",
+                "reversed=True",
+                "reverse=True",
+            ),
+            ok(
+                "bad-call",
+                """
+                head, rest = doc.split(' ', maxsplit=1)
+                longest = sorted(tokens, key=len, reverse=True)[:3]
+                """,
+            ),
+            bug("bad-call", "pipe2 = TextPipeline(name='titles')", "TextPipeline("),
+            bug("bad-call", "pipe.add_step(str.title, 0, True)", "add_step("),
+            ok(
+                "bad-call",
+                "pipe2 = TextPipeline([str.title], name='titles').add_step(str.strip, 0)",
+            ),
+            bug(
+                "bad-call",
+                "bigrams = TfidfVectorizer(ngram=(1, 2)).fit(reviews['text'])",
+                "ngram=",
+                "ngram_range=(1, 2)",
+            ),
+            ok(
+                "bad-call",
+                "bigrams = TfidfVectorizer(ngram_range=(1, 2), min_df=1).fit(reviews['text'])",
+            ),
+            bug(
+                "removed-api",
+                "terms = vec.get_feature_names()",
+                "get_feature_names",
+                "vec.get_feature_names_out()",
+            ),
+            bug(
+                "removed-api",
+                "clf2 = LogisticRegression(multi_class='multinomial', max_iter=300).fit(X, y)",
+                "multi_class=",
+            ),
+            bug(
+                "removed-api",
+                """
+                fig, ax = plt.subplots(figsize=(6, 3))
+                groups = [reviews.loc[reviews['stars'] == s, 'text'].str.len() for s in (1, 5)]
+                ax.boxplot(groups, labels=['1 star', '5 stars'])
+                """,
+                "labels=",
+                "tick_labels=",
+            ),
+            bug(
+                "removed-api",
+                "plt.style.use('seaborn-darkgrid')",
+                "seaborn-darkgrid",
+                "seaborn-v0_8-darkgrid",
+            ),
+            ok(
+                "removed-api",
+                """
+                plt.style.use('seaborn-v0_8-darkgrid')
+                fig, ax = plt.subplots(figsize=(6, 3))
+                groups = [reviews.loc[reviews['stars'] == s, 'text'].str.len() for s in (1, 5)]
+                ax.boxplot(groups, tick_labels=['1 star', '5 stars'])
+                ax.set_title(f'{len(reviews)} reviews')
+                plt.close(fig)
+                """,
+            ),
+            ok(
+                "removed-api",
+                """
+                terms = vec.get_feature_names_out()
+                clf2 = LogisticRegression(C=0.5, max_iter=300).fit(X, y)
+                """,
+            ),
+            bug("shape-mismatch", "doc_vecs = bow @ emb.T", "bow @ emb.T"),
+            ok("shape-mismatch", "doc_vecs = bow @ emb\nsims = doc_vecs @ doc_vecs.T"),
+            bug("shape-mismatch", "logits = bow @ clf.coef_", "bow @ clf.coef_"),
+            ok(
+                "shape-mismatch",
+                """
+                logits = bow @ clf.coef_.T + clf.intercept_
+                contrib = bow * clf.coef_
+                """,
+            ),
+            bug(
+                "undefined-name",
+                """
+                by_first = defaultdict(list)
+                for t in tokens:
+                    by_first[t[0]].append(t)
+                """,
+                "defaultdict",
+            ),
+            bug(
+                "undefined-name",
+                "content = [t for t in tokenize(doc, keep_stop=True) if t not in stop_words]",
+                "stop_words",
+                "not in stopwords]",
+            ),
+            ok(
+                "undefined-name",
+                """
+                from collections import defaultdict
+
+                by_first = defaultdict(list)
+                for t in tokens:
+                    by_first[t[0]].append(t)
+                content = [t for t in tokenize(doc, keep_stop=True) if t not in stopwords]
+                vocab_size = len({t for text in reviews['text'] for t in tokenize(text)})
+                """,
+            ),
+            ok(
+                "missing-attribute",
+                """
+                titled = reviews.text.str.title()
+                print(' '.join(tokens).title(), counts.total())
+                """,
+            ),
+            ok(
+                "bad-call",
+                """
+                squashed = re.sub(r'\\s+', ' ', doc, count=1)
+                ranked = sorted(counts, key=counts.get, reverse=True)[:5]
+                """,
+            ),
+            ok(
+                "removed-api",
+                """
+                labels = np.array(['pos', 'neg'], dtype=np.str_)
+                cmap = plt.get_cmap('viridis')
+                """,
+            ),
+            ok(
+                "undefined-name",
+                """
+                try:
+                    from nltk.stem import PorterStemmer
+                    stem = PorterStemmer().stem
+                except ImportError:
+                    stem = lambda word: word.rstrip('s')
+                stems = [stem(t) for t in tokens]
+                """,
+            ),
+            ok(
+                "missing-key",
+                """
+                by_stars = reviews.set_index('review_id')
+                print(by_stars.loc[3, 'text'], by_stars.loc[[1, 2], 'stars'].sum())
+                """,
+            ),
+            Case(
+                "missing-key",
+                src(
+                    """
+                    # Review dashboard: keywords, sentiment and a small classifier report
+                    import string
+
+                    punct = re.compile(f'[{re.escape(string.punctuation)}]')
+                    reviews['clean'] = reviews['text'].map(lambda s: punct.sub(' ', s).lower())
+                    reviews['tokens'] = reviews['clean'].map(tokenize)
+                    reviews['n_tokens'] = reviews['tokens'].str.len()
+
+
+                    def lexicon_score(words):
+                        weights = lexicon_cfg['weights']
+                        return sum(weights.get(w, 0.0) for w in words)
+
+
+                    def top_terms(row_vector, k=3):
+                        order = np.argsort(row_vector)[::-1][:k]
+                        return [terms[i] for i in order if row_vector[i] > 0]
+
+
+                    terms = vec.get_feature_names_out()
+                    reviews['lex_score'] = reviews['tokens'].map(lexicon_score)
+                    reviews['keywords'] = [top_terms(row) for row in bow]
+
+                    proba = clf.predict_proba(X)[:, 1]
+                    reviews['p_positive'] = proba
+                    reviews['predicted'] = np.where(proba >= 0.5, 'pos', 'neg')
+                    reviews['actual'] = np.where(reviews['stars'] >= 4, 'pos', 'neg')
+                    accuracy = (reviews['predicted'] == reviews['actual']).mean()
+
+                    confusion = pd.crosstab(reviews['actual'], reviews['predicted'])
+                    if 'neg' in confusion.columns and 'neg' in confusion.index:
+                        true_neg = confusion.loc['neg', 'neg']
+                    else:
+                        true_neg = 0
+
+                    bigram_counts = Counter(
+                        pair for words in reviews['tokens'] for pair in ngrams(words)
+                    )
+                    common_pairs = [' '.join(p) for p, _ in bigram_counts.most_common(3)]
+
+                    doc_vecs = bow @ emb
+                    norms = np.linalg.norm(doc_vecs, axis=1, keepdims=True)
+                    sims = (doc_vecs / norms) @ (doc_vecs / norms).T
+                    np.fill_diagonal(sims, -1.0)
+                    nearest = sims.argmax(axis=1)
+
+                    per_star = reviews.groupby('stars').agg(
+                        n=('review_id', 'count'),
+                        tokens=('n_tokens', 'mean'),
+                        lex=('lex_score', 'mean'),
+                    )
+                    sentiment = {w: getattr(lex, w) for w in ('great', 'terrible', 'meh')}
+                    lines = [
+                        f'accuracy: {accuracy:.0%}',
+                        f'true negatives: {true_neg}',
+                        f"common pairs: {', '.join(common_pairs)}",
+                        f'nearest to review 1: {int(nearest[0]) + 1}',
+                        f"lexicon v{lexicon_cfg['version']}: {sentiment}",
+                    ]
+                    print('\\n'.join(lines))
+                    print(per_star)
+                    """
+                ),
+            ),
+        ),
+        requires=(("scikit-learn", "1.6"), ("matplotlib", "3.9")),
     ),
 )
 
