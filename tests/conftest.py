@@ -59,7 +59,9 @@ def tiny_model_dir(tiny_gguf, tmp_path_factory) -> Path:
 def make_engine(model_dir: Path, **config):
     from jupyter_spark.engine import Engine, EngineConfig
 
-    cfg = EngineConfig(**{"max_context": 256, "threads": 1, **config})
+    # The tiny model's logits are noise that loops on one token; tests of streaming and
+    # cancelling need its long outputs, so the loop guard is off unless a test turns it on.
+    cfg = EngineConfig(**{"max_context": 256, "threads": 1, "repeat_limit": 0, **config})
     return Engine(model_dir, model_dir / "model.onnx", model_dir / "tokenizer.json", "tiny", cfg)
 
 

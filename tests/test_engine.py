@@ -269,3 +269,37 @@ def test_growing_kv_layout_of_exports_matches_the_shared_buffer(tiny_model_dir, 
         b = grown.complete(CODE[:i], max_tokens=6).wait()
         assert (a.text, a.tokens) == (b.text, b.tokens)
     assert b.cached_tokens > 0
+
+
+def _longest_run(ids: list[int]) -> int:
+    return max((len(list(g)) for _, g in itertools.groupby(ids)), default=0)
+
+
+def test_a_loop_of_one_token_is_dropped_not_suggested(tiny_model_dir):
+    """The tiny model's noise loops ("= = = ..."), as the 135M model does on odd prompts
+    ("1000000..."): the guard stops it and shows nothing of the loop, where serving's raw mode
+    streams what the model says."""
+    from jupyter_spark.engine.grounded import Choices
+
+    engine = make_engine(tiny_model_dir, repeat_limit=4, typed_through=False)
+    looping = [
+        p
+        for p in ("x = ", "total = sum(", "import numpy as np\nnp.", "def f(a):\n    return ")
+        if _longest_run(engine.encode(engine.complete(p, mode="raw", max_tokens=40).wait().text))
+        >= 4
+    ]
+    assert looping, "the tiny model no longer loops: pick prompts that do"
+    for prefix in looping:
+        for mode in ("line", "block"):
+            r = engine.complete(prefix, mode=mode, max_tokens=40).wait()
+            assert _longest_run(engine.encode(r.text)) < 4, (prefix, mode, r.text)
+            if r.stop_reason == "repetition":
+                assert r.text == ""  # nothing of a loop is worth showing
+    # With a grounded choice, what the kernel's name spelled is kept, the loop after it is not.
+    prefix = looping[0]
+    r = engine.complete(
+        prefix, mode="block", max_tokens=40, choices=Choices(("numbers",), site="name")
+    ).wait()
+    assert r.text.startswith("numbers"), r.text
+    if r.stop_reason == "repetition":
+        assert r.text == "numbers"

@@ -207,6 +207,8 @@ async def test_magics_in_a_real_kernel(tiny_model_dir, tmp_path):
 def test_terminal_ghost_text_accepted_with_right(real_model, tmp_path):
     pexpect = pytest.importorskip("pexpect")
     env = {**os.environ, "TERM": "xterm-256color", "IPYTHONDIR": str(tmp_path / "ipython")}
+    project = tmp_path / "project"
+    project.mkdir()
     child = pexpect.spawn(
         sys.executable,
         [
@@ -216,6 +218,7 @@ def test_terminal_ghost_text_accepted_with_right(real_model, tmp_path):
             "--HistoryManager.hist_file=:memory:",
         ],
         env=env, encoding="utf-8", timeout=120, dimensions=(40, 120),
+        cwd=str(project),  # a user's folder: its project index is what the prompt may use
     )  # fmt: skip
     try:
         child.expect(r"In \[1\]")

@@ -23,7 +23,12 @@ CELLS = [
 def jp_server_config(tiny_model_dir):
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_spark": True}},
-        "SparkExtension": {"model": str(tiny_model_dir), "max_context": 256, "threads": 1},
+        "SparkExtension": {
+            "model": str(tiny_model_dir),
+            "max_context": 256,
+            "threads": 1,
+            "repeat_limit": 0,  # the tiny model loops; cancel tests need its long outputs
+        },
     }
 
 

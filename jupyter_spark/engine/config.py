@@ -43,6 +43,11 @@ class EngineConfig:
     # Generation limits per mode.
     max_tokens_line: int = 48
     max_tokens_block: int = 160
+    # A run of this many identical generated tokens is a loop, not code (the small model's
+    # "1000000000..." or ")))))"): generation stops and the completion falls back to what the
+    # grounded choice spelled (or nothing). 12 is past any real literal run of one token.
+    # 0 disables; "raw" mode (serving) never applies it.
+    repeat_limit: int = 12
     # Wall-time budget of one completion (ms); a late suggestion is worth nothing.
     time_budget_ms: float = 2000.0
     # Re-generate the last prompt token(s) constrained to their text ("token healing"), so a

@@ -366,6 +366,8 @@ class Engine:
             out_ids: list[int] = []
             text, emitted, reason, ttft = "", "", "max_tokens", 0.0
             walk = None
+            run, grounded_text = 0, ""
+            loop_limit = self.config.repeat_limit if mode != "raw" else 0
             try:
                 # The healed tail is fed with the prompt and its logits kept: when the model
                 # re-picks the same tokens (the usual case) their KV is already in place and
@@ -380,7 +382,9 @@ class Engine:
                 if walk is not None:
                     remaining = ""
                 for _ in range(max_tokens + heal_n):
-                    if walk is not None and not walk.free:
+                    constrained = walk is not None and not walk.free
+                    spelling = constrained and not walk.complete  # still inside a choice
+                    if constrained:
                         allowed = walk.allowed(self.specials.stop)
                         scores = logits[allowed]
                         bonus = walk.bias(allowed)
@@ -406,13 +410,21 @@ class Engine:
                     if tok in self.specials.stop:
                         reason = "eos"
                         break
+                    # (a choice being spelled is the kernel's text, never a loop)
+                    run = run + 1 if not constrained and out_ids and tok == out_ids[-1] else 1
+                    if 0 < loop_limit <= run:
+                        reason = "repetition"
+                        break
                     out_ids.append(tok)
                     text = self._visible(out_ids, heal_text)
+                    if spelling:
+                        grounded_text = text  # what the kernel's choice spelled, so far
                     final = None if remaining else rules.check(text)
                     if final is not None:
                         text, reason = final, ("newline" if mode == "line" else "block")
                         break
-                    if text != emitted and not remaining:
+                    held = loop_limit and run > 1  # a repeated token may start a loop
+                    if text != emitted and not remaining and not held:
                         emitted = text
                         yield text
                     if c.cancelled:
@@ -435,6 +447,8 @@ class Engine:
                     logits = self.session.forward(slot, [tok])
             except Cancelled:
                 reason = "cancelled"
+            if reason == "repetition":
+                text = grounded_text
             text, rest = settle(rules, text, emitted, reason)
             if rest is not None:
                 yield rest

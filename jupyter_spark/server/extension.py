@@ -130,6 +130,12 @@ class SparkExtension(ExtensionApp):
         config=True,
         help="Wall-time limit of one completion, in milliseconds.",
     )
+    repeat_limit = Int(
+        _ENGINE.repeat_limit,
+        config=True,
+        help="Identical tokens in a row that make a completion a loop: it is stopped and not "
+        "shown (what a grounded name spelled before it is kept). 0 disables the guard.",
+    )
     backend = Enum(
         ["embedded", "remote"],
         "embedded",
@@ -173,6 +179,7 @@ class SparkExtension(ExtensionApp):
             max_context=self.max_context,
             kv_slots=self.kv_slots,
             time_budget_ms=self.time_budget_ms,
+            repeat_limit=self.repeat_limit,
         )
         reader = KernelStateReader(
             self.serverapp.kernel_manager, timeout=self.kernel_state_timeout, log=self.log
