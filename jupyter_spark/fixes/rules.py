@@ -15,7 +15,10 @@ import sys
 from collections.abc import Iterator
 
 from .edit import attribute_bases, insert_line, rename_attribute, rename_name, replace_constant
-from .errors import Candidate, Context, Rule, nearest, suggested_name
+from .errors import Candidate, Context, Rule, failing_line, nearest, suggested_name
+from .imports import cannot_import, missing_import
+from .imports import needed as import_details
+from .runtime import index_past_end, none_from_in_place, not_callable, unbound_local, zero_division
 from .source import ANY_NAME, BUILTIN_NAMES, IPYTHON_NAMES, defined_names, names_in_cells, parse
 from .syntax import syntax_error
 from .types import ErrorInfo, Fix, make_fix
@@ -138,6 +141,8 @@ def name_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidat
     matches = nearest(name, pool)
     if hinted and hinted in pool and hinted not in dict(matches):
         matches.insert(0, (hinted, 0.95))
+    if name not in ALIAS_IMPORTS:
+        yield from missing_import(source, name, ctx, matches)
     for other, score in matches:
         new = rename_name(source, name, other)
         if new is None:
@@ -238,6 +243,12 @@ def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate
             )
 
 
+def import_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """No module of that name (a typo, or not installed), or no such name in the module."""
+    yield from cannot_import(source, error, ctx)
+    yield from module_not_found(source, error, ctx)
+
+
 def module_not_found(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     m = re.search(r"No module named '([\w.]+)'", error.evalue)
     if not m:
@@ -288,23 +299,43 @@ def _rename_import(source: str, old: str, new: str) -> str | None:
     return "\n".join(lines) if changed else None
 
 
+def unbound_or_name(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    yield from unbound_local(source, error, ctx)
+    yield from name_error(source, error, ctx)
+
+
+def attribute_or_none(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    yield from none_from_in_place(source, error, ctx)
+    yield from attribute_error(source, error, ctx)
+
+
+def type_or_call(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    yield from not_callable(source, error, ctx)
+    yield from none_from_in_place(source, error, ctx)
+    yield from type_error(source, error, ctx)
+
+
 RULES: dict[str, Rule] = {
     "NameError": name_error,
-    "UnboundLocalError": name_error,
-    "AttributeError": attribute_error,
+    "UnboundLocalError": unbound_or_name,
+    "AttributeError": attribute_or_none,
+    "ZeroDivisionError": zero_division,
+    "IndexError": index_past_end,
     "KeyError": key_error,
     "ModuleNotFoundError": module_not_found,
-    "ImportError": module_not_found,
+    "ImportError": import_error,
     "SyntaxError": syntax_error,
     "IndentationError": syntax_error,
     "TabError": syntax_error,
-    "TypeError": type_error,
+    "TypeError": type_or_call,
     "ValueError": value_error,
 }
 
 
 def needed_details(source: str, error: ErrorInfo) -> list[str]:
     """The names whose details (from the kernel) the rules for ``error`` will ask for."""
+    if error.ename in ("NameError", "ImportError"):
+        return import_details(error)
     if error.ename == "AttributeError":
         m = re.search(r"has no attribute '(\w+)'", error.evalue)
         bases = attribute_bases(source, m.group(1)) if m else []
@@ -319,6 +350,17 @@ def needed_details(source: str, error: ErrorInfo) -> list[str]:
                 ast.unparse(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
             )
         )[:10]
+    if error.ename == "TypeError" and "object is not callable" in error.evalue:
+        tree = parse(source)
+        row = failing_line(source, error)
+        called = (
+            n.func.id
+            for n in (ast.walk(tree) if tree is not None else ())
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Name)
+            and (row is None or n.lineno == row + 1)
+        )
+        return list(dict.fromkeys(called))[:10]
     if error.ename in ("TypeError", "ValueError"):
         m = re.search(r"(\w+)\(\) takes", error.evalue)
         if m:

@@ -758,6 +758,31 @@ def _resolve(ns, dotted: str):
     return v
 
 
+# Two more questions ``details`` answers, by prefix: "import:NAME" is whether NAME is a top-level
+# module this kernel could import (found by the standard path finder; nothing is imported and
+# no finder the user installed runs), "module:NAME" the names of a module already in
+# ``sys.modules`` but not in the namespace (a failed ``from m import x`` leaves ``m`` there).
+IMPORT_PREFIX, MODULE_PREFIX = "import:", "module:"
+
+
+def _importable(name: str):
+    """``{"type": "importable", "stdlib": bool}`` if ``name`` is an importable module, else None."""
+    if not name.isidentifier():
+        return None
+    std = getattr(sys, "stdlib_module_names", ())
+    if name in sys.builtin_module_names:
+        return {"type": "importable", "stdlib": True}
+    try:
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name)
+    except Exception:
+        return None
+    if spec is None:
+        return None
+    return {"type": "importable", "stdlib": name in std}
+
+
 def details(ns, names, limits: dict) -> dict:
     """For each dotted name: its type, attribute names, keys or columns, and call arity.
 
@@ -771,7 +796,20 @@ def details(ns, names, limits: dict) -> dict:
     for dotted in names[:20] if type(names) is list else ():
         if type(dotted) is not str:
             continue
-        v = _resolve(ns, dotted)
+        if dotted.startswith(IMPORT_PREFIX):
+            found = _importable(dotted[len(IMPORT_PREFIX) :])
+            if found is not None:
+                out[dotted] = found
+            continue
+        if dotted.startswith(MODULE_PREFIX):
+            modules = sys.modules
+            if type(modules) is not dict:
+                continue
+            v = dict.get(modules, dotted[len(MODULE_PREFIX) :], _MISSING)
+            if not _derives(type(v), ModuleType):
+                continue
+        else:
+            v = _resolve(ns, dotted)
         if v is _MISSING:
             continue
         t = type(v)

@@ -1,0 +1,311 @@
+"""Fixes for runtime errors whose cause is in the cell's own shape, not a misspelt name:
+a global assigned inside a function, a value called like a function, ``None`` from an in-place
+method, a division by an empty length, an index one past the end.
+
+Each rule acts only where the cell says what was meant: ``counter += 1`` in a function over a
+``counter`` the notebook defines is ``global counter``; ``xs = xs.append(4)`` is
+``xs.append(4)``; ``xs[len(xs)]`` is the last item. Otherwise it proposes nothing (the model's
+rewrite may still).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from .errors import Candidate, Context, failing_line
+from .source import BUILTIN_NAMES, names_in_cells, parse
+from .types import ErrorInfo
+
+# Methods that change their object and return None (``xs.sort()``), by what the value is.
+IN_PLACE = frozenset(
+    {"sort", "append", "extend", "insert", "reverse", "remove", "clear", "update", "shuffle"}
+    | {"add", "discard"}
+)
+# Kinds whose values are read with [] (called with () by mistake: ``xs(0)``, ``df('a')``).
+SUBSCRIPTABLE = frozenset({"list", "tuple", "dict", "str", "DataFrame", "Series", "ndarray"})
+_UNBOUND = re.compile(
+    r"cannot access local variable '(\w+)'|local variable '(\w+)' referenced before assignment"
+)
+
+
+def _segment(source: str, node: ast.AST) -> str:
+    return ast.get_source_segment(source, node) or ast.unparse(node)
+
+
+def _replace(source: str, node: ast.AST, text: str) -> str | None:
+    """``source`` with ``node``'s text (one line) replaced by ``text``."""
+    if node.lineno != node.end_lineno or node.end_col_offset is None:
+        return None
+    lines = source.split("\n")
+    raw = lines[node.lineno - 1].encode()
+    raw = raw[: node.col_offset] + text.encode() + raw[node.end_col_offset :]
+    lines[node.lineno - 1] = raw.decode()
+    return "\n".join(lines)
+
+
+def unbound_local(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``counter += 1`` in a function, ``counter`` a name of the notebook: ``global counter``."""
+    m = _UNBOUND.search(error.evalue)
+    tree = parse(source)
+    if not m or tree is None:
+        return
+    name = m.group(1) or m.group(2)
+    outer = ctx.kernel_names() | names_in_cells(ctx.cells) | _module_level(tree)
+    for func, parent in _functions(tree):
+        if name not in _assigned(func):
+            continue
+        enclosing = parent is not None and name in _assigned(parent)
+        if not enclosing and name not in outer:
+            continue
+        word = "nonlocal" if enclosing else "global"
+        body = func.body[0]
+        at = body
+        if (
+            isinstance(body, ast.Expr)
+            and isinstance(body.value, ast.Constant)
+            and len(func.body) > 1
+        ):
+            at = func.body[1]  # after the docstring
+        lines = source.split("\n")
+        indent = lines[at.lineno - 1][: at.col_offset]
+        if at.lineno == func.lineno:  # ``def f(): x += 1`` on one line
+            continue
+        lines.insert(at.lineno - 1, f"{indent}{word} {name}")
+        where = "the enclosing function's" if enclosing else "the notebook's"
+        yield (
+            f"Declare `{word} {name}` in {func.name}()",
+            f"{func.name}() assigns `{name}`, which makes it local there; it means {where} "
+            f"`{name}`.",
+            "\n".join(lines),
+            0.85,
+        )
+        return
+
+
+def _functions(
+    tree: ast.AST,
+) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.AST | None]]:
+    def walk(node: ast.AST, parent: ast.AST | None) -> Iterator:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield child, parent
+                yield from walk(child, child)
+            else:
+                yield from walk(child, parent)
+
+    yield from walk(tree, None)
+
+
+def _assigned(func: ast.AST) -> set[str]:
+    """Names a function's own body binds (not its nested functions')."""
+    out: set[str] = set()
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _module_level(tree: ast.Module) -> set[str]:
+    out: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                out.add(node.id)
+    return out
+
+
+def _on_line(tree: ast.AST, row: int | None) -> list[ast.AST]:
+    nodes = list(ast.walk(tree))
+    if row is None:
+        return nodes
+    return [n for n in nodes if getattr(n, "lineno", None) == row + 1]
+
+
+def not_callable(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``sum = 0`` earlier, then ``sum(xs)``: the builtin is shadowed; ``xs(0)`` is ``xs[0]``;
+    ``datetime(2024, 1, 1)`` on the module is ``datetime.datetime(...)``."""
+    m = re.search(r"'(\w+)' object is not callable", error.evalue)
+    tree = parse(source)
+    if not m or tree is None:
+        return
+    kind = m.group(1)
+    row = failing_line(source, error)
+    seen: set[str] = set()
+    for node in _on_line(tree, row):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        name = node.func.id
+        info = ctx.details(name) or {}
+        if name in seen or (info.get("type") not in (kind, None)):
+            continue
+        seen.add(name)
+        if name in BUILTIN_NAMES and info.get("type") == kind:
+            lines = source.split("\n")
+            yield (
+                f"Remove the variable `{name}` that hides the builtin",
+                f"`{name}` was assigned a {kind} earlier, which hides the builtin {name}(); "
+                f"`del {name}` brings it back (better: rename that variable).",
+                "\n".join([f"del {name}", *lines]),
+                0.8,
+            )
+        elif kind == "module" and name in (info.get("attrs") or ()):
+            new = _replace(source, node.func, f"{name}.{name}")
+            if new is not None:
+                yield (
+                    f"Call `{name}.{name}`",
+                    f"`{name}` is the module; the callable of that name is `{name}.{name}`.",
+                    new,
+                    0.85,
+                )
+        elif kind in SUBSCRIPTABLE and len(node.args) == 1 and not node.keywords:
+            new = _replace(source, node, f"{name}[{_segment(source, node.args[0])}]")
+            if new is not None:
+                yield (
+                    f"Index `{name}` with []",
+                    f"`{name}` is a {kind}: its items are read with [], not called with ().",
+                    new,
+                    0.8,
+                )
+
+
+def none_from_in_place(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``xs = xs.append(4)`` / ``top = scores.sort()``: the method returns None."""
+    if "NoneType" not in error.evalue:
+        return
+    tree = parse(source)
+    if tree is None:
+        return
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+        ):
+            continue
+        call, target = node.value, node.targets[0].id
+        method, obj = call.func.attr, call.func.value
+        inplace_kw = any(
+            k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in call.keywords
+        )
+        if method not in IN_PLACE and not inplace_kw:
+            continue
+        obj_text = _segment(source, obj)
+        call_text = _segment(source, call)
+        lines = source.split("\n")
+        indent = lines[node.lineno - 1][: node.col_offset]
+        if method == "sort" and not inplace_kw and obj_text != target:
+            args = ", ".join([obj_text, *(_segment(source, k) for k in call.keywords)])
+            new_stmt = [f"{indent}{target} = sorted({args})"]
+        elif obj_text == target:
+            new_stmt = [f"{indent}{call_text}"]
+        else:
+            new_stmt = [f"{indent}{call_text}", f"{indent}{target} = {obj_text}"]
+        if node.lineno != node.end_lineno:
+            continue
+        new = "\n".join([*lines[: node.lineno - 1], *new_stmt, *lines[node.lineno :]])
+        what = "inplace=True" if inplace_kw else f".{method}()"
+        yield (
+            f"Do not assign the result of {what}",
+            f"{what} changes `{obj_text}` in place and returns None, so `{target}` became None.",
+            new,
+            0.85,
+        )
+        return
+
+
+def zero_division(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``avg = total / len(xs)`` with an empty ``xs``: the ratio of nothing is 0."""
+    tree = parse(source)
+    row = failing_line(source, error)
+    if tree is None or row is None:
+        return
+    for node in _on_line(tree, row):
+        if not isinstance(node, ast.Assign | ast.Return) or node.value is None:
+            continue
+        value = node.value
+        if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div | ast.FloorDiv)):
+            continue
+        right = value.right
+        if (
+            isinstance(right, ast.Call)
+            and isinstance(right.func, ast.Name)
+            and right.func.id == "len"
+            and len(right.args) == 1
+        ):
+            guard = _segment(source, right.args[0])
+        elif isinstance(right, ast.Name | ast.Attribute):
+            guard = _segment(source, right)
+        else:
+            continue
+        new = _replace(source, value, f"{_segment(source, value)} if {guard} else 0")
+        if new is not None:
+            yield (
+                f"Give 0 when `{guard}` is empty",
+                f"`{_segment(source, right)}` is 0 here; the ratio of nothing is taken as 0.",
+                new,
+                0.6,
+            )
+            return
+
+
+def index_past_end(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``range(len(xs) + 1)`` and ``xs[len(xs)]``: one past the last index."""
+    if "out of range" not in error.evalue:
+        return
+    tree = parse(source)
+    if tree is None:
+        return
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "range"
+            and node.args
+            and _len_plus_one(node.args[-1])
+        ):
+            stop = node.args[-1]
+            new = _replace(source, stop, _segment(source, stop.left))
+            if new is not None:
+                yield ("Stop the range at len()", "Indexes go from 0 to len() - 1; "
+                       "`range(len(xs))` covers them all.", new, 0.8)  # fmt: skip
+                return
+        if isinstance(node, ast.Subscript) and _is_len_of(node.slice, node.value):
+            new = _replace(source, node.slice, "-1")
+            if new is not None:
+                yield ("Take the last item with [-1]", "The last index is len() - 1; "
+                       "[-1] is the last item.", new, 0.8)  # fmt: skip
+                return
+
+
+def _is_len_of(node: ast.AST, seq: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "len"
+        and len(node.args) == 1
+        and ast.dump(node.args[0]) == ast.dump(seq)
+    )
+
+
+def _len_plus_one(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Add)
+        and isinstance(node.right, ast.Constant)
+        and node.right.value == 1
+        and isinstance(node.left, ast.Call)
+        and isinstance(node.left.func, ast.Name)
+        and node.left.func.id == "len"
+    )
