@@ -3,6 +3,7 @@ websocket / HTTP / CLI interfaces on a real jupyter server with a real kernel.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -408,6 +409,11 @@ async def test_ws_fix_with_kernel_details_and_diagnose(
                 }
             )
         )
+        # Asked the moment the cell failed, before the server has read the kernel's idle:
+        # the details are waited for, not given up on.
+        w = reader._watches[kid]
+        w.state = "busy"
+        asyncio.get_running_loop().call_later(0.3, setattr, w, "state", "idle")
         reply = (await until_done(ws, "f1"))[1]
         assert reply["type"] == "fixes"
         assert reply["fixes"][0]["new_source"] == "lr = config['learning_rate']"

@@ -63,6 +63,8 @@ _MEMBER_KINDS = frozenset({"DataFrame", "dict", "Series"})
 DEBOUNCE = 0.5  # s between a user execution going idle and the refresh (Run All: one refresh)
 # s the diagnostics and the fixes wait at most for a snapshot that is due (``current``).
 CURRENT_WAIT = 1.5
+# How often a details request re-checks a kernel it still believes busy (seconds).
+IDLE_POLL_S = 0.02
 RETRY = 10.0  # s before get() asks again for a first snapshot after a failed one
 
 # The oldest Python the probe's bootstrap runs on (it reads a lambda's ``__builtins__``, 3.10+).
@@ -215,7 +217,7 @@ class KernelStateReader:
         async with w.lock:
             try:
                 kernel = self.km.get_kernel(kernel_id)
-                if not await self._ready(kernel, w):
+                if not await self._settled(kernel, w, deadline):
                     return {}
                 if w.pending is not None and not await self._collect_pending(kernel_id, w):
                     return {}
@@ -489,6 +491,17 @@ class KernelStateReader:
             w.python = False
             return False
         return True
+
+    async def _settled(self, kernel: Any, w: _Watch, deadline: float) -> bool:
+        """:meth:`_ready`, waiting out (until ``deadline``) a "busy" whose idle our iopub has
+        not read yet: a Fix asked the moment a cell failed reaches us before its idle does."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if await self._ready(kernel, w):
+                return True
+            if w.state != "busy" or w.python is False or loop.time() + IDLE_POLL_S > deadline:
+                return False
+            await asyncio.sleep(IDLE_POLL_S)
 
     async def _is_python(self, kernel: Any, w: _Watch, deadline: float) -> bool | None:
         """kernel_info: a Python kernel new enough for the probe (None: no answer in time)."""
