@@ -134,7 +134,7 @@ BUGS = [
     ("df = pd.read_cvs('o.csv')", "missing-attribute", 0, "pd.read_csv('o.csv')"),
     # sizes a reshape cannot reach
     ("flat = a.reshape(5, 3)", "shape-mismatch", 0, None),
-    ("r = a.T @ a.T", "shape-mismatch", 0, None),
+    ("r = a.T @ a.T", "shape-mismatch", 0, "r = a.T @ a"),
     ("r = np.dot(a, b)", "shape-mismatch", 0, None),
     ("flat = np.reshape(a, (5, -1))", "shape-mismatch", 0, None),
     # passed to a function of the cell that only reads it: its columns are still known

@@ -287,6 +287,12 @@ def test_bad_input_is_a_clear_error_or_nothing():
     assert top("", "NameError", "name 'x' is not defined") == []
 
 
+MERGE = (
+    "import pandas as pd\na = pd.DataFrame({'id': [1, 2], 'price': [1.0, 2.0]})\n"
+    "b = pd.DataFrame({'id': [1, 2], 'price': [3.0, 4.0]})"
+)
+
+
 def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
     """Run ``setup`` then ``cell`` (which must fail); the namespace and the error as a
     notebook reports it (the cell's outermost failing line)."""
@@ -330,12 +336,27 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("xs = [1, 2, 3]", "out = []\nfor i in range(len(xs) + 1):\n    out.append(xs[i])",
          "out == [1, 2, 3]"),
         ("xs = [1, 2, 3]", "last = xs[len(xs)]", "last == 3"),
+        # a column a merge suffixed or a groupby moved to the index
+        (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
+        (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),
+        # NumPy shapes that say which product was meant
+        ("import numpy as np\nA = np.ones((3, 2))\nB = np.ones((2, 4))", "C = A * B",
+         "C.shape == (3, 4)"),
+        ("import numpy as np\nX = np.ones((5, 3))\nW = np.ones((5, 3))", "Y = X @ W",
+         "Y.shape == (5, 5)"),
     ],
 )  # fmt: skip
 def test_error_families_get_a_fix_that_runs(setup, cell, check):
-    """Real errors from real cells: the top fix must run after the setup and do what was meant."""
+    """Real errors from real cells: the top fix must run after the setup and do what was meant
+    (the kernel read as the IPython magics read it: details and the snapshot's knowledge)."""
+    from jupyter_spark.grounding import Knowledge
+    from jupyter_spark.ipython.session import namespace_state
+
     ns, error = _raised(setup, cell)
-    fixes = SERVICE.fix(FixRequest(cell, error, (setup,), NamespaceInspector(ns)))
+    knowledge = Knowledge(kernel=namespace_state(ns), current=cell)
+    fixes = SERVICE.fix(
+        FixRequest(cell, error, (setup,), NamespaceInspector(ns), knowledge=knowledge)
+    )
     assert fixes, f"no fix for {error.ename}: {error.evalue}"
     after = run_ok(setup, fixes[0].new_source)
     assert eval(check, after), fixes[0].new_source

@@ -40,7 +40,7 @@ from ..kernel import Members
 from ..kernel.state import MAX_MEMBERS
 from .apis import RemovedArgument, removed_api, removed_arguments, removed_module
 from .errors import certain
-from .types import Diagnostic, make_fix
+from .types import Diagnostic, Fix, make_fix
 
 # Methods that change their object's keys or attributes in place.
 MUTATING = frozenset(
@@ -551,18 +551,54 @@ class _Checker:
                 inner_a = a[-1]
                 inner_b = b[-2] if len(b) >= 2 else b[0]
                 if inner_a != inner_b:
+                    # (3, 2) @ (3, 2): the one transpose that makes the sizes meet
+                    fix = None
+                    if len(a) == len(b) == 2 and a[-1] == b[-1]:
+                        fix = self._rewritten(op, left, right, "{} @ {}.T", "Transpose the right")
+                    elif len(a) == len(b) == 2 and a[0] == b[0]:
+                        fix = self._rewritten(op, left, right, "{}.T @ {}", "Transpose the left")
                     self._report_at(
                         "shape-mismatch",
                         op,
                         f"shapes {a} and {b} cannot be multiplied with @ ({inner_a} != {inner_b})",
+                        (fix,) if fix else (),
                     )
             return
         for x, y in zip(reversed(a), reversed(b), strict=False):
             if x != y and x != 1 and y != 1:
+                fix = None
+                product = isinstance(op, ast.BinOp) and isinstance(op.op, ast.Mult)
+                if product and len(a) == len(b) == 2 and a[1] == b[0]:  # a matrix product
+                    fix = self._rewritten(op, left, right, "{} @ {}", "Multiply with @")
                 self._report_at(
-                    "shape-mismatch", op, f"shapes {a} and {b} cannot be broadcast together"
+                    "shape-mismatch",
+                    op,
+                    f"shapes {a} and {b} cannot be broadcast together",
+                    (fix,) if fix else (),
                 )
                 return
+
+    def _rewritten(
+        self, op: ast.AST, left: ast.AST, right: ast.AST, form: str, title: str
+    ) -> Fix | None:
+        """The cell with ``op`` (one line) written as ``form`` of its two operands."""
+        if op.lineno != op.end_lineno or op.lineno > len(self.lines):
+            return None
+        raw = self.lines[op.lineno - 1].encode()
+        segs = [ast.get_source_segment("\n".join(self.lines), x) for x in (left, right)]
+        if None in segs:
+            return None
+        segs = [f"({t})" if not isinstance(x, ast.Name | ast.Attribute | ast.Call | ast.Subscript)
+                else t for t, x in zip(segs, (left, right), strict=True)]  # fmt: skip
+        text = form.format(*segs).replace(".T.T", "")  # (``a.T @ a.T`` -> ``a.T @ a``)
+        lines = list(self.lines)
+        lines[op.lineno - 1] = (
+            raw[: op.col_offset] + text.encode() + raw[op.end_col_offset or 0 :]
+        ).decode(errors="replace")
+        return make_fix(
+            title, "the shapes the kernel holds fit this way", "diagnostic", self.source,
+            "\n".join(lines), 0.85,
+        )  # fmt: skip
 
     def _reshape(self, call: ast.Call, scope: _Scope, local: set[str]) -> None:
         """``x.reshape(a, b)`` / ``np.reshape(x, (a, b))`` to a size ``x`` does not have."""

@@ -229,7 +229,15 @@ def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate
     for base, const in sites:
         info = ctx.details(base)
         pool = set((info or {}).get("keys") or ())
-        for other, score in nearest(key, pool):
+        if key in ((info or {}).get("index_names") or ()):
+            yield from _key_in_index(source, base, key)
+        matches = nearest(key, pool)
+        suffixed = [(f"{key}{s}", 0.99 - i * 0.1) for i, s in enumerate(("_x", "_y"))]
+        if any(name in pool for name, _ in suffixed):  # a merge renamed both sides' column
+            matches = [m for m in suffixed if m[0] in pool] + [
+                m for m in matches if m[0] not in dict(suffixed)
+            ]
+        for other, score in matches:
             new = replace_constant(source, const, other)
             if new is None:
                 continue
@@ -247,6 +255,32 @@ def import_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candid
     """No module of that name (a typo, or not installed), or no such name in the module."""
     yield from cannot_import(source, error, ctx)
     yield from module_not_found(source, error, ctx)
+
+
+def _key_in_index(source: str, base: str, key: str) -> Iterator[Candidate]:
+    """``g['city']`` where a groupby made ``city`` the index: read it back as a column."""
+    tree = parse(source)
+    for node in ast.walk(tree) if tree is not None else ():
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value == key
+            and ast.unparse(node.value) == base
+            and node.lineno == node.end_lineno
+        ):
+            lines = source.split("\n")
+            raw = lines[node.lineno - 1].encode()
+            a, b = node.value.col_offset, node.value.end_col_offset or 0
+            text = raw[a:b].decode()
+            lines[node.lineno - 1] = (raw[:a] + f"{text}.reset_index()".encode() + raw[b:]).decode()
+            yield (
+                f"Read {key!r} back from the index",
+                f"{base}'s index is {key!r} (a groupby or set_index put it there); "
+                "reset_index() makes it a column again.",
+                "\n".join(lines),
+                0.85,
+            )
+            return
 
 
 def module_not_found(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:

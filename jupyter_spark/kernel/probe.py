@@ -828,6 +828,8 @@ def details(ns, names, limits: dict) -> dict:
             info["keys"] = [key for key in dict.keys(v) if type(key) is str][:k]
         elif DataFrame is not None and t is DataFrame:
             info["keys"] = [c for c in v.columns[:k].tolist() if type(c) is str]
+            # a groupby's keys become the index: ``g['city']`` is then a KeyError
+            info["index_names"] = [n for n in list(v.index.names)[:8] if type(n) is str]
         if t is FunctionType:
             info["arity"] = _arity(v, False)
         elif t is MethodType and type(v.__func__) is FunctionType:
