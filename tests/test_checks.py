@@ -135,6 +135,19 @@ BUGS = [
     # sizes a reshape cannot reach
     ("flat = a.reshape(5, 3)", "shape-mismatch", 0, None),
     ("r = a.T @ a.T", "shape-mismatch", 0, "r = a.T @ a"),
+    # a chained assignment writes to a copy: the kernel's frame is left as it was
+    (
+        "sales[sales['revenue'] > 1]['region'] = 's'",
+        "chained-assignment",
+        0,
+        "sales.loc[sales['revenue'] > 1, 'region'] = 's'",
+    ),
+    (
+        "x = 1\nsales['units_sold'][sales['region'] == 'n'] = 0",
+        "chained-assignment",
+        1,
+        "sales.loc[sales['region'] == 'n', 'units_sold'] = 0",
+    ),
     ("r = np.dot(a, b)", "shape-mismatch", 0, None),
     ("flat = np.reshape(a, (5, -1))", "shape-mismatch", 0, None),
     # passed to a function of the cell that only reads it: its columns are still known
@@ -162,6 +175,8 @@ def test_bugs_are_found_with_a_fix_where_certain(state, cell, code, line, fixed)
 
 
 CLEAN = [
+    "sales.loc[sales['revenue'] > 1, 'region'] = 's'",
+    "sales['region'][0]",
     "sales['margin'] = sales['revenue'] * 0.2\nprint(sales['margin'])",
     "bs = cfg.get('batch', 16)",
     "if 'batch' in cfg:\n    bs = cfg['batch']",

@@ -217,6 +217,8 @@ class _Checker:
             scope.rebound.update(_rebinds([stmt]))
 
     def _target(self, t: ast.expr, scope: _Scope, augmented: bool) -> None:
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Subscript):
+            self._chained_assignment(t, scope)
         if isinstance(t, ast.Subscript):
             # ``df['new'] = ...`` adds the key; ``df['a']['b'] = ..`` reads df['a']
             self.expression(t.value, scope)
@@ -235,6 +237,43 @@ class _Checker:
                 scope.keys.add((root, "." + t.attr))
             return
         scope.rebound.update(_bound(t))
+
+    def _chained_assignment(self, t: ast.Subscript, scope: _Scope) -> None:
+        """``df[mask]['col'] = v`` assigns to a copy and leaves the kernel's DataFrame as it
+        was (pandas' Copy-on-Write; a SettingWithCopyWarning before): ``df.loc[mask, 'col']``."""
+        inner = t.value
+        assert isinstance(inner, ast.Subscript)
+        frame = inner.value
+        kernel = self.k.kernel
+        if not isinstance(frame, ast.Name) or frame.id in scope.rebound or kernel is None:
+            return
+        if not any(v.name == frame.id and v.kind == "DataFrame" for v in kernel.variables):
+            return
+        first, second = inner.slice, t.slice
+        if _const_str(second) is not None and _const_str(first) is None:
+            rows, col = first, second  # df[mask]['col']
+        elif _const_str(first) is not None and _const_str(second) is None:
+            rows, col = second, first  # df['col'][mask]
+        else:
+            return
+        text = "\n".join(self.lines)
+        parts = [ast.get_source_segment(text, n) for n in (rows, col)]
+        if None in parts:
+            return
+        new = self._spliced([(t, f"{frame.id}.loc[{parts[0]}, {parts[1]}]")])
+        fix = (
+            make_fix(
+                f"Assign through {frame.id}.loc", "one step, so the DataFrame itself changes",
+                "diagnostic", self.source, new, 0.9,
+            ),
+        ) if new is not None else ()  # fmt: skip
+        self._report_at(
+            "chained-assignment",
+            t,
+            f"{frame.id}[...][...] = ... assigns to a copy: {frame.id} is left unchanged; "
+            f"use {frame.id}.loc[rows, column] = ...",
+            fix,
+        )
 
     # -- expressions ---------------------------------------------------------------------
 
