@@ -580,6 +580,30 @@ def test_model_rewrite_is_seeded_bounded_and_checked():
     assert engine.prompts == []
 
 
+def test_model_rewrite_sees_the_kernel_and_invents_no_name():
+    """The model is told what the kernel holds of the failing line's names, and a rewrite
+    that reads a name nothing defines is dropped (compiling is not enough)."""
+    from jupyter_spark.grounding import Knowledge
+    from jupyter_spark.ipython.session import namespace_state
+
+    ns = {"prices": [3.0, 4.5], "rate": 0.2}
+    source = "net = prices * (1 - rate)"
+    error = ErrorInfo("FloatingPointError", "bad", lineno=1)  # (no rule has it)
+    knowledge = Knowledge(kernel=namespace_state(ns), current=source)
+
+    def ask(text: str) -> tuple[list, FakeEngine]:
+        engine = FakeEngine(text)
+        req = FixRequest(source, error, (), NamespaceInspector(ns), knowledge=knowledge)
+        return FixService(engine).fix(req), engine
+
+    fixes, engine = ask("[p * (1 - rate) for p in prices]")
+    assert fixes[0].new_source == "net = [p * (1 - rate) for p in prices]"
+    assert "# prices: list len=2 of float" in engine.prompts[0]
+    assert "# rate: float" in engine.prompts[0]
+    fixes, _ = ask("np.array(prices) * (1 - rate)")  # no `np` in this kernel
+    assert fixes == []
+
+
 @pytest.mark.real_model
 def test_model_ranks_close_candidates_and_rewrites_unmatched_errors(real_engine):
     from jupyter_spark.fixes.errors import failing_line

@@ -8,6 +8,7 @@ overruled by a small model's taste.
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import threading
@@ -16,7 +17,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import failing_line
-from .source import compile_cell, compiles, mask_ipython
+from .source import (
+    BUILTIN_NAMES,
+    IPYTHON_NAMES,
+    compile_cell,
+    compiles,
+    defined_names,
+    mask_ipython,
+    parse,
+)
 from .types import ErrorInfo, Fix, make_fix
 
 # Candidates within this much confidence of the best are reordered by the model's score.
@@ -27,6 +36,8 @@ REWRITE_CONFIDENCE = 0.3
 REWRITE_TOKENS = 48
 # Characters of the other cells given to the model before the cell.
 REWRITE_CONTEXT_CHARS = 1500
+# Kernel facts (one comment line each) given to the model before the cell.
+MAX_FACTS = 6
 # Wall-clock bound on the rewrite (seconds): a busy or remote model must not hold the fix.
 REWRITE_TIMEOUT_S = 2.0
 
@@ -72,11 +83,22 @@ def seed(line: str, error: ErrorInfo) -> str:
     return m.group(0) if m else line[: len(line) - len(line.lstrip())]
 
 
-def rewrite(engine: Any, source: str, error: ErrorInfo, cells: Sequence[str] = ()) -> list[Fix]:
-    """The model's version of the failing line, if it differs and the cell compiles.
+def rewrite(
+    engine: Any,
+    source: str,
+    error: ErrorInfo,
+    cells: Sequence[str] = (),
+    facts: Sequence[str] = (),
+    known: set[str] | None = None,
+) -> list[Fix]:
+    """The model's version of the failing line, if it differs, the cell compiles and (with
+    ``known``: the names the kernel, the cells and builtins define) it names nothing new that
+    does not exist: a small model's invented name is not a fix.
 
-    The prompt is the other cells (their tail), the cell up to the failing line, the line and
-    its error as a comment, then the line's start (``seed``) for the model to continue.
+    The prompt is the other cells (their tail), what the kernel holds of the line's names
+    (``facts``: one comment each, the probe's summary: type, shape, columns, signature), the
+    cell up to the failing line, the line and its error as a comment, then the line's start
+    (``seed``) for the model to continue.
     """
     row = error_row(source, error)
     if engine is None or row is None:
@@ -91,7 +113,8 @@ def rewrite(engine: Any, source: str, error: ErrorInfo, cells: Sequence[str] = (
     note = f"{indent}# {error.ename}: {message}\n{indent}# in: {old.strip()}"
     context = "\n\n".join(c for c in cells if c.strip())[-REWRITE_CONTEXT_CHARS:]
     before = "\n".join(lines[:row])
-    head = [part for part in (context, before) if part]
+    kernel = "\n".join(f"# {f}" for f in facts[:MAX_FACTS])
+    head = [part for part in (context, kernel, before) if part]
     prefix = "\n".join([*head, note, f"{indent}# Corrected:", start])
     timer = None
     try:
@@ -111,7 +134,7 @@ def rewrite(engine: Any, source: str, error: ErrorInfo, cells: Sequence[str] = (
     if new_line.strip() in ("", old.strip(), start.strip()) or new_line.lstrip().startswith("#"):
         return []  # nothing, the same line, or a comment (the statement would just vanish)
     new = "\n".join([*lines[:row], new_line, *lines[row + 1 :]])
-    if not compiles(new):
+    if not compiles(new) or (known is not None and _invents(new_line, old, new, known)):
         return []
     return [
         make_fix(
@@ -123,6 +146,23 @@ def rewrite(engine: Any, source: str, error: ErrorInfo, cells: Sequence[str] = (
             REWRITE_CONFIDENCE,
         )
     ]
+
+
+def _invents(new_line: str, old_line: str, new_source: str, known: set[str]) -> bool:
+    """The rewritten line reads a name that is neither known, nor in the old line, nor bound
+    by the cell itself."""
+    try:
+        line_tree = ast.parse(new_line.strip())
+    except SyntaxError:
+        return False  # (a line of a block: compiles() judged the whole cell)
+    tree = parse(new_source)
+    bound = defined_names(tree) if tree is not None else set()
+    read = {
+        n.id for n in ast.walk(line_tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    return bool(
+        read - known - bound - BUILTIN_NAMES - IPYTHON_NAMES - set(re.findall(r"\w+", old_line))
+    )
 
 
 def _code_only(line: str) -> str:

@@ -7,6 +7,7 @@ here runs user code: the kernel is only read through an ``Inspector``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..grounding import Knowledge
@@ -74,7 +75,8 @@ class FixService:
             found = error_fixes(source, req.error, ctx)
             found += self._checked(source, req)
             if not found and req.use_model:
-                found = rewrite(self.engine, source, req.error, req.cells)
+                facts, known = _kernel_facts(source, req)
+                found = rewrite(self.engine, source, req.error, req.cells, facts, known)
             candidates += found
         if "diagnostic" in kinds:
             known = names_in_cells(req.cells)
@@ -144,6 +146,25 @@ class FixService:
                 0.6,
             )
         ]
+
+
+def _kernel_facts(source: str, req: FixRequest) -> tuple[list[str], set[str] | None]:
+    """What the kernel holds of the failing line's names (``name: summary``), and every name
+    the kernel and the notebook define (None: no kernel, so a new name cannot be judged)."""
+    row = failing_line(source, req.error) if req.error is not None else None
+    line = source.split("\n")[row] if row is not None else source
+    words = set(re.findall(r"[A-Za-z_]\w*", line))
+    kernel = getattr(req.knowledge, "kernel", None)
+    facts = [f"{v.name}: {v.summary}" for v in (kernel.variables if kernel else ())
+             if v.name in words and v.summary]  # fmt: skip
+    if req.inspector is None and kernel is None:
+        return facts, None
+    known = names_in_cells(req.cells)
+    if req.inspector is not None:
+        known |= req.inspector.names()
+    if kernel is not None:
+        known |= {v.name for v in kernel.variables} | {a for a, _ in kernel.modules}
+    return facts, known
 
 
 def rank(source: str, candidates: list[Fix], limit: int) -> list[Fix]:
