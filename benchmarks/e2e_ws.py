@@ -79,6 +79,16 @@ def http(url: str, token: str, method: str = "GET", body: dict | None = None) ->
 
 async def run_cell(base_ws: str, token: str, kernel_id: str, code: str) -> None:
     """Execute ``code`` in the kernel through its channels websocket, as the notebook does."""
+    content = await execute(base_ws, token, kernel_id, code)
+    assert content["status"] == "ok", content
+
+
+async def execute(
+    base_ws: str, token: str, kernel_id: str, code: str, timeout: float = 60, **options: bool
+) -> dict:
+    """Execute ``code`` as the notebook does; the execute_reply's content (status, ename...).
+
+    ``options``: execute_request flags (``silent``, ``store_history``)."""
     ws = await websocket_connect(
         HTTPRequest(
             f"{base_ws}api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}",
@@ -103,20 +113,21 @@ async def run_cell(base_ws: str, token: str, kernel_id: str, code: str) -> None:
                 "buffers": [],
                 "content": {
                     "code": code,
-                    "silent": False,
-                    "store_history": True,
+                    "silent": options.get("silent", False),
+                    "store_history": options.get("store_history", True),
                     "user_expressions": {},
                     "allow_stdin": False,
                 },
             }
         )
     )
-    while True:
-        m = json.loads(await asyncio.wait_for(ws.read_message(), 60))
-        if m.get("msg_type") == "execute_reply" and m["parent_header"].get("msg_id") == msg_id:
-            assert m["content"]["status"] == "ok", m["content"]
-            break
-    ws.close()
+    try:
+        while True:
+            m = json.loads(await asyncio.wait_for(ws.read_message(), timeout))
+            if m.get("msg_type") == "execute_reply" and m["parent_header"].get("msg_id") == msg_id:
+                return m["content"]
+    finally:
+        ws.close()
 
 
 class Server:
