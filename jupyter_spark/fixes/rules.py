@@ -14,7 +14,14 @@ import re
 import sys
 from collections.abc import Iterator
 
-from .edit import attribute_bases, insert_line, rename_attribute, rename_name, replace_constant
+from .edit import (
+    attribute_bases,
+    insert_line,
+    rename_attribute,
+    rename_name,
+    replace_constant,
+    rewrite_nodes,
+)
 from .errors import Candidate, Context, Rule, failing_line, nearest, suggested_name
 from .imports import cannot_import, missing_import
 from .imports import needed as import_details
@@ -268,18 +275,15 @@ def _key_in_index(source: str, base: str, key: str) -> Iterator[Candidate]:
             and ast.unparse(node.value) == base
             and node.lineno == node.end_lineno
         ):
-            lines = source.split("\n")
-            raw = lines[node.lineno - 1].encode()
-            a, b = node.value.col_offset, node.value.end_col_offset or 0
-            text = raw[a:b].decode()
-            lines[node.lineno - 1] = (raw[:a] + f"{text}.reset_index()".encode() + raw[b:]).decode()
-            yield (
-                f"Read {key!r} back from the index",
-                f"{base}'s index is {key!r} (a groupby or set_index put it there); "
-                "reset_index() makes it a column again.",
-                "\n".join(lines),
-                0.85,
-            )
+            new = rewrite_nodes(source, [(node.value, f"{base}.reset_index()")])
+            if new is not None:
+                yield (
+                    f"Read {key!r} back from the index",
+                    f"{base}'s index is {key!r} (a groupby or set_index put it there); "
+                    "reset_index() makes it a column again.",
+                    new,
+                    0.85,
+                )
             return
 
 

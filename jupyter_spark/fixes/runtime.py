@@ -14,6 +14,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from .edit import rewrite_nodes
 from .errors import Candidate, Context, failing_line
 from .source import BUILTIN_NAMES, names_in_cells, parse
 from .types import ErrorInfo
@@ -36,13 +37,7 @@ def _segment(source: str, node: ast.AST) -> str:
 
 def _replace(source: str, node: ast.AST, text: str) -> str | None:
     """``source`` with ``node``'s text (one line) replaced by ``text``."""
-    if node.lineno != node.end_lineno or node.end_col_offset is None:
-        return None
-    lines = source.split("\n")
-    raw = lines[node.lineno - 1].encode()
-    raw = raw[: node.col_offset] + text.encode() + raw[node.end_col_offset :]
-    lines[node.lineno - 1] = raw.decode()
-    return "\n".join(lines)
+    return rewrite_nodes(source, [(node, text)])
 
 
 def unbound_local(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
