@@ -83,6 +83,8 @@ def state():
         "names": ["ada"],
         "start": datetime.datetime(2024, 1, 1),
         "by_region": pd.DataFrame({"region": ["n"], "revenue": [1.0]}).set_index("region"),
+        "events": pd.DataFrame({"at": pd.to_datetime(["2024-01-01"]), "name": ["x"]}),
+        "ts": pd.DataFrame({"s0": [1.0]}, index=pd.to_datetime(["2024-01-01"])),
     }
     return state_from_probe(json.loads(probe.run(ns, PROBE_LIMITS)))
 
@@ -100,6 +102,14 @@ BUGS = [
     ("train(m, d, epoch=4)", "bad-call", 0, "epochs=4"),
     ("train(m, d, learning_rate=2)", "bad-call", 0, None),
     ("r = a @ b", "shape-mismatch", 0, None),
+    # merge keys: ``on`` in both frames, ``left_on`` / ``right_on`` in their side
+    ("both = sales.merge(by_region, on='regoin')", "missing-key", 0, "on='region'"),
+    (
+        "both = pd.merge(sales, events, left_on='region', right_on='nmae')",
+        "missing-key",
+        0,
+        "right_on='name'",
+    ),
     ("r = a + b", "shape-mismatch", 0, None),
     ("x = np.float(3)", "removed-api", 0, "x = float(3)"),
     ("for k, v in s.iteritems():\n    print(k)", "removed-api", 0, "s.items()"),
@@ -208,6 +218,8 @@ CLEAN = [
     "sales.drop(columns='units_sold')\nsales.pivot_table(index='region', values='revenue')",
     "sales.loc[sales['revenue'] > 0, 'region']\nsales.loc[:, ['revenue', 'region']]",
     "by_region.groupby('region').sum()",  # the index's name is a valid groupby key
+    "sales.merge(by_region, on='region')\npd.merge(sales, events, left_on='region', "
+    "right_on='name')\nsales.merge(events, how='cross')",
     "sales.groupby(['region', pd.Grouper(freq='D')])",  # one computed element: unknown
     "sales['score'] = 1\nsales.sort_values('score')",
     "title.upper()\nnames.append('bob')\nstart.weekday()",
@@ -378,3 +390,37 @@ def test_pandas_methods_and_arguments_gone_in_the_installed_release(state, cell,
         assert not found[0].fixes
     else:
         assert found[0].fixes[0].new_source == fixed
+
+
+@pytest.mark.parametrize(
+    ("cell", "fixed"),
+    [
+        ("spread = a.ptp(axis=0)", None),
+        ("payload = v.tostring()", "payload = v.tobytes()"),
+        ("x = np.string_('a')", "x = np.bytes_('a')"),
+        ("x = -np.NINF", None),
+        ("p95 = np.percentile(v, 95, interpolation='nearest')", "method='nearest'"),
+        ("counts = pd.value_counts(sales['region'])", None),
+        ("week = events['at'].dt.weekofyear", None),
+        ("week = events.at.dt.week", None),
+        ("weeks = ts.index.weekofyear", None),
+        ("up = s.is_monotonic", "up = s.is_monotonic_increasing"),
+        ("m = sales.as_matrix()", "m = sales.to_numpy()"),
+    ],
+)
+def test_apis_the_installed_numpy_and_pandas_removed(state, cell, fixed):
+    """NumPy 2's removed aliases and ndarray methods, removed pandas accessors of a column or a
+    date index, and a removed keyword: one removed-api finding (not a missing attribute or a
+    bad call), with the modern spelling where it is the same call."""
+    versions = {"pandas": "3.0.0", "numpy": "2.3.0"}
+    found = kernel_checks(cell, Knowledge(kernel=state, current=cell), versions)
+    assert [d.code for d in found] == ["removed-api"], found
+    if fixed is None:
+        assert not found[0].fixes
+    else:
+        assert fixed in found[0].fixes[0].new_source
+    older = {"pandas": "0.19", "numpy": "1.10"}  # before the removal: the removed-api rule is quiet
+    assert all(
+        d.code != "removed-api"
+        for d in kernel_checks(cell, Knowledge(kernel=state, current=cell), older)
+    )

@@ -12,6 +12,7 @@ given only where the replacement is the same call spelled anew (``np.float`` -> 
 from __future__ import annotations
 
 import importlib.metadata
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,6 +59,45 @@ _TABLE = (
     Removed("numpy", (2, 0), "numpy", "row_stack", "vstack", "np.row_stack is deprecated since "
             "NumPy 2.0"),
     Removed("numpy", (2, 0), "numpy", "trapz", "trapezoid", "np.trapz is deprecated since 2.0"),
+    # NumPy 2.0 (NEP 52) removed these aliases and helpers from the main namespace
+    *(
+        Removed("numpy", (2, 0), "numpy", a, new, f"np.{a} was removed in NumPy 2.0"
+                + (f": {note}" if note else ""))
+        for a, new, note in (
+            ("string_", "bytes_", ""), ("unicode_", "str_", ""), ("Infinity", "inf", ""),
+            ("PINF", "inf", ""), ("NINF", None, "use -np.inf"), ("PZERO", None, "use 0.0"),
+            ("NZERO", None, "use -0.0"), ("longfloat", "longdouble", ""),
+            ("singlecomplex", "complex64", ""), ("cfloat", "complex128", ""),
+            ("longcomplex", "clongdouble", ""), ("clongfloat", "clongdouble", ""),
+            ("int0", "intp", ""), ("uint0", "uintp", ""), ("bool8", "bool_", ""),
+            ("mat", "asmatrix", ""), ("msort", None, "use np.sort(a, axis=0)"),
+            ("cast", None, "use np.asarray(x, dtype=...)"),
+            ("find_common_type", None, "use np.result_type or np.promote_types"),
+            ("safe_eval", None, "use ast.literal_eval"),
+            ("set_string_function", None, "use np.set_printoptions"),
+            ("source", None, "use inspect.getsource"), ("lookfor", None, ""),
+            ("who", None, ""), ("deprecate", None, ""), ("disp", None, "use print"),
+            ("byte_bounds", None, "use np.lib.array_utils.byte_bounds"),
+            ("recfromcsv", None, "use np.genfromtxt(..., delimiter=',', names=True)"),
+            ("recfromtxt", None, "use np.genfromtxt"),
+            ("issubclass_", None, "use issubclass"), ("obj2sctype", None, ""),
+            ("sctype2char", None, ""), ("maximum_sctype", None, ""),
+            ("issctype", None, ""), ("issubsctype", None, "use np.issubdtype"),
+            ("DataSource", None, "use np.lib.npyio.DataSource"),
+            ("fastCopyAndTranspose", None, "use a.T.copy()"),
+            ("add_newdoc_ufunc", None, ""), ("compat", None, ""),
+            ("tracemalloc_domain", None, "use np.lib.tracemalloc_domain"),
+        )
+    ),
+    # ...and these ndarray methods (tostring: deprecated since 1.19, removed in 2.3)
+    Removed("numpy", (2, 0), "ndarray", "ptp", None, "ndarray.ptp was removed in NumPy 2.0: use "
+            "np.ptp(a)"),
+    Removed("numpy", (2, 0), "ndarray", "itemset", None, "ndarray.itemset was removed in NumPy "
+            "2.0: use a[index] = value"),
+    Removed("numpy", (2, 0), "ndarray", "newbyteorder", None, "ndarray.newbyteorder was removed in"
+            " NumPy 2.0: use a.view(a.dtype.newbyteorder(order))"),
+    Removed("numpy", (2, 3), "ndarray", "tostring", "tobytes", "ndarray.tostring was removed in "
+            "NumPy 2.3"),
     Removed("pandas", (2, 0), "DataFrame", "append", None, "DataFrame.append was removed in "
             "pandas 2.0: use pd.concat([df, other])"),
     Removed("pandas", (2, 0), "Series", "append", None, "Series.append was removed in pandas "
@@ -90,6 +130,62 @@ _TABLE = (
             ("last", None, (2, 1), "use .loc with a date offset"),
         )
     ),
+    # pandas 1.0 and 2.0 removed these long-deprecated spellings
+    *(
+        Removed("pandas", since, owner, attr, new, f"{owner}.{attr} was removed in pandas "
+                f"{since[0]}.{since[1]}" + (f": {note}" if note else ""))
+        for owner in ("DataFrame", "Series")
+        for attr, new, since, note in (
+            ("ix", None, (1, 0), "use .loc (labels) or .iloc (positions)"),
+            ("as_matrix", "to_numpy", (1, 0), ""),
+            ("get_value", None, (1, 0), "use .at[row, col]"),
+            ("set_value", None, (1, 0), "use .at[row, col] = value"),
+            ("reindex_axis", "reindex", (1, 0), ""),
+            ("convert_objects", "infer_objects", (1, 0), ""),
+            ("to_dense", None, (1, 0), ""),
+            ("sort", "sort_values", (0, 20), ""),
+        )
+    ),
+    Removed("pandas", (1, 0), "DataFrame", "ftypes", "dtypes", "DataFrame.ftypes was removed in "
+            "pandas 1.0"),
+    Removed("pandas", (1, 0), "DataFrame", "get_dtype_counts", None, "DataFrame.get_dtype_counts "
+            "was removed in pandas 1.0: use df.dtypes.value_counts()"),
+    Removed("pandas", (1, 0), "Series", "valid", "dropna", "Series.valid was removed in pandas "
+            "1.0"),
+    Removed("pandas", (1, 0), "Series", "nonzero", None, "Series.nonzero was removed in pandas "
+            "1.0: use s.to_numpy().nonzero()"),
+    Removed("pandas", (1, 0), "Series", "ptp", None, "Series.ptp was removed in pandas 1.0: use "
+            "s.max() - s.min()"),
+    Removed("pandas", (2, 2), "Series", "ravel", None, "Series.ravel is deprecated since pandas "
+            "2.2 and removed in 3.0: use s.to_numpy().ravel()"),
+    *(
+        Removed("pandas", (2, 0), owner, "is_monotonic", "is_monotonic_increasing", f"{owner}"
+                ".is_monotonic was removed in pandas 2.0")
+        for owner in ("Series", "Index")
+    ),
+    *(
+        Removed("pandas", (2, 0), owner, attr, None, f"{owner}.{attr} was removed in pandas 2.0:"
+                " use .isocalendar().week")
+        for owner in ("Series.dt", "DatetimeIndex")
+        for attr in ("weekofyear", "week")
+    ),
+    Removed("pandas", (2, 1), "pandas", "value_counts", None, "pd.value_counts is deprecated since"
+            " pandas 2.1 and removed in 3.0: use pd.Series(values).value_counts()"),
+    *(
+        Removed("pandas", (2, 0), "pandas", a, "Index", f"pd.{a} was removed in pandas 2.0")
+        for a in ("Int64Index", "UInt64Index", "Float64Index")
+    ),
+    Removed("pandas", (1, 0), "pandas", "TimeGrouper", "Grouper", "pd.TimeGrouper was removed in "
+            "pandas 1.0"),
+    Removed("pandas", (1, 0), "pandas", "scatter_matrix", None, "pd.scatter_matrix was removed "
+            "in pandas 1.0: use pd.plotting.scatter_matrix"),
+    Removed("pandas", (1, 0), "pandas", "Panel", None, "pd.Panel was removed in pandas 1.0: use a "
+            "DataFrame with a MultiIndex"),
+    *(
+        Removed("pandas", (0, 23), "pandas", f"rolling_{how}", None, f"pd.rolling_{how} was "
+                f"removed in pandas 0.23: use s.rolling(window).{how}()")
+        for how in ("mean", "sum", "std", "var", "min", "max", "median", "count", "apply")
+    ),
     Removed("pandas", (2, 2), "Series", "view", None, "Series.view is deprecated since pandas "
             "2.2 and removed in 3.0: use .astype()"),
     Removed("matplotlib", (3, 9), "matplotlib.cm", "get_cmap", None, "matplotlib.cm.get_cmap was "
@@ -101,6 +197,8 @@ _TABLE = (
                   "PolynomialFeatures", "ColumnTransformer", "HashingVectorizer")
     ),
 )  # fmt: skip
+_ACCESSORS = ("dt", "str", "cat")  # pandas' Series accessors, owners in the table as Series.dt
+_INDEX_NOTE = re.compile(r"; index: (\w+)")  # the probe's note on a frame's or Series' index
 _BY_OWNER: dict[tuple[str, str], Removed] = {(r.owner, r.attr): r for r in _TABLE}
 # Modules scikit-learn removed, and where their names live now.
 REMOVED_MODULES = {
@@ -189,6 +287,52 @@ _ARGUMENTS = (
         for how, new in (("ffill", "ffill"), ("pad", "ffill"), ("bfill", "bfill"),
                          ("backfill", "bfill"))
     ),
+    *(
+        RemovedArgument("numpy", (1, 22), ("numpy", f), f"np.{f}(interpolation=) is deprecated "
+                        "since NumPy 1.22 (removed in 2.4): use method=", keyword="interpolation",
+                        new_keyword="method")
+        for f in ("percentile", "quantile", "nanpercentile", "nanquantile")
+    ),
+    RemovedArgument("scikit-learn", (1, 5), ("sklearn", "LogisticRegression"), "LogisticRegression"
+                    "(multi_class=) is deprecated since scikit-learn 1.5 (removed in 1.8): drop "
+                    "it (multinomial is used for more than two classes)", keyword="multi_class"),
+    RemovedArgument("scikit-learn", (1, 2), ("sklearn", "LinearRegression"), "LinearRegression"
+                    "(normalize=) was removed in scikit-learn 1.2: scale the features first "
+                    "(StandardScaler in a pipeline)", keyword="normalize"),
+    *(
+        RemovedArgument("scikit-learn", (1, 4), ("sklearn", c), f"{c}(base_estimator=) was "
+                        "removed in scikit-learn 1.4: use estimator=", keyword="base_estimator",
+                        new_keyword="estimator")
+        for c in ("BaggingClassifier", "BaggingRegressor", "AdaBoostClassifier",
+                  "AdaBoostRegressor")
+    ),
+    *(
+        RemovedArgument("pandas", (2, 0), ("pandas", f), f"{f}({kw}=) is deprecated since pandas"
+                        f" 2.0: {note}", keyword=kw)
+        for f, kw, note in (
+            ("read_csv", "date_parser", "use date_format="),
+            ("read_csv", "infer_datetime_format", "drop it (the format is inferred)"),
+            ("to_datetime", "infer_datetime_format", "drop it (the format is inferred)"),
+        )
+    ),
+    RemovedArgument("pandas", (2, 2), ("pandas", "read_csv"), "read_csv(delim_whitespace=) is "
+                    "deprecated since pandas 2.2: use sep=r'\\s+'", keyword="delim_whitespace"),
+    *(
+        RemovedArgument("matplotlib", (3, 9), (owner, "boxplot"), "boxplot(labels=) is deprecated"
+                        " since Matplotlib 3.9: use tick_labels=", keyword="labels",
+                        new_keyword="tick_labels")
+        for owner in ("matplotlib", "Axes")
+    ),
+    *(
+        RemovedArgument("matplotlib", (3, 5), (owner, "grid"), "grid(b=) was renamed visible= in "
+                        "Matplotlib 3.5", keyword="b", new_keyword="visible")
+        for owner in ("matplotlib", "Axes")
+    ),
+    *(
+        RemovedArgument("matplotlib", (3, 1), (owner, "hist"), "hist(normed=) was removed in "
+                        "Matplotlib 3.1: use density=", keyword="normed", new_keyword="density")
+        for owner in ("matplotlib", "Axes")
+    ),
     RemovedArgument("pandas", (2, 1), ("DataFrame", "groupby"), "groupby(axis=) is deprecated "
                     "since pandas 2.1 and removed in 3.0: group the transpose (df.T.groupby)",
                     keyword="axis"),
@@ -265,17 +409,44 @@ def removed_api(
 
 
 def _owner(path: Path, k: Knowledge) -> str | None:
-    """The module a path names (``np`` -> numpy) or the kernel type of the value it holds."""
+    """The module a path names (``np`` -> numpy), the kernel type of the value it holds, or
+    for pandas' accessors the accessor of a column (``df['when'].dt`` -> ``Series.dt``) and a
+    frame's date index (``ts.index`` -> ``DatetimeIndex``)."""
     if not path.steps and k.kernel is not None:
         for alias, module in k.kernel.modules:
             if alias == path.root:
                 return module
+    if path.steps and path.steps[-1].kind == "attr":
+        head = Path(path.root, path.steps[:-1])
+        last = path.steps[-1].value
+        if last in _ACCESSORS and _is_series(head, k):
+            return f"Series.{last}"
+        if last == "index" and not head.steps and k.kernel is not None:
+            var = next((v for v in k.kernel.variables if v.name == head.root), None)
+            index = _INDEX_NOTE.search(var.summary) if var is not None else None
+            if index is not None and var.kind in ("DataFrame", "Series"):
+                return index.group(1)
     r = resolve(path, k)
     if r is None:
         return None
     if r.kind == "module":
         return r.module
     return r.kind or None
+
+
+def _is_series(path: Path, k: Knowledge) -> bool:
+    """A Series the kernel holds, or a column of a DataFrame it holds (``df['a']``, ``df.a``)."""
+    r = resolve(path, k)
+    if r is not None and r.kind == "Series":
+        return True
+    if not path.steps or path.steps[-1].kind not in ("key", "attr"):
+        return False
+    frame = resolve(Path(path.root, path.steps[:-1]), k)
+    return (
+        frame is not None
+        and frame.kind == "DataFrame"
+        and path.steps[-1].value in frame.members.keys
+    )
 
 
 def removed_module(module: str, versions: Mapping[str, str]) -> tuple[str, str] | None:

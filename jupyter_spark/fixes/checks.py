@@ -396,29 +396,63 @@ class _Checker:
         """``df.groupby('regoin')``, ``df.drop(columns=['a'])``: names the frame has neither as
         a column nor as its index's name."""
         f = call.func
-        spec = COLUMN_ARGUMENTS.get(f.attr) if isinstance(f, ast.Attribute) else None
-        if spec is None or "missing-key" in self._caught(scope):
+        if not isinstance(f, ast.Attribute) or "missing-key" in self._caught(scope):
             return
-        assert isinstance(f, ast.Attribute)
+        if f.attr == "merge":
+            if isinstance(f.value, ast.Name) and self._module_of(f.value.id) == "pandas":
+                left, right = _argument(call, 0, "left"), _argument(call, 1, "right")
+            else:
+                left, right = f.value, _argument(call, 0, "right")
+            self._merge_keys(call, left, right, scope, local)
+            return
+        spec = COLUMN_ARGUMENTS.get(f.attr)
+        if spec is None:
+            return
         position, keywords = spec
         given = [kw.value for kw in call.keywords if kw.arg in keywords]
         if position is not None and position < len(call.args):
             given.append(call.args[position])
+        self._columns_of(f.value, given, scope, local)
+
+    def _merge_keys(
+        self,
+        call: ast.Call,
+        left: ast.expr | None,
+        right: ast.expr | None,
+        scope: _Scope,
+        local: set[str],
+    ) -> None:
+        """``a.merge(b, on='id')`` and ``pd.merge(a, b, left_on=...)``: ``on`` names a column
+        of both frames, ``left_on`` / ``right_on`` one of each side."""
+        for kw in call.keywords:
+            sides = {"on": (left, right), "left_on": (left,), "right_on": (right,)}.get(
+                kw.arg or ""
+            )
+            for frame in sides or ():
+                if frame is not None and self._columns_of(frame, [kw.value], scope, local):
+                    break  # one finding per name, not one per frame
+
+    def _columns_of(
+        self, frame: ast.expr, given: list[ast.expr], scope: _Scope, local: set[str]
+    ) -> bool:
+        """Each string in ``given`` must be a column (or the index's name) of ``frame``, a
+        DataFrame the kernel holds that the cell has not rebound. True when one was not."""
         if not given:
-            return
-        path = self._path(f.value, scope, local)
+            return False
+        path = self._path(frame, scope, local)
         if path is None or path.steps or not self._kernel_holds(path.root):
-            return
+            return False
         r = resolve(path, self.k)
         if r is None or r.kind != "DataFrame":
-            return
+            return False
         keys = r.members.keys
         if not keys or len(keys) >= MAX_MEMBERS:
-            return
+            return False
         var = next(v for v in self.k.kernel.variables if v.name == path.root)  # type: ignore[union-attr]
         index = _INDEX.search(var.summary)
         if index is not None and index.group(1) == "MultiIndex":
-            return  # level names the summary does not list
+            return False  # level names the summary does not list
+        reported = False
         allowed = set(keys) | ({index.group(2)} if index is not None and index.group(2) else set())
         for node in given:
             for key, at in _names_in(node):
@@ -433,6 +467,8 @@ class _Checker:
                     key,
                     keys,
                 )
+                reported = True
+        return reported
 
     def _attribute(self, node: ast.Attribute, scope: _Scope, local: set[str]) -> None:
         if node.attr.startswith("__") or "missing-attribute" in self._caught(scope):
@@ -1128,6 +1164,13 @@ def _names_in(node: ast.AST) -> list[tuple[str, ast.AST]]:
         if all(k is not None for k, _ in out):
             return out  # type: ignore[return-value]
     return []
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    """The argument given at ``position`` or as ``keyword``."""
+    if position < len(call.args):
+        return call.args[position]
+    return next((kw.value for kw in call.keywords if kw.arg == keyword), None)
 
 
 def _const_int(node: ast.AST) -> int | None:
