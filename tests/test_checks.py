@@ -102,6 +102,12 @@ BUGS = [
     ("train(m, d, epoch=4)", "bad-call", 0, "epochs=4"),
     ("train(m, d, learning_rate=2)", "bad-call", 0, None),
     ("r = a @ b", "shape-mismatch", 0, None),
+    # a column is a Series, its .str / .dt an accessor, a date index a DatetimeIndex
+    ("n = events.name.uniqe()", "missing-attribute", 0, "events.name.unique()"),
+    ("m = sales['revenue'].means()", "missing-attribute", 0, "sales['revenue'].mean()"),
+    ("x = events['name'].str.capitalise()", "missing-attribute", 0, ".str.capitalize()"),
+    ("h = events['at'].dt.hours", "missing-attribute", 0, ".dt.hour"),
+    ("h = ts.index.hours", "missing-attribute", 0, "ts.index.hour"),
     # merge keys: ``on`` in both frames, ``left_on`` / ``right_on`` in their side
     ("both = sales.merge(by_region, on='regoin')", "missing-key", 0, "on='region'"),
     (
@@ -218,6 +224,8 @@ CLEAN = [
     "sales.drop(columns='units_sold')\nsales.pivot_table(index='region', values='revenue')",
     "sales.loc[sales['revenue'] > 0, 'region']\nsales.loc[:, ['revenue', 'region']]",
     "by_region.groupby('region').sum()",  # the index's name is a valid groupby key
+    "events['name'].str.upper()\nevents['at'].dt.hour\nts.index.hour\nsales.revenue.mean()\n"
+    "sales['revenue'].fillna(0).anything\nevents['at'].dt.isocalendar().week",
     "sales.merge(by_region, on='region')\npd.merge(sales, events, left_on='region', "
     "right_on='name')\nsales.merge(events, how='cross')",
     "sales.groupby(['region', pd.Grouper(freq='D')])",  # one computed element: unknown

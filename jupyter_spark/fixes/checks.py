@@ -487,18 +487,20 @@ class _Checker:
         if not path.steps and self._module_of(path.root) is not None:
             self._module_attribute(node, path)
             return
-        if path.steps or not self._kernel_holds(path.root):
+        if not self._kernel_holds(path.root):
             return  # only a value the kernel holds (its real type) is a closed set
         r = resolve(path, self.k)
         if r is None or r.kind in ("module", "function", "class", "type", "") or not r.kind:
             return
+        if path.steps and not r.members.kind:
+            return  # reached through steps the probe did not type (a dict's value, a call)
         m = r.members
         if m.open_attrs or not m.attrs or node.attr in m.attrs or len(m.attrs) >= MAX_MEMBERS:
             return
         self._report(
             "missing-attribute",
             node,
-            f"{r.kind} {path.root!r} has no attribute {node.attr!r}",
+            f"{r.kind} {str(path)!r} has no attribute {node.attr!r}",
             node.attr,
             m.attrs,
             attr=True,

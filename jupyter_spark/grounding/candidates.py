@@ -585,10 +585,10 @@ def resolve(path: Path | None, k: Knowledge) -> Resolved | None:
                     continue
             if step.value in SAME_COLUMNS and m.keys:
                 continue  # df.groupby -> (call) -> the same columns
-            r = Resolved(sub, "") if sub is not None else None
+            r = Resolved(sub, sub.kind) if sub is not None else None
         elif step.kind == "key":
             sub = m.items.get(step.value)
-            r = Resolved(sub, "") if sub is not None else None
+            r = Resolved(sub, sub.kind) if sub is not None else None
         elif step.kind == "call":
             if step.value in SAME_COLUMNS and m.keys:
                 continue

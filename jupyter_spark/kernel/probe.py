@@ -268,6 +268,14 @@ class _Describer:
         self.Index = _module_attr("pandas", "Index")
         self.Tensor = _module_attr("torch", "Tensor")
         self.Parameter = _module_attr("torch.nn.parameter", "Parameter")
+        # pandas' Series accessors by the name they are reached with (``s.str``), when loaded
+        accessors = {
+            "str": _module_attr("pandas.core.strings.accessor", "StringMethods"),
+            "dt": _module_attr("pandas.core.indexes.accessors", "DatetimeProperties"),
+            "td": _module_attr("pandas.core.indexes.accessors", "TimedeltaProperties"),
+            "cat": _module_attr("pandas.core.arrays.categorical", "CategoricalAccessor"),
+        }
+        self.accessors = {a: c for a, c in accessors.items() if c is not None}
         closed = [_module_attr(m, n) for m, names in _CLOSED_LIBRARY for n in names]
         self.closed = tuple(c for c in closed if c is not None)
 
@@ -531,6 +539,37 @@ class _Members:
             self.methods[key] = {a: m for a, m in found.items() if m is not None}
         return key if self.methods[key] else None
 
+    def _columns(self, df, out: dict) -> None:
+        """A frame's columns are Series: ``cols`` gives the Series type once and the column
+        names by accessor (``str`` for text, ``dt`` for dates, ``cat``), so ``df['a'].`` and
+        ``df['a'].str.`` are closed sets without a per-column entry."""
+        series = self.d.Series
+        if series is None:
+            return
+        names = df.columns[: self.k].tolist()
+        dtypes = df.dtypes.tolist()[: self.k]
+        by: dict = {}
+        for name, dtype in zip(names, dtypes, strict=False):
+            if type(name) is str:
+                by.setdefault(_accessor(str(dtype)), []).append(name)
+        acc = {}
+        for a in by:
+            cls = self.d.accessors.get(a) if a else None
+            if cls is not None:
+                acc[a] = [_str_or(_T_NAME(cls), "?"), self._type_attrs(cls)]
+        out["cols"] = {
+            "t": self._type_attrs(series),
+            "tm": self._type_methods(series),
+            "by": by,
+            "acc": acc,
+        }
+
+    def _index(self, ix, out: dict) -> None:
+        """``df.index``: the attributes of its pandas index type (``DatetimeIndex.hour``)."""
+        t = type(ix)
+        if _from(t, "pandas") and _derives(t, self.d.Index):
+            out["ix"] = [_str_or(_T_NAME(t), "?"), self._type_attrs(t)]
+
     def _computes_attrs(self, t) -> bool:
         for c in _T_MRO(t):
             if c is object:
@@ -611,12 +650,22 @@ class _Members:
         if t is d.DataFrame:
             cols = [c for c in v.columns[: self.k].tolist() if type(c) is str]
             attrs = [c for c in cols if c.isidentifier()]
-            return {"k": cols, "a": attrs, "t": self._type_attrs(t), "tm": self._type_methods(t)}
+            out = {"k": cols, "a": attrs, "t": self._type_attrs(t), "tm": self._type_methods(t)}
+            self._columns(v, out)
+            self._index(v.index, out)
+            return out
         if t is d.Series:
             labels = []
             if _T_NAME(type(v.index)) == "Index":  # labels, not a range or dates
                 labels = [x for x in v.index[: self.k].tolist() if type(x) is str]
-            return {"k": labels, "t": self._type_attrs(t), "tm": self._type_methods(t)}
+            out = {"k": labels, "t": self._type_attrs(t), "tm": self._type_methods(t)}
+            accessor = _accessor(str(v.dtype))
+            if accessor:
+                cls = self.d.accessors.get(accessor)
+                if cls is not None:
+                    out["acc"] = {accessor: [_str_or(_T_NAME(cls), "?"), self._type_attrs(cls)]}
+            self._index(v.index, out)
+            return out
         if _T_NAME(t) == "NpzFile" and _from(t, "numpy"):
             inst = _instance_dict(v) or {}
             files = dict.get(inst, "files")
@@ -632,6 +681,18 @@ class _Members:
         if methods is not None:
             out["tm"] = methods
         return out
+
+
+def _accessor(dtype: str) -> str:
+    """The Series accessor a dtype's values have: ``str`` (text), ``dt`` (dates), ``td``
+    (durations, reached as ``.dt``), ``cat``; "" for none."""
+    if dtype in ("object", "str", "string") or dtype.startswith("string["):
+        return "str"
+    if dtype.startswith("datetime64"):
+        return "dt"
+    if dtype.startswith("timedelta64"):
+        return "td"
+    return "cat" if dtype == "category" else ""
 
 
 def _module_name(m) -> str:

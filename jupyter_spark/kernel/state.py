@@ -78,6 +78,11 @@ class Members:
     required_kw: tuple[str, ...] = ()
     open_attrs: bool = False
     items: MappingProxyType[str, Members] = field(default_factory=lambda: MappingProxyType({}))
+    # The library type of a value reached from a kernel variable (a frame's column is a
+    # ``Series``, its ``.str`` a ``StringMethods``, ``df.index`` a ``DatetimeIndex``): its
+    # ``attrs`` are that type's, a closed set. "" for the variables themselves (their type is
+    # ``KernelVar.kind``) and for what the probe did not type.
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,7 @@ def _members(
             m = _members(value, types, 4)
             if isinstance(name, str) and m is not None:
                 items[name] = m
+    _typed_items(raw, types, methods, items)
     sub = raw.get("sub")
     if isinstance(sub, dict) and depth < 4:
         for key, value in sub.items():
@@ -181,6 +187,52 @@ def _members(
         lazy_attrs=raw.get("lazy") is True,
         items=MappingProxyType(items),
     )
+
+
+def _typed(raw: Any, types: dict[str, Any], **more: Any) -> Members | None:
+    """``[type name, key of its attrs in types]`` -> the Members of a value of that type."""
+    if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, str) for x in raw)):
+        return None
+    attrs = _strings(types.get(raw[1]))
+    return Members(attrs=attrs, kind=raw[0], **more) if attrs else None
+
+
+def _typed_items(
+    raw: dict[str, Any], types: dict[str, Any], methods: dict[str, Any], items: dict
+) -> None:
+    """A frame's columns as Series (with their accessor: ``.str``, ``.dt``, ``.cat``), a
+    Series' own accessor, and the index (``df.index``), from the probe's ``cols``, ``acc``
+    and ``ix``. A method of the frame keeps its name (``df.count`` is the method)."""
+
+    def accessors(acc: Any) -> dict[str, Members]:
+        """By the probe's accessor name (``td``: durations, reached as ``.dt``)."""
+        out: dict[str, Members] = {}
+        for name, typed in acc.items() if isinstance(acc, dict) else ():
+            m = _typed(typed, types)
+            if isinstance(name, str) and m is not None:
+                out[name] = m
+        return out
+
+    index = _typed(raw.get("ix"), types)
+    if index is not None:
+        items.setdefault("index", index)
+    for name, m in accessors(raw.get("acc")).items():
+        items.setdefault("dt" if name == "td" else name, m)
+    cols = raw.get("cols")
+    if not isinstance(cols, dict) or not isinstance(cols.get("by"), dict):
+        return
+    series = _members({"t": cols.get("t"), "tm": cols.get("tm")}, types, 4, methods)
+    if series is None or not series.attrs:
+        return
+    by_accessor = accessors(cols.get("acc"))
+    for accessor, names in cols["by"].items():
+        extra = by_accessor.get(accessor)
+        sub = dict(series.items)
+        if extra is not None:
+            sub["dt" if accessor == "td" else accessor] = extra
+        column = Members(attrs=series.attrs, items=MappingProxyType(sub), kind="Series")
+        for name in _strings(names):
+            items.setdefault(name, column)
 
 
 def state_from_probe(data: Any) -> KernelState | None:
