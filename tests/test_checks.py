@@ -83,7 +83,7 @@ def state():
         "names": ["ada"],
         "start": datetime.datetime(2024, 1, 1),
         "by_region": pd.DataFrame({"region": ["n"], "revenue": [1.0]}).set_index("region"),
-        "events": pd.DataFrame({"at": pd.to_datetime(["2024-01-01"]), "name": ["x"]}),
+        "events": pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "name": ["x"]}),
         "ts": pd.DataFrame({"s0": [1.0]}, index=pd.to_datetime(["2024-01-01"])),
     }
     return state_from_probe(json.loads(probe.run(ns, PROBE_LIMITS)))
@@ -106,8 +106,13 @@ BUGS = [
     ("n = events.name.uniqe()", "missing-attribute", 0, "events.name.unique()"),
     ("m = sales['revenue'].means()", "missing-attribute", 0, "sales['revenue'].mean()"),
     ("x = events['name'].str.capitalise()", "missing-attribute", 0, ".str.capitalize()"),
-    ("h = events['at'].dt.hours", "missing-attribute", 0, ".dt.hour"),
+    ("h = events['when'].dt.hours", "missing-attribute", 0, ".dt.hour"),
     ("h = ts.index.hours", "missing-attribute", 0, "ts.index.hour"),
+    # shapes the cell makes: a reduction, a constructor, a join of arrays
+    ("m = a.mean(axis=1)\nd = a - m", "shape-mismatch", 1, None),
+    ("w = np.linspace(0, 1, num=3)\nr = a * w", "shape-mismatch", 1, None),
+    ("t = np.concatenate([a, b], axis=0)", "shape-mismatch", 0, None),
+    ("t = np.vstack([a, b])", "shape-mismatch", 0, None),
     # merge keys: ``on`` in both frames, ``left_on`` / ``right_on`` in their side
     ("both = sales.merge(by_region, on='regoin')", "missing-key", 0, "on='region'"),
     (
@@ -204,6 +209,12 @@ CLEAN = [
     "train_any(m, whatever=1)",
     "train(m, d, epochs=4, lr=0.2)",
     "r = a @ np.zeros((4, 2))\nq = a @ v\nw = a + v",
+    "m = a.mean(axis=1)\nd = a - m[:, None]\ne = a - a.mean(axis=0)\nk = a - a.sum(axis=1, "
+    "keepdims=True)\nz = a * np.linspace(0, 1, 4) + np.zeros((3, 1))",
+    "t = np.concatenate([a, b.T.reshape(2, 5)[:, :4]], axis=0)\nu = np.vstack([a, v])\n"
+    "h = np.hstack([a, a])\ns2 = np.stack([v, v])\nc = np.concatenate([a, a.T.T], axis=1)",
+    "if cond:\n    m = a.mean(axis=1)\nelse:\n    m = a.mean(axis=1)[:, None]\nd = a - m",
+    "for i in range(3):\n    m = a.mean(axis=1)\n    m = m[:, None]\nd = a - m",
     "sales = pd.read_csv('other.csv')\nsales['anything']",
     "def f(sales):\n    return sales['zzz']",
     "f = lambda cfg: cfg['zzz']",
@@ -224,8 +235,9 @@ CLEAN = [
     "sales.drop(columns='units_sold')\nsales.pivot_table(index='region', values='revenue')",
     "sales.loc[sales['revenue'] > 0, 'region']\nsales.loc[:, ['revenue', 'region']]",
     "by_region.groupby('region').sum()",  # the index's name is a valid groupby key
-    "events['name'].str.upper()\nevents['at'].dt.hour\nts.index.hour\nsales.revenue.mean()\n"
-    "sales['revenue'].fillna(0).anything\nevents['at'].dt.isocalendar().week",
+    "events['name'].str.upper()\nevents['when'].dt.hour\nts.index.hour\nsales.revenue.mean()\n"
+    "sales['revenue'].fillna(0).anything\nevents['when'].dt.isocalendar().week\n"
+    "events.at[0, 'name']\nevents.at.obj",  # ``at``: the frame's indexer, not the column
     "sales.merge(by_region, on='region')\npd.merge(sales, events, left_on='region', "
     "right_on='name')\nsales.merge(events, how='cross')",
     "sales.groupby(['region', pd.Grouper(freq='D')])",  # one computed element: unknown
@@ -409,9 +421,9 @@ def test_pandas_methods_and_arguments_gone_in_the_installed_release(state, cell,
         ("x = -np.NINF", None),
         ("p95 = np.percentile(v, 95, interpolation='nearest')", "method='nearest'"),
         ("counts = pd.value_counts(sales['region'])", None),
-        ("week = events['at'].dt.weekofyear", None),
-        ("week = events.at.dt.week", None),
-        ("weeks = ts.index.weekofyear", None),
+        ("week = events['when'].dt.weekofyear", "events['when'].dt.isocalendar().week"),
+        ("week = events['when'].dt.week", "events['when'].dt.isocalendar().week"),
+        ("weeks = ts.index.weekofyear", "ts.index.isocalendar().week"),
         ("up = s.is_monotonic", "up = s.is_monotonic_increasing"),
         ("m = sales.as_matrix()", "m = sales.to_numpy()"),
     ],

@@ -164,8 +164,8 @@ _TABLE = (
         for owner in ("Series", "Index")
     ),
     *(
-        Removed("pandas", (2, 0), owner, attr, None, f"{owner}.{attr} was removed in pandas 2.0:"
-                " use .isocalendar().week")
+        Removed("pandas", (2, 0), owner, attr, "isocalendar().week", f"{owner}.{attr} was "
+                "removed in pandas 2.0")
         for owner in ("Series.dt", "DatetimeIndex")
         for attr in ("weekofyear", "week")
     ),

@@ -83,6 +83,9 @@ class _Scope:
     keys: set[tuple[str, str]] = field(default_factory=set)
     caught: frozenset[str] = frozenset()
     guarded: frozenset[tuple[str, str]] = frozenset()
+    # shapes of arrays the cell made so far (``m = X.mean(axis=1)``), shared with inner scopes
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    conditional: bool = False  # inside an ``if`` / ``try``: an assignment may not happen
 
 
 def kernel_checks(
@@ -146,7 +149,7 @@ class _Checker:
                     for n in ast.walk(stmt.test)
                 ):  # ``if X.shape[1] == W.shape[0]:`` tests the shapes it then uses
                     caught = caught | {"ValueError"}
-                inner = _Scope(scope.rebound, scope.keys, caught, scope.guarded)
+                inner = _Scope(scope.rebound, scope.keys, caught, scope.guarded, scope.shapes, True)
                 inner.guarded = scope.guarded | _guards(stmt.test)
                 self.block(stmt.body, inner)
             self.block(stmt.orelse, scope)
@@ -155,7 +158,9 @@ class _Checker:
             caught = set(scope.caught)
             for h in stmt.handlers:
                 caught |= _handled(h.type)
-            inner = _Scope(scope.rebound, scope.keys, frozenset(caught), scope.guarded)
+            inner = _Scope(
+                scope.rebound, scope.keys, frozenset(caught), scope.guarded, scope.shapes, True
+            )
             self.block(stmt.body, inner)
             for h in stmt.handlers:
                 if h.name:
@@ -172,6 +177,8 @@ class _Checker:
                 self.expression(stmt.test, scope)
             # the body may run after itself: what it rebinds is unknown from the start
             scope.rebound.update(_rebinds(stmt.body))
+            for name in _rebinds(stmt.body):
+                scope.shapes.pop(name, None)
             self.block(stmt.body, scope)
             self.block(stmt.orelse, scope)
             return
@@ -187,8 +194,15 @@ class _Checker:
             if value is not None:
                 self.expression(value, scope)
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            shape = None
+            if value is not None and not isinstance(stmt, ast.AugAssign):
+                shape = self._shape(value, scope, _scoped_names(value))
             for t in targets:
                 self._target(t, scope, augmented=isinstance(stmt, ast.AugAssign))
+                if isinstance(t, ast.Name):
+                    scope.shapes.pop(t.id, None)
+                    if shape is not None and not scope.conditional:
+                        scope.shapes[t.id] = shape
             return
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             modules = [stmt.module or ""] if isinstance(stmt, ast.ImportFrom) else []
@@ -288,6 +302,7 @@ class _Checker:
             elif isinstance(sub, ast.Call):
                 self._call(sub, scope, local)
                 self._shapes(sub, scope, local)
+                self._joined(sub, scope, local)
                 self._reshape(sub, scope, local)
                 self._removed_arguments(sub)
                 self._column_arguments(sub, scope, local)
@@ -891,20 +906,130 @@ class _Checker:
         return found
 
     def _shape(self, node: ast.expr, scope: _Scope, local: set[str]) -> tuple[int, ...] | None:
-        """The shape of an array the kernel holds (``X``), or of its transpose (``X.T``)."""
+        """The shape ``node`` evaluates to, where it is certain: an array the kernel holds or
+        the cell made (``m = X.mean(axis=1)``), its transpose, a reduction over an axis,
+        ``reshape`` to constants, indexing with integers, ``:`` and ``None``, NumPy's
+        constructors with constant sizes, and element-wise arithmetic of known shapes."""
+        if isinstance(node, ast.Name):
+            if node.id in local:
+                return None
+            if node.id in scope.shapes:
+                return scope.shapes[node.id]
+            if node.id in scope.rebound:
+                return None
+            kernel = self.k.kernel
+            var = next((v for v in kernel.variables if v.name == node.id), None) if kernel else None
+            m = _SHAPE.match(var.summary) if var is not None else None
+            if m is None:
+                return None
+            return tuple(int(x) for x in m.group(1).replace(" ", "").split(",") if x)
         if isinstance(node, ast.Attribute) and node.attr == "T":
             inner = self._shape(node.value, scope, local)
             return tuple(reversed(inner)) if inner is not None else None
-        if not isinstance(node, ast.Name) or node.id in scope.rebound or node.id in local:
+        if isinstance(node, ast.Subscript):
+            inner = self._shape(node.value, scope, local)
+            return _indexed(inner, node.slice) if inner is not None else None
+        if isinstance(node, ast.BinOp) and isinstance(
+            node.op, ast.Add | ast.Sub | ast.Mult | ast.Div | ast.Pow
+        ):
+            a, b = (self._shape(x, scope, local) for x in (node.left, node.right))
+            if a is None and _is_number(node.left):
+                return b
+            if b is None and _is_number(node.right):
+                return a
+            return _broadcast(a, b) if a is not None and b is not None else None
+        if isinstance(node, ast.Call):
+            return self._call_shape(node, scope, local)
+        return None
+
+    def _call_shape(self, call: ast.Call, scope: _Scope, local: set[str]) -> tuple[int, ...] | None:
+        f = call.func
+        if not isinstance(f, ast.Attribute):
             return None
-        kernel = self.k.kernel
-        if kernel is None:
+        numpy = isinstance(f.value, ast.Name) and self._module_of(f.value.id) == "numpy"
+        if numpy and f.attr in _CONSTRUCTORS:
+            size = _argument(call, 0, "shape")
+            dims = _const_ints(size) if size is not None else None
+            return tuple(dims) if dims is not None and all(d >= 0 for d in dims) else None
+        if numpy and f.attr == "linspace":
+            num = _argument(call, 2, "num")
+            n = _const_int(num) if num is not None else 50
+            return (n,) if n is not None and n >= 0 else None
+        if numpy and f.attr == "arange" and len(call.args) == 1 and not call.keywords:
+            n = _const_int(call.args[0])
+            return (n,) if n is not None and n >= 0 else None
+        if numpy and f.attr in _REDUCTIONS and call.args:
+            array, offset = call.args[0], 1
+        elif not numpy and f.attr in _REDUCTIONS:
+            array, offset = f.value, 0
+        elif not numpy and f.attr == "reshape":
+            inner = self._shape(f.value, scope, local)
+            sizes = _reshape_sizes(call.args)
+            return _reshaped(inner, sizes) if inner is not None and sizes is not None else None
+        else:
             return None
-        var = next((v for v in kernel.variables if v.name == node.id), None)
-        m = _SHAPE.match(var.summary) if var is not None else None
-        if m is None:
+        inner = self._shape(array, scope, local)
+        if inner is None:
             return None
-        return tuple(int(x) for x in m.group(1).replace(" ", "").split(",") if x)
+        axis_node = _argument(call, offset, "axis")
+        keep = next((kw.value for kw in call.keywords if kw.arg == "keepdims"), None)
+        keepdims = isinstance(keep, ast.Constant) and keep.value is True
+        if keep is not None and not isinstance(keep, ast.Constant):
+            return None
+        if axis_node is None:
+            return tuple(1 for _ in inner) if keepdims else ()
+        axis = _const_int(axis_node)
+        if axis is None or not -len(inner) <= axis < len(inner):
+            return None
+        axis %= len(inner)
+        return tuple(1 if i == axis else d for i, d in enumerate(inner) if keepdims or i != axis)
+
+    def _joined(self, call: ast.Call, scope: _Scope, local: set[str]) -> None:
+        """``np.concatenate([a, b], axis=0)`` / ``np.vstack`` / ``np.hstack`` / ``np.stack``
+        where the kernel's shapes cannot be joined on that axis."""
+        f = call.func
+        if not (
+            isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Name)
+            and self._module_of(f.value.id) == "numpy"
+            and f.attr in ("concatenate", "vstack", "hstack", "stack")
+            and call.args
+            and isinstance(call.args[0], ast.List | ast.Tuple)
+        ) or "shape-mismatch" in self._caught(scope):
+            return
+        shapes = [self._shape(x, scope, local) for x in call.args[0].elts]  # type: ignore[attr-defined]
+        if len(shapes) < 2 or any(x is None for x in shapes):
+            return
+        known = [x for x in shapes if x is not None]
+        if f.attr == "stack":
+            bad = len(set(known)) > 1
+        else:
+            if f.attr == "vstack":
+                known, axis = [x if len(x) > 1 else (1, *x) for x in known], 0
+            elif f.attr == "hstack":
+                axis = 0 if all(len(x) == 1 for x in known) else 1
+            else:
+                axis_node = _argument(call, 1, "axis")
+                axis = _const_int(axis_node) if axis_node is not None else 0
+                if axis is None:
+                    return
+            ndim = {len(x) for x in known}
+            if len(ndim) > 1:
+                bad = True
+            else:
+                n = ndim.pop()
+                if not -n <= axis < n:
+                    return
+                axis %= n
+                bad = len({tuple(d for i, d in enumerate(x) if i != axis) for x in known}) > 1
+        if bad:
+            listed = ", ".join(str(x) for x in known)
+            self._report_at(
+                "shape-mismatch",
+                call,
+                f"np.{f.attr}: shapes {listed} cannot be joined"
+                + ("" if f.attr == "stack" else f" along axis {axis}"),
+            )
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -1173,6 +1298,86 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
     if position < len(call.args):
         return call.args[position]
     return next((kw.value for kw in call.keywords if kw.arg == keyword), None)
+
+
+# NumPy constructors whose first argument is the shape; reductions that take ``axis``
+_CONSTRUCTORS = frozenset(("zeros", "ones", "empty", "full"))
+_REDUCTIONS = frozenset(
+    ("sum", "mean", "std", "var", "min", "max", "prod", "median", "any", "all", "argmax", "argmin")
+)
+
+
+def _is_number(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def _const_ints(node: ast.AST) -> list[int] | None:
+    """``3`` or ``(3, 4)`` -> [3] / [3, 4]; None unless all are integer constants."""
+    if isinstance(node, ast.Tuple | ast.List):
+        out = [_const_int(x) for x in node.elts]
+        return None if any(x is None for x in out) else out  # type: ignore[return-value]
+    n = _const_int(node)
+    return [n] if n is not None else None
+
+
+def _reshape_sizes(args: list[ast.expr]) -> list[int] | None:
+    if len(args) == 1:
+        return _const_ints(args[0])
+    out = [_const_int(x) for x in args]
+    return None if not out or any(x is None for x in out) else out  # type: ignore[return-value]
+
+
+def _reshaped(shape: tuple[int, ...], sizes: list[int]) -> tuple[int, ...] | None:
+    """The shape after ``reshape(sizes)`` (one -1 inferred), or None if it cannot be."""
+    if sizes.count(-1) > 1 or any(d < -1 for d in sizes):
+        return None
+    total, known = _product(list(shape)), _product([d for d in sizes if d != -1])
+    if -1 in sizes:
+        if known == 0 or total % known:
+            return None
+        sizes = [total // known if d == -1 else d for d in sizes]
+    return tuple(sizes) if _product(sizes) == total else None
+
+
+def _product(sizes: list[int]) -> int:
+    out = 1
+    for d in sizes:
+        out *= d
+    return out
+
+
+def _indexed(shape: tuple[int, ...], index: ast.expr) -> tuple[int, ...] | None:
+    """The shape after ``x[index]`` for integers, a full ``:`` and ``None``; None otherwise."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    out: list[int] = []
+    axis = 0
+    for part in parts:
+        if isinstance(part, ast.Constant) and part.value is None:
+            out.append(1)
+        elif isinstance(part, ast.Slice) and part.lower is part.upper is part.step is None:
+            if axis >= len(shape):
+                return None
+            out.append(shape[axis])
+            axis += 1
+        elif _const_int(part) is not None:
+            if axis >= len(shape):
+                return None
+            axis += 1
+        else:
+            return None
+    return (*out, *shape[axis:])
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """NumPy's broadcast of two shapes, or None when they cannot."""
+    out = []
+    for i in range(max(len(a), len(b))):
+        x = a[len(a) - 1 - i] if i < len(a) else 1
+        y = b[len(b) - 1 - i] if i < len(b) else 1
+        if x != y and x != 1 and y != 1:
+            return None
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))
 
 
 def _const_int(node: ast.AST) -> int | None:

@@ -166,7 +166,7 @@ def _members(
             m = _members(value, types, 4)
             if isinstance(name, str) and m is not None:
                 items[name] = m
-    _typed_items(raw, types, methods, items)
+    _typed_items(raw, types, methods, items, frozenset(_strings(shared)))
     sub = raw.get("sub")
     if isinstance(sub, dict) and depth < 4:
         for key, value in sub.items():
@@ -198,11 +198,17 @@ def _typed(raw: Any, types: dict[str, Any], **more: Any) -> Members | None:
 
 
 def _typed_items(
-    raw: dict[str, Any], types: dict[str, Any], methods: dict[str, Any], items: dict
+    raw: dict[str, Any],
+    types: dict[str, Any],
+    methods: dict[str, Any],
+    items: dict,
+    own: frozenset[str],
 ) -> None:
     """A frame's columns as Series (with their accessor: ``.str``, ``.dt``, ``.cat``), a
     Series' own accessor, and the index (``df.index``), from the probe's ``cols``, ``acc``
-    and ``ix``. A method of the frame keeps its name (``df.count`` is the method)."""
+    and ``ix``. A column named like an attribute of the frame's type (``own``: ``at``,
+    ``count``) is left out: ``df.at`` is the indexer, and one entry serves ``df.x`` and
+    ``df['x']``."""
 
     def accessors(acc: Any) -> dict[str, Members]:
         """By the probe's accessor name (``td``: durations, reached as ``.dt``)."""
@@ -232,7 +238,8 @@ def _typed_items(
             sub["dt" if accessor == "td" else accessor] = extra
         column = Members(attrs=series.attrs, items=MappingProxyType(sub), kind="Series")
         for name in _strings(names):
-            items.setdefault(name, column)
+            if name not in own:
+                items.setdefault(name, column)
 
 
 def state_from_probe(data: Any) -> KernelState | None:
