@@ -196,7 +196,8 @@ class _Checker:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             shape = None
             if value is not None and not isinstance(stmt, ast.AugAssign):
-                shape = self._shape(value, scope, _scoped_names(value))
+                # (no comprehension or lambda variable is reached: _shape does not enter them)
+                shape = self._shape(value, scope, set())
             for t in targets:
                 self._target(t, scope, augmented=isinstance(stmt, ast.AugAssign))
                 if isinstance(t, ast.Name):

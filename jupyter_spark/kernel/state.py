@@ -160,12 +160,9 @@ def _members(
     if shared:
         attrs = tuple(dict.fromkeys((*attrs, *_strings(shared))))
     items: dict[str, Members] = {}
-    table = methods.get(raw.get("tm")) if isinstance(raw.get("tm"), str) else None
-    if isinstance(table, dict):  # a method's parameters, as ``x.method(`` binds them
-        for name, value in table.items():
-            m = _members(value, types, 4)
-            if isinstance(name, str) and m is not None:
-                items[name] = m
+    tm = raw.get("tm")
+    if isinstance(tm, str) and isinstance(methods.get(tm), dict):
+        items.update(_method_table(tm, methods, types))
     _typed_items(raw, types, methods, items, frozenset(_strings(shared)))
     sub = raw.get("sub")
     if isinstance(sub, dict) and depth < 4:
@@ -187,6 +184,23 @@ def _members(
         lazy_attrs=raw.get("lazy") is True,
         items=MappingProxyType(items),
     )
+
+
+def _method_table(key: str, methods: dict[str, Any], types: dict[str, Any]) -> dict[str, Members]:
+    """A type's methods' parameters, as ``x.method(`` binds them; parsed once per snapshot
+    (every frame and every column shares ``DataFrame``'s and ``Series``' tables)."""
+    cache = methods.setdefault(_PARSED, {})
+    if key not in cache:
+        parsed: dict[str, Members] = {}
+        for name, value in methods[key].items():
+            m = _members(value, types, 4)
+            if isinstance(name, str) and m is not None:
+                parsed[name] = m
+        cache[key] = parsed
+    return cache[key]
+
+
+_PARSED = "\0parsed"  # the key of the parsed method tables in a snapshot's ``methods`` (no type's)
 
 
 def _typed(raw: Any, types: dict[str, Any], **more: Any) -> Members | None:
@@ -255,7 +269,7 @@ def state_from_probe(data: Any) -> KernelState | None:
     members: dict[str, Members] = {}
     raw = data.get("members")
     types = data.get("types") if isinstance(data.get("types"), dict) else {}
-    methods = data.get("methods") if isinstance(data.get("methods"), dict) else {}
+    methods = dict(data["methods"]) if isinstance(data.get("methods"), dict) else {}
     if isinstance(raw, dict):
         for name, value in raw.items():
             m = _members(value, types, 0, methods)
