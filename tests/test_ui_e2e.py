@@ -1,10 +1,10 @@
 """End to end in a real browser: JupyterLab with the extension and the real default model.
 
 This starts ``jupyter lab`` (the installed labextension and server extension, no manual step),
-writes a small notebook, and runs the Playwright tests in labextension/ui-tests with Debian's
-headless chromium. Screenshots of the ghost text, of the fix diff and of diagnostics land in
-tests/artifacts/ui/. The TypeScript unit tests (vitest) run here too, so the README's one test
-command covers the frontend.
+writes small notebooks, and runs the Playwright tests in labextension/ui-tests with Debian's
+headless chromium (spark.spec.ts: ghost text, fixes, diagnostics; accept.spec.ts: the fresh-line
+suggestion and partial accept). Screenshots land in tests/artifacts/ui/. The TypeScript unit
+tests (vitest) run here too, so the README's one test command covers the frontend.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ E2E_CELLS = [
     "print(sales_dff.shape)",
     "",
 ]
+# The fresh-line and partial-accept tests (accept.spec.ts): a setup cell, one empty cell each.
+ACCEPT_CELLS = [E2E_CELLS[0], "", "", ""]
 # A plain file for the editor test: no notebook, no kernel.
 E2E_SCRIPT = "import math\n\nradius = 2.0\n"
 
@@ -84,6 +86,7 @@ def test_browser_ghost_text_and_fix(real_model, tmp_path):
     need(Path(CHROMIUM).exists(), f"chromium not found at {CHROMIUM} (apt-get install chromium)")
     with LabServer(tmp_path) as lab:
         write_notebook(lab.root / "e2e.ipynb", E2E_CELLS)
+        write_notebook(lab.root / "accept.ipynb", ACCEPT_CELLS)
         (lab.root / "script.py").write_text(E2E_SCRIPT)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         run = subprocess.run(
@@ -106,3 +109,5 @@ def test_browser_ghost_text_and_fix(real_model, tmp_path):
     assert (ARTIFACTS / "ghost-text.png").stat().st_size > 0
     assert (ARTIFACTS / "fix-diff.png").stat().st_size > 0
     assert (ARTIFACTS / "diagnostics.png").stat().st_size > 0
+    assert (ARTIFACTS / "fresh-line.png").stat().st_size > 0
+    assert (ARTIFACTS / "accept-word.png").stat().st_size > 0

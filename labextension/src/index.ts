@@ -20,9 +20,11 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
+import { CommandRegistry } from '@lumino/commands';
 import { SparkConnection } from './connection';
 import { DiagnosticsController } from './diagnostics';
 import { FixController } from './fix';
+import { acceptPart, focusedEditor, FreshLineTrigger, ISuggestionHost, partToAccept } from './freshline';
 import type { FixKind, IErrorInfo } from './protocol';
 import { SparkInlineProvider } from './provider';
 import { DEFAULT_SETTINGS, ISparkSettings, readSettings } from './settings';
@@ -37,8 +39,43 @@ export const CommandIDs = {
   toggle: 'jupyter-spark:toggle',
   fixCell: 'jupyter-spark:fix-cell',
   modernizeCell: 'jupyter-spark:modernize-cell',
-  status: 'jupyter-spark:status'
+  status: 'jupyter-spark:status',
+  acceptWord: 'jupyter-spark:accept-word',
+  acceptLine: 'jupyter-spark:accept-line'
 } as const;
+
+/**
+ * Run our commands' key bindings before the editor sees the key. JupyterLab handles keydown
+ * in the bubbling phase, after CodeMirror, which takes Ctrl/Alt+Right (word moves) first;
+ * JupyterLab's own Tab accept is dispatched the same way. The bindings are read when the key
+ * comes, so shortcuts edited in the settings apply.
+ */
+function captureKeys(commands: CommandRegistry, ids: string[]): void {
+  document.addEventListener(
+    'keydown',
+    event => {
+      if (!(event.target instanceof Element)) {
+        return;
+      }
+      const keystroke = CommandRegistry.keystrokeForKeydownEvent(event);
+      for (const binding of commands.keyBindings) {
+        if (
+          ids.includes(binding.command) &&
+          binding.keys.length === 1 &&
+          binding.keys[0] === keystroke &&
+          event.target.closest(binding.selector) &&
+          commands.isEnabled(binding.command, binding.args)
+        ) {
+          event.preventDefault();
+          event.stopPropagation();
+          void commands.execute(binding.command, binding.args);
+          return;
+        }
+      }
+    },
+    true
+  );
+}
 
 /** The authenticated websocket URL of `spark/ws`, the way JupyterLab's own sockets build it. */
 export function socketUrl(settings: ServerConnection.ISettings): string {
@@ -127,6 +164,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     );
     completions.registerInlineProvider(provider);
 
+    const suggestions: ISuggestionHost = {
+      settings: () => settings,
+      invoke: prefix => {
+        const widget = app.shell.currentWidget;
+        if (widget && completions.inline) {
+          provider.expectInvoke(prefix);
+          completions.inline.invoke(widget.id);
+        }
+      },
+      remainderAt: (prefix, suffix) => provider.remainderAt(prefix, suffix)
+    };
+    editorExtensions?.addExtension(new FreshLineTrigger(suggestions).factory);
+
     const fixes = new FixController(getConnection, sync, () => settings);
 
     const diagnostics = new DiagnosticsController({
@@ -178,8 +228,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Spark: Show Model Status',
       execute: showStatus
     });
+    for (const [id, part, label] of [
+      [CommandIDs.acceptWord, 'word', 'Spark: Accept the Next Word of the Suggestion'],
+      [CommandIDs.acceptLine, 'line', 'Spark: Accept the Next Line of the Suggestion']
+    ] as const) {
+      app.commands.addCommand(id, {
+        label,
+        isEnabled: () => {
+          const view = focusedEditor();
+          return view !== null && partToAccept(view, suggestions, part) !== null;
+        },
+        execute: () => {
+          const view = focusedEditor();
+          return view !== null && acceptPart(view, suggestions, part);
+        }
+      });
+    }
+    captureKeys(app.commands, [CommandIDs.acceptWord, CommandIDs.acceptLine]);
     if (palette) {
-      for (const command of Object.values(CommandIDs)) {
+      for (const command of [CommandIDs.toggle, CommandIDs.fixCell, CommandIDs.modernizeCell, CommandIDs.status]) {
         palette.addItem({ command, category: 'Spark' });
       }
     }

@@ -136,7 +136,7 @@ describe('SparkInlineProvider', () => {
     const streamA = drain(t.provider.stream(a.items[0].token!));
     t.handles[0].chunks.push('f.desc');
     await new Promise(r => setTimeout(r, 0));
-    await t.provider.fetch(request('sales_df'), ctx(AUTOMATIC));
+    await t.provider.fetch(request('sales_dx'), ctx(AUTOMATIC)); // not typing through it
     t.handles[0].finish('f.describe()');
     const seen = (await streamA).map(r => r.insertText);
     expect(seen).toEqual(['f.desc']);
@@ -205,6 +205,67 @@ describe('SparkInlineProvider', () => {
     expect(await streamB).toEqual([
       { insertText: '', isIncomplete: false, error: { message: 'the model failed to load' } }
     ]);
+  });
+
+  /** Fetch at `text`, stream the reply to its end with `answer`; the streamed texts. */
+  async function shown(t: ReturnType<typeof setup>, text: string, answer: string) {
+    const list = await t.provider.fetch(request(text), ctx(AUTOMATIC));
+    const streamed = drain(t.provider.stream(list.items[0].token!));
+    t.handles[t.handles.length - 1].finish(answer);
+    return (await streamed).map(r => r.insertText);
+  }
+
+  it('answers a keystroke that types the start of the suggestion from it, with no request', async () => {
+    const t = setup();
+    expect(await shown(t, 'x = df', '.mean(axis=1)')).toContain('.mean(axis=1)');
+    const list = await t.provider.fetch(request('x = df.me'), ctx(AUTOMATIC));
+    expect(list.items).toEqual([{ insertText: 'an(axis=1)' }]);
+    expect(t.calls).toHaveLength(1);
+    expect(t.provider.remainderAt('x = df.mean(', '')).toBe('axis=1)');
+    expect(t.provider.remainderAt('x = df', '')).toBe('.mean(axis=1)');
+    // Typing something else asks the server again, and forgets the old suggestion.
+    await t.provider.fetch(request('x = df.su'), ctx(AUTOMATIC));
+    expect(t.calls.map(c => c.prefix)).toEqual(['x = df', 'x = df.su']);
+    expect(t.provider.remainderAt('x = df.me', '')).toBeNull();
+  });
+
+  it('types through a suggestion still streaming by waiting for its end, not asking again', async () => {
+    const t = setup();
+    const a = await t.provider.fetch(request('total = '), ctx(AUTOMATIC));
+    const streamA = drain(t.provider.stream(a.items[0].token!));
+    t.handles[0].chunks.push('sum(');
+    await new Promise(r => setTimeout(r, 0));
+    const b = t.provider.fetch(request('total = su'), ctx(AUTOMATIC));
+    t.handles[0].finish('sum(values)');
+    expect((await b).items).toEqual([{ insertText: 'm(values)' }]);
+    expect(await streamA).toEqual([{ insertText: 'sum(', isIncomplete: true }]);
+    expect(t.calls).toHaveLength(1);
+    expect(t.cancelled).toEqual([]);
+  });
+
+  it("answers our own invoke (fresh line, after a line accept) as typing; Alt-\\ asks anew", async () => {
+    const t = setup();
+    await shown(t, 'def f(df):\n    ', 'total = 0\n    return total');
+    // After accepting the first line, the invoke the accept makes is answered from it.
+    t.provider.expectInvoke('def f(df):\n    total = 0\n');
+    const after = await t.provider.fetch(request('def f(df):\n    total = 0\n'), ctx(INVOKE));
+    expect(after.items).toEqual([{ insertText: '    return total' }]);
+    // The user's own Alt-\ at the same place asks the model, for a block.
+    await t.provider.fetch(request('def f(df):\n    total = 0\n'), ctx(INVOKE));
+    expect(t.calls.map(c => c.mode)).toEqual(['line', 'block']);
+    // A fresh line inside a block asks for the rest of the block, at the top level a line.
+    t.provider.expectInvoke('def g(xs):\n    ');
+    await t.provider.fetch(request('def g(xs):\n    '), ctx(INVOKE));
+    t.provider.expectInvoke('x = 1\n');
+    await t.provider.fetch(request('x = 1\n', 6), ctx(INVOKE));
+    expect(t.calls.map(c => c.mode)).toEqual(['line', 'block', 'block', 'line']);
+  });
+
+  it('does not answer our invoke when suggestions while typing are off', async () => {
+    const t = setup({ enabled: false });
+    t.provider.expectInvoke('def g(xs):\n    ');
+    expect((await t.provider.fetch(request('def g(xs):\n    '), ctx(INVOKE))).items).toEqual([]);
+    expect(t.calls).toEqual([]);
   });
 
   describe('warming the active cell', () => {

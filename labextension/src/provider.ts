@@ -3,8 +3,14 @@
  *
  * `fetch` answers at once with an empty, incomplete item whose token names a server request;
  * the completer then calls `stream(token)`, which yields the server's chunks (the whole text so
- * far) so ghost text grows token by token. Tab / Alt-] / Alt-[ and typing through the
- * suggestion are JupyterLab's own inline-completer behaviour.
+ * far) so ghost text grows token by token. Tab / Alt-] / Alt-[ are JupyterLab's own
+ * inline-completer behaviour.
+ *
+ * The provider remembers the suggestion on screen. A keystroke (or a partial accept) that
+ * types its start is answered from it at once, with no server request (typed-through); the
+ * partial-accept commands read what is left of it (`remainderAt`). A fresh line, where
+ * JupyterLab never asks by itself, is asked for by `freshline.ts` through an invoke the
+ * provider is told about (`expectInvoke`), so it is answered as typing, not as Alt-\.
  */
 import {
   CompletionHandler,
@@ -19,6 +25,7 @@ import { CompleteParams, ICompletionHandle, SparkConnection, SparkError } from '
 import type { Mode } from './protocol';
 import type { ISparkSettings } from './settings';
 import type { NotebookSync } from './sync';
+import { inBlock, IShownSuggestion, remainder } from './suggestion';
 import { describeTarget, ITarget } from './target';
 
 export const PROVIDER_ID = 'jupyter-spark';
@@ -79,6 +86,27 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     }, WARM_DELAY_MS);
   }
 
+  /**
+   * What is left of the suggestion on screen with the text around the cursor now `prefix` |
+   * `suffix` (see `remainder`); `null` when the text no longer continues it.
+   */
+  remainderAt(prefix: string, suffix: string): string | null {
+    const shown = this._shown;
+    if (shown && shown.text && prefix === shown.prefix && suffix === shown.suffix) {
+      return shown.text; // nothing typed since it was asked for
+    }
+    return remainder(shown, prefix, suffix);
+  }
+
+  /**
+   * The next request, an invoke at `prefix`, is ours (the fresh-line trigger's, or the one
+   * after accepting a line), not the user's Alt-\: answer it as typing (typed-through, the
+   * enabled setting; a block on an indented line, else the mode setting).
+   */
+  expectInvoke(prefix: string): void {
+    this._ourInvoke = prefix;
+  }
+
   async fetch(
     request: CompletionHandler.IRequest,
     context: IInlineCompletionContext
@@ -87,12 +115,27 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     const generation = ++this._generation;
     // A keystroke came first: a warm sent now would supersede this request on the server.
     clearTimeout(this._warmTimer);
-    this._active?.cancel(); // the user typed on: stop the stale request on the server
-    this._active = null;
-    const explicit = context.triggerKind === InlineCompletionTriggerKind.Invoke;
+    const prefix = request.text.slice(0, request.offset);
+    const suffix = request.text.slice(request.offset);
+    const ours = this._ourInvoke === prefix;
+    this._ourInvoke = null;
+    const explicit = context.triggerKind === InlineCompletionTriggerKind.Invoke && !ours;
     if (!settings.enabled && !explicit) {
+      this._active?.cancel();
+      this._active = null;
       return { items: [] };
     }
+    // An explicit request (Alt-\) asks the model again, for a block.
+    const rest = explicit ? undefined : await this._typedThrough(prefix, suffix, generation);
+    if (rest !== undefined) {
+      return { items: rest === null ? [] : [{ insertText: rest }] };
+    }
+    if (generation !== this._generation) {
+      return { items: [] }; // a newer keystroke came while the suggestion on screen finished
+    }
+    this._active?.cancel(); // the user typed on: stop the stale request on the server
+    this._active = null;
+    this._shown = null;
     if (!explicit && settings.triggerDelay > 0) {
       await new Promise(resolve => setTimeout(resolve, settings.triggerDelay));
       if (generation !== this._generation) {
@@ -109,13 +152,14 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
       this._sync.update(target.path!, target.cells!);
     }
     const started = performance.now();
+    const mode = explicit || (ours && inBlock(prefix)) ? 'block' : settings.mode;
     const handle = connection.complete({
-      ...this._requestBase(settings, target, explicit ? 'block' : settings.mode),
-      prefix: request.text.slice(0, request.offset),
-      suffix: request.text.slice(request.offset)
+      ...this._requestBase(settings, target, mode),
+      prefix,
+      suffix
     });
     this._active = handle;
-    this._streams.set(handle.id, { handle, started });
+    this._streams.set(handle.id, { handle, started, prefix, suffix });
     // Drop the bookkeeping even if the completer never streams this item.
     void handle.done.catch(() => undefined).finally(() => {
       setTimeout(() => this._streams.delete(handle.id), 1000);
@@ -128,7 +172,7 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     if (!entry) {
       return;
     }
-    const { handle, started } = entry;
+    const { handle, started, prefix, suffix } = entry;
     let firstChunkMs: number | null = null;
     try {
       for await (const text of handle.chunks) {
@@ -145,6 +189,7 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
           // JupyterLab would show it after the newly typed characters.
           return;
         }
+        this._shown = { prefix, suffix, text, handle };
         yield { response: { insertText: text, isIncomplete: !handle.chunks.ended } };
       }
     } catch (err) {
@@ -156,6 +201,39 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     } finally {
       this._streams.delete(token);
     }
+  }
+
+  /**
+   * The answer from the suggestion on screen when the user typed its start: its rest, or
+   * `null` (nothing to show: a newer keystroke came, or its request failed); `undefined` when
+   * the text does not continue it (or its request failed) and the server must be asked. A
+   * suggestion still streaming is waited for (JupyterLab keeps showing its typed-through part
+   * meanwhile): its request goes on rather than a new one starting over.
+   */
+  private async _typedThrough(
+    prefix: string,
+    suffix: string,
+    generation: number
+  ): Promise<string | null | undefined> {
+    const shown = this._shown;
+    if (!shown || remainder(shown, prefix, suffix) === null) {
+      return undefined;
+    }
+    if (!shown.handle.chunks.ended) {
+      // Stop streaming into the item JupyterLab showed at the old cursor; the request runs on.
+      this._active = null;
+    }
+    let text: string;
+    try {
+      text = (await shown.handle.done).text;
+    } catch {
+      return undefined; // it failed or was cancelled: ask again
+    }
+    if (generation !== this._generation) {
+      return null;
+    }
+    this._shown = { ...shown, text };
+    return remainder(this._shown, prefix, suffix) ?? undefined;
   }
 
   /** The fields of a complete (or warm) request besides the text around the cursor. */
@@ -180,5 +258,11 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
   private _warmTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _generation = 0;
   private _active: ICompletionHandle | null = null;
-  private readonly _streams = new Map<string, { handle: ICompletionHandle; started: number }>();
+  private _ourInvoke: string | null = null;
+  /** The suggestion last streamed to the screen, with the request that gave it. */
+  private _shown: (IShownSuggestion & { handle: ICompletionHandle }) | null = null;
+  private readonly _streams = new Map<
+    string,
+    { handle: ICompletionHandle; started: number; prefix: string; suffix: string }
+  >();
 }

@@ -7,6 +7,8 @@ import type { Mode } from './protocol';
 export interface ISparkSettings {
   /** Show ghost-text suggestions while typing. */
   enabled: boolean;
+  /** Ask for a suggestion on a fresh line after Enter (JupyterLab asks on none by itself). */
+  freshLine: boolean;
   /** Milliseconds of quiet after a keystroke before asking the server. */
   triggerDelay: number;
   /** `line`: the rest of the line; `block`: whole lines to the end of the block. */
@@ -29,6 +31,7 @@ export interface ISparkSettings {
 
 export const DEFAULT_SETTINGS: ISparkSettings = {
   enabled: true,
+  freshLine: true,
   triggerDelay: 20,
   mode: 'line',
   maxTokens: 48,
@@ -46,6 +49,7 @@ export function readSettings(composite: Record<string, unknown>): ISparkSettings
     ok(composite[key]) ? (composite[key] as ISparkSettings[K]) : DEFAULT_SETTINGS[key];
   return {
     enabled: pick('enabled', v => typeof v === 'boolean'),
+    freshLine: pick('freshLine', v => typeof v === 'boolean'),
     triggerDelay: pick('triggerDelay', v => typeof v === 'number' && v >= 0),
     mode: pick('mode', v => v === 'line' || v === 'block'),
     maxTokens: pick('maxTokens', v => Number.isInteger(v) && (v as number) >= 1),

@@ -1,0 +1,100 @@
+/**
+ * A suggestion on a fresh line, and a suggestion taken word by word, line by line, then whole.
+ *
+ * The notebook (written by tests/test_ui_e2e.py) holds: [0] a cell that builds a DataFrame,
+ * then empty cells [1], [2], [3], one per test.
+ */
+import { expect, Page, test } from '@playwright/test';
+import * as path from 'path';
+import { nextLine, nextWord } from '../src/suggestion';
+import { cell, cellText, openNotebook } from './helpers';
+
+const notebook = process.env.SPARK_ACCEPT_NOTEBOOK ?? 'accept.ipynb';
+const shots = process.env.SPARK_ARTIFACTS ?? 'test-results';
+
+/** The ghost text of cell `index` once its stream has ended. */
+async function settledGhost(page: Page, index: number): Promise<string> {
+  const ghost = cell(page, index).locator('.jp-GhostText');
+  await expect(ghost).toBeVisible();
+  await expect(cell(page, index).locator('.jp-GhostText-streamingIndicator')).toHaveCount(0);
+  await expect(ghost).not.toHaveText('');
+  // Its lines are <br>-separated (innerText); lines past the fourth are folded away.
+  return ghost.innerText();
+}
+
+/** Count the `complete` requests the page sends over spark/ws. */
+function countCompletes(page: Page): { n: number } {
+  const counter = { n: 0 };
+  page.on('websocket', ws => {
+    if (ws.url().includes('spark/ws')) {
+      ws.on('framesent', frame => {
+        const data = typeof frame.payload === 'string' ? frame.payload : frame.payload.toString();
+        if (data.includes('"type":"complete"')) {
+          counter.n += 1;
+        }
+      });
+    }
+  });
+  return counter;
+}
+
+test('a fresh line after `def ...:` and Enter gets a suggestion without Alt-\\', async ({ page }) => {
+  await openNotebook(page, notebook);
+  const target = cell(page, 1);
+  await target.locator('.cm-content').click();
+  await page.keyboard.type('def mean_price(df):', { delay: 30 });
+  await page.keyboard.press('Enter'); // (Escape would leave the editor, in a notebook)
+  const header = 'def mean_price(df):\n    ';
+  await expect.poll(() => cellText(page, 1)).toBe(header);
+  const suggestion = await settledGhost(page, 1);
+  expect(suggestion.trim().length).toBeGreaterThan(0);
+  await page.screenshot({ path: path.join(shots, 'fresh-line.png') });
+  await page.keyboard.press('Tab');
+  await expect.poll(() => cellText(page, 1)).toContain(header + suggestion.split('\n')[0]);
+
+  // A blank top-level line at the end of a cell is left alone.
+  const other = cell(page, 3);
+  await other.locator('.cm-content').click();
+  await page.keyboard.type('x = 1', { delay: 30 });
+  await page.keyboard.press('Enter');
+  await expect.poll(() => cellText(page, 3)).toBe('x = 1\n');
+  await page.waitForTimeout(1500);
+  await expect(other.locator('.jp-GhostText')).toHaveCount(0);
+});
+
+test('accept the next word, then the next line, then the rest with Tab', async ({ page }) => {
+  const completes = countCompletes(page);
+  await openNotebook(page, notebook);
+  const target = cell(page, 2);
+  await target.locator('.cm-content').click();
+  await page.keyboard.type('def total_sales(df):', { delay: 30 });
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('total = 0', { delay: 30 });
+  await page.keyboard.press('Enter');
+  const start = 'def total_sales(df):\n    total = 0\n    ';
+  await expect.poll(() => cellText(page, 2)).toBe(start);
+  const suggestion = await settledGhost(page, 2);
+  // The body the model proposes here runs over several lines (a loop, then the return).
+  expect(suggestion).toContain('\n');
+  const asked = completes.n;
+
+  const word = nextWord(suggestion);
+  await page.keyboard.press('Control+ArrowRight');
+  await expect.poll(() => cellText(page, 2)).toBe(start + word);
+  // The rest stays on screen.
+  const rest = suggestion.slice(word.length);
+  await expect(target.locator('.jp-GhostText')).toHaveText(rest, { useInnerText: true });
+  await page.screenshot({ path: path.join(shots, 'accept-word.png') });
+
+  const line = nextLine(rest);
+  await page.keyboard.press('Control+ArrowDown');
+  await expect.poll(() => cellText(page, 2)).toBe(start + word + line);
+  const after = rest.slice(line.length);
+  await expect(target.locator('.jp-GhostText')).toHaveText(after, { useInnerText: true });
+
+  // Word and line came from the suggestion on screen: no request went to the server.
+  expect(completes.n).toBe(asked);
+
+  await page.keyboard.press('Tab');
+  await expect.poll(() => cellText(page, 2)).toContain(start + suggestion);
+});
