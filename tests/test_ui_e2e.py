@@ -3,8 +3,9 @@
 This starts ``jupyter lab`` (the installed labextension and server extension, no manual step),
 writes small notebooks, and runs the Playwright tests in labextension/ui-tests with Debian's
 headless chromium (spark.spec.ts: ghost text, fixes, diagnostics; accept.spec.ts: the fresh-line
-suggestion and partial accept). Screenshots land in tests/artifacts/ui/. The TypeScript unit
-tests (vitest) run here too, so the README's one test command covers the frontend.
+suggestion and partial accept; notebook7.spec.ts: Notebook 7, served by the same server).
+Screenshots land in tests/artifacts/ui/. The TypeScript unit tests (vitest) run here too, so
+the README's one test command covers the frontend.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def test_browser_ghost_text_and_fix(real_model, tmp_path):
     with LabServer(tmp_path) as lab:
         write_notebook(lab.root / "e2e.ipynb", E2E_CELLS)
         write_notebook(lab.root / "accept.ipynb", ACCEPT_CELLS)
+        write_notebook(lab.root / "n7.ipynb", ACCEPT_CELLS[:3])
         (lab.root / "script.py").write_text(E2E_SCRIPT)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         run = subprocess.run(
@@ -111,3 +113,4 @@ def test_browser_ghost_text_and_fix(real_model, tmp_path):
     assert (ARTIFACTS / "diagnostics.png").stat().st_size > 0
     assert (ARTIFACTS / "fresh-line.png").stat().st_size > 0
     assert (ARTIFACTS / "accept-word.png").stat().st_size > 0
+    assert (ARTIFACTS / "notebook7.png").stat().st_size > 0

@@ -10,7 +10,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, Notification, showDialog } from '@jupyterlab/apputils';
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import { IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 import { ICompletionProviderManager } from '@jupyterlab/completer';
@@ -28,7 +28,7 @@ import { acceptPart, focusedEditor, FreshLineTrigger, ISuggestionHost, partToAcc
 import type { FixKind, IErrorInfo } from './protocol';
 import { SparkInlineProvider } from './provider';
 import { DEFAULT_SETTINGS, ISparkSettings, readSettings } from './settings';
-import { SparkStatus } from './status';
+import { fetchStatus, onceEach, SparkStatus } from './status';
 import { statusTooltip } from './status-text';
 import { NotebookSync } from './sync';
 import { editorContext } from './target';
@@ -139,20 +139,36 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return connection;
     };
 
-    const showStatus = async () => {
-      const status = await statusItem.refresh();
+    // The model's state: in the status bar, or where there is none (Notebook 7) in the toolbar
+    // of each notebook and file; a problem to act on is notified once.
+    const notify = onceEach(message => Notification.error(message, { autoClose: false }));
+    const statusViews = new Set<SparkStatus>();
+    const newStatusView = () => {
+      const view = new SparkStatus(() => void showStatus(view), notify);
+      statusViews.add(view);
+      view.disposed.connect(() => statusViews.delete(view));
+      return view;
+    };
+    const showStatus = async (view: SparkStatus | undefined) => {
+      const status = view ? await view.refresh() : await fetchStatus().catch(() => null);
       await showDialog({
         title: 'Spark model status',
-        body: statusTooltip(status, null),
+        body: statusTooltip(status, view?.latency ?? null),
         buttons: [Dialog.okButton()]
       });
     };
-    const statusItem = new SparkStatus(() => void showStatus());
     if (statusBar) {
       statusBar.registerStatusItem(PLUGIN_ID, {
-        item: statusItem,
+        item: newStatusView(),
         align: 'right',
         rank: 100
+      });
+    } else {
+      notebooks.widgetAdded.connect((_, panel) => {
+        panel.toolbar.addItem('spark-status', newStatusView());
+      });
+      fileEditors?.widgetAdded.connect((_, widget) => {
+        widget.toolbar.addItem('spark-status', newStatusView());
       });
     }
 
@@ -160,7 +176,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       getConnection,
       sync,
       () => settings,
-      report => statusItem.reportLatency(report)
+      report => statusViews.forEach(view => view.reportLatency(report))
     );
     completions.registerInlineProvider(provider);
 
@@ -226,7 +242,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.status, {
       label: 'Spark: Show Model Status',
-      execute: showStatus
+      execute: () => showStatus(statusViews.values().next().value)
     });
     for (const [id, part, label] of [
       [CommandIDs.acceptWord, 'word', 'Spark: Accept the Next Word of the Suggestion'],

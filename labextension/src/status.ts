@@ -1,6 +1,8 @@
 /**
- * The model's state for the status bar: polls `GET spark/status` (fast while the model is
- * pulling or loading, slowly once ready) and shows the last time to first suggestion.
+ * The model's state for the status bar (or, in an app without one such as Notebook 7, a
+ * document's toolbar): polls `GET spark/status` (fast while the model is pulling or loading,
+ * slowly once ready) and shows the last time to first suggestion. A problem the user must act
+ * on (the model failed to load, the server extension does not answer) goes to `onProblem`.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
@@ -12,6 +14,19 @@ import { statusText, statusTooltip } from './status-text';
 /** Poll interval while the model is not ready yet, and once it is. */
 const POLL_BUSY_MS = 1000;
 const POLL_READY_MS = 15000;
+/** Failed polls in a row before the server extension counts as not answering (a restart). */
+const FAILURES_BEFORE_PROBLEM = 3;
+
+/** `notify`, called once per distinct message: a problem polled every second is told once. */
+export function onceEach(notify: (message: string) => void): (message: string) => void {
+  const told = new Set<string>();
+  return message => {
+    if (!told.has(message)) {
+      told.add(message);
+      notify(message);
+    }
+  };
+}
 
 export async function fetchStatus(
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
@@ -25,7 +40,10 @@ export async function fetchStatus(
 }
 
 export class SparkStatus extends Widget {
-  constructor(private readonly _onClick: () => void) {
+  constructor(
+    private readonly _onClick: () => void,
+    private readonly _onProblem: (message: string) => void = () => undefined
+  ) {
     super();
     this.addClass('jp-spark-status');
     this.node.title = statusTooltip(null, null);
@@ -36,6 +54,10 @@ export class SparkStatus extends Widget {
 
   get status(): IModelStatus | null {
     return this._status;
+  }
+
+  get latency(): ILatencyReport | null {
+    return this._latency;
   }
 
   reportLatency(report: ILatencyReport): void {
@@ -58,8 +80,19 @@ export class SparkStatus extends Widget {
   private async _poll(): Promise<void> {
     try {
       this._status = await fetchStatus();
-    } catch {
+      this._failures = 0;
+    } catch (reason) {
       this._status = null; // server restarting or extension missing: say "waiting"
+      if (++this._failures === FAILURES_BEFORE_PROBLEM) {
+        const detail = reason instanceof Error ? ` (${reason.message})` : '';
+        this._onProblem(
+          `Spark: the server extension does not answer${detail}. Check that jupyter-spark-assist ` +
+            'is installed in the environment running Jupyter (jupyter server extension list) and restart the server.'
+        );
+      }
+    }
+    if (this._status?.state === 'error') {
+      this._onProblem(`Spark: the model is not available: ${this._status.error ?? 'unknown error'}`);
     }
     this._render();
     if (!this.isDisposed) {
@@ -77,4 +110,5 @@ export class SparkStatus extends Widget {
   private _status: IModelStatus | null = null;
   private _latency: ILatencyReport | null = null;
   private _timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private _failures = 0;
 }
