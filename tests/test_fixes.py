@@ -333,6 +333,17 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("xs = [1, 2]", "xs = xs.append(3)\nn = len(xs)", "n == 3"),
         # a division by an empty length, an index one past the end
         ("vals = []", "avg = sum(vals) / len(vals)", "avg == 0"),
+        # ... inside a larger expression, a dict comprehension, a helper's return
+        ("made = 0\ntried = 0", "pct = made / tried * 100", "pct == 0"),
+        ("scores = {'a': [2, 4], 'b': []}", "means = {k: sum(v) / len(v) for k, v in "
+         "scores.items()}", "means == {'a': 3.0, 'b': 0}"),
+        ("groups = [[1, 3], []]", "def avg(g):\n    return sum(g) / len(g)\n\n"
+         "out = [avg(g) for g in groups]", "out == [2.0, 0]"),
+        ("import numpy as np\nw = np.array([], dtype=int)",
+         "share = [round(3 / len(w), 1)]", "share == [0]"),
+        # a divisor counted from 0 meant from 1; not when it is also a position
+        ("steps = 3", "total = sum(2 / i for i in range(steps))", "total == 2 + 1 + 2 / 3"),
+        ("xs = [4, 2, 1]", "r = [xs[i] / i for i in range(len(xs))]", "r == [0, 2.0, 0.5]"),
         ("xs = [1, 2, 3]", "out = []\nfor i in range(len(xs) + 1):\n    out.append(xs[i])",
          "out == [1, 2, 3]"),
         ("xs = [1, 2, 3]", "last = xs[len(xs)]", "last == 3"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from .types import ErrorInfo, Inspector
 
@@ -20,6 +20,9 @@ CERTAIN_CUTOFF = 0.75
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _DID_YOU_MEAN = re.compile(r"Did you mean:? '([^']+)'")
 _ARROW = re.compile(r"^\s*-+>\s*(\d+)")  # IPython's "----> 2 y = 10 / x"
+# A traceback frame's header: which cell (execution count) and line ("Cell In[3], line 2").
+_FRAME = re.compile(r"^(?:Cell In\s*\[(\d+)\]|Input In \[(\d+)\]|<ipython-input-(\d+)-\w+>)")
+_FRAME_LINE = re.compile(r"line (\d+)")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,12 @@ class Context:
 
     cells: tuple[str, ...]
     inspector: Inspector | None
+    # The kernel snapshot's one-line summary of each variable ("str len=2: '42'",
+    # "DataFrame 3x2: price:str, qty:int64"): values and dtypes the details probe does not give.
+    summaries: Mapping[str, str] = field(default_factory=dict)
+
+    def summary(self, name: str) -> str:
+        return self.summaries.get(name, "")
 
     def kernel_names(self) -> set[str]:
         return self.inspector.names() if self.inspector is not None else set()
@@ -62,6 +71,31 @@ def failing_line(source: str, error: ErrorInfo) -> int | None:
                 n = int(m.group(1)) - 1
                 return n if 0 <= n < n_lines else None
     return None
+
+
+def frame_lines(source: str, error: ErrorInfo) -> list[int]:
+    """0-based lines of the cell in each traceback frame that runs it, outermost first (a
+    function the cell defines and calls: the call's line, then the line inside it). Frames of
+    other cells (another execution count) are left out; no frames: ``failing_line``."""
+    n_lines = len(source.split("\n"))
+    rows: list[int] = []
+    cell = None
+    for entry in error.traceback:
+        text = plain(entry).lstrip("\n")
+        m = _FRAME.match(text)
+        if not m:
+            continue
+        count = next(g for g in m.groups() if g is not None)
+        cell = cell or count
+        line = _FRAME_LINE.search(text.split("\n", 1)[0])
+        if count == cell and line and 1 <= int(line.group(1)) <= n_lines:
+            row = int(line.group(1)) - 1
+            if row not in rows:
+                rows.append(row)
+    if rows:
+        return rows
+    row = failing_line(source, error)
+    return [] if row is None else [row]
 
 
 def nearest(word: str, candidates: set[str], n: int = MAX_CANDIDATES) -> list[tuple[str, float]]:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from .edit import rewrite_nodes
-from .errors import Candidate, Context, failing_line
+from .errors import Candidate, Context, failing_line, frame_lines
 from .source import BUILTIN_NAMES, names_in_cells, parse
 from .types import ErrorInfo
 
@@ -220,39 +220,162 @@ def none_from_in_place(source: str, error: ErrorInfo, ctx: Context) -> Iterator[
         return
 
 
+# Kinds whose emptiness is read with ``if x`` (an array or a frame raises on it: ``len(x)``).
+_TRUTHY_KINDS = frozenset({"list", "tuple", "dict", "set", "str", "defaultdict", "Counter"})
+_ARITH = ast.Add | ast.Sub | ast.Mult | ast.Div | ast.FloorDiv | ast.Mod | ast.Pow
+
+
 def zero_division(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
-    """``avg = total / len(xs)`` with an empty ``xs``: the ratio of nothing is 0."""
+    """A division or modulo by zero on the failing line (at the top level, in a comprehension,
+    a dict value, a function's return): the arithmetic around it gives 0 when the divisor is 0
+    (``(a / b if b else 0)``: the ratio of nothing is taken as 0). A divisor that is the
+    variable of a loop over ``range(n)`` meant counting from 1: ``range(1, n + 1)``."""
     tree = parse(source)
-    row = failing_line(source, error)
-    if tree is None or row is None:
+    if tree is None:
         return
-    for node in _on_line(tree, row):
-        if not isinstance(node, ast.Assign | ast.Return) or node.value is None:
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    divisions = _divisions(tree, frame_lines(source, error), parents)
+    if not divisions:
+        return
+    yield from _count_from_one(source, divisions, parents)
+    roots: dict[int, tuple[ast.expr, list[str]]] = {}
+    for div in divisions:
+        root = div
+        while isinstance(parents.get(root), ast.BinOp) and isinstance(parents[root].op, _ARITH):
+            root = parents[root]
+        guard = _zero_guard(source, div.right, ctx)
+        entry = roots.setdefault(id(root), (root, []))
+        if guard not in entry[1]:
+            entry[1].append(guard)
+    edits = []
+    for root, guards in roots.values():
+        text = f"{_segment(source, root)} if {' and '.join(guards)} else 0"
+        whole = isinstance(parents.get(root), ast.Assign | ast.Return | ast.AugAssign)
+        edits.append((root, text if whole else f"({text})"))
+    new = rewrite_nodes(source, edits)
+    if new is not None:
+        divisor = _segment(source, divisions[0].right)
+        yield (
+            f"Give 0 when `{divisor}` is 0",
+            f"`{divisor}` is 0 here; the ratio of nothing is taken as 0.",
+            new,
+            0.6,
+        )
+
+
+def _divisions(tree: ast.AST, rows: list[int], parents: dict) -> list[ast.BinOp]:
+    """The divisions (``/``, ``//``, ``%`` on numbers) the error can come from: on the
+    innermost traceback line of the cell that has one, else in the cell's functions called on
+    the failing line (a traceback without frames)."""
+
+    def on(nodes: Iterator[ast.AST], row: int | None) -> list[ast.BinOp]:
+        return [
+            n
+            for n in nodes
+            if isinstance(n, ast.BinOp)
+            and isinstance(n.op, ast.Div | ast.FloorDiv | ast.Mod)
+            and (row is None or n.lineno == row + 1)
+            and not (isinstance(n.op, ast.Mod) and _is_text(n.left))
+            and not (isinstance(n.right, ast.Constant) and n.right.value)
+        ]
+
+    for row in reversed(rows):
+        found = on(ast.walk(tree), row)
+        if found:
+            return found
+    if not rows:
+        return []
+    called = {
+        n.func.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.lineno == rows[0] + 1
+    }
+    return [
+        d
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FunctionDef) and f.name in called
+        for d in on(ast.walk(f), None)
+    ]
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def _zero_guard(source: str, divisor: ast.expr, ctx: Context) -> str:
+    """The condition under which ``divisor`` is not 0: ``xs`` for ``len(xs)`` when the kernel
+    says ``xs`` is a plain container, else the divisor itself (a number: it raised)."""
+    if (
+        isinstance(divisor, ast.Call)
+        and isinstance(divisor.func, ast.Name)
+        and divisor.func.id == "len"
+        and len(divisor.args) == 1
+        and isinstance(divisor.args[0], ast.Name)
+    ):
+        kind = (ctx.details(divisor.args[0].id) or {}).get("type")
+        if kind in _TRUTHY_KINDS:
+            return divisor.args[0].id
+    text = _segment(source, divisor)
+    simple = isinstance(divisor, ast.Name | ast.Attribute | ast.Subscript | ast.Call)
+    return text if simple else f"({text})"
+
+
+def _count_from_one(source: str, divisions: list[ast.BinOp], parents: dict) -> Iterator[Candidate]:
+    """``1 / k for k in range(n)``: the loop starts at 0; ``range(1, n + 1)`` was meant (not
+    when ``k`` also indexes something: then 0..n-1 are positions)."""
+    tree = next((n for n in parents.values() if isinstance(n, ast.Module)), None)
+    indexes = {
+        n.id
+        for sub in (ast.walk(tree) if tree is not None else ())
+        if isinstance(sub, ast.Subscript)
+        for n in ast.walk(sub.slice)
+        if isinstance(n, ast.Name)
+    }
+    for div in divisions:
+        if not isinstance(div.right, ast.Name) or div.right.id in indexes:
             continue
-        value = node.value
-        if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div | ast.FloorDiv)):
-            continue
-        right = value.right
-        if (
-            isinstance(right, ast.Call)
-            and isinstance(right.func, ast.Name)
-            and right.func.id == "len"
-            and len(right.args) == 1
-        ):
-            guard = _segment(source, right.args[0])
-        elif isinstance(right, ast.Name | ast.Attribute):
-            guard = _segment(source, right)
-        else:
-            continue
-        new = _replace(source, value, f"{_segment(source, value)} if {guard} else 0")
-        if new is not None:
-            yield (
-                f"Give 0 when `{guard}` is empty",
-                f"`{_segment(source, right)}` is 0 here; the ratio of nothing is taken as 0.",
-                new,
-                0.6,
+        name = div.right.id
+        for target, it in _loops_around(div, parents):
+            if not (
+                isinstance(target, ast.Name)
+                and target.id == name
+                and isinstance(it, ast.Call)
+                and isinstance(it.func, ast.Name)
+                and it.func.id == "range"
+                and len(it.args) == 1
+                and not it.keywords
+            ):
+                continue
+            stop = it.args[0]
+            bound = _segment(source, stop)
+            end = (
+                str(stop.value + 1)
+                if isinstance(stop, ast.Constant) and isinstance(stop.value, int)
+                else f"{bound} + 1"
             )
-            return
+            new = _replace(source, it, f"range(1, {end})")
+            if new is not None:
+                yield (
+                    f"Count `{name}` from 1",
+                    f"`range({bound})` starts at 0, and `{name}` is a divisor; counting from 1 "
+                    f"to {bound} was meant.",
+                    new,
+                    0.75,
+                )
+                return
+
+
+def _loops_around(node: ast.AST, parents: dict) -> Iterator[tuple[ast.expr, ast.expr]]:
+    """(target, iterable) of the comprehensions and for loops ``node`` is inside."""
+    comprehensions = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+    while node is not None:
+        if isinstance(node, comprehensions):
+            yield from ((g.target, g.iter) for g in node.generators)
+        elif isinstance(node, ast.For):
+            yield node.target, node.iter
+        node = parents.get(node)
 
 
 def index_past_end(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:

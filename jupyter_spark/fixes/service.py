@@ -71,7 +71,9 @@ class FixService:
         kinds = [k for k in req.kinds if k in KINDS]
         candidates: list[Fix] = []
         if req.error is not None and "error" in kinds:
-            ctx = Context(tuple(req.cells), req.inspector)
+            kernel = getattr(req.knowledge, "kernel", None)
+            summaries = {v.name: v.summary for v in (kernel.variables if kernel else ())}
+            ctx = Context(tuple(req.cells), req.inspector, summaries)
             found = error_fixes(source, req.error, ctx)
             found += self._checked(source, req)
             if not found and req.use_model:
