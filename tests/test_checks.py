@@ -108,6 +108,10 @@ BUGS = [
     ("x = events['name'].str.capitalise()", "missing-attribute", 0, ".str.capitalize()"),
     ("h = events['when'].dt.hours", "missing-attribute", 0, ".dt.hour"),
     ("h = ts.index.hours", "missing-attribute", 0, "ts.index.hour"),
+    # a Series method or a .str method gives a Series again
+    ("x = events['name'].str.lower().str.splt()", "missing-attribute", 0, ".str.split()"),
+    ("x = events['name'].str.upper().value_count()", "missing-attribute", 0, "value_counts()"),
+    ("x = sales['revenue'].dropna().means()", "missing-attribute", 0, ".dropna().mean()"),
     # shapes the cell makes: a reduction, a constructor, a join of arrays
     ("m = a.mean(axis=1)\nd = a - m", "shape-mismatch", 1, None),
     ("w = np.linspace(0, 1, num=3)\nr = a * w", "shape-mismatch", 1, None),
@@ -236,8 +240,9 @@ CLEAN = [
     "sales.loc[sales['revenue'] > 0, 'region']\nsales.loc[:, ['revenue', 'region']]",
     "by_region.groupby('region').sum()",  # the index's name is a valid groupby key
     "events['name'].str.upper()\nevents['when'].dt.hour\nts.index.hour\nsales.revenue.mean()\n"
-    "sales['revenue'].fillna(0).anything\nevents['when'].dt.isocalendar().week\n"
-    "events.at[0, 'name']\nevents.at.obj",  # ``at``: the frame's indexer, not the column
+    "sales['revenue'].apply(str).anything\nevents['when'].dt.isocalendar().week\n"
+    "events.at[0, 'name']\nevents.at.obj\nevents['name'].str.len().mean()\n"
+    "events['name'].astype('category').cat.codes\nsales['revenue'].map(str).str.upper()",  # ``at``: the frame's indexer, not the column
     "sales.merge(by_region, on='region')\npd.merge(sales, events, left_on='region', "
     "right_on='name')\nsales.merge(events, how='cross')",
     "sales.groupby(['region', pd.Grouper(freq='D')])",  # one computed element: unknown

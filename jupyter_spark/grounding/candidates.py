@@ -21,15 +21,44 @@ import inspect
 import keyword
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from ..engine.grounded import Choices
 from ..kernel.state import KernelState, Members
 from .cells import CellFacts, cell_facts
 from .modules import module_members, ready, submodules, top_level_modules
-from .sites import Path, Site, find_site
+from .sites import Path, Site, Step, find_site
 from .symbols import ModuleSymbols, SymbolSource
+
+# Series methods whose result is a Series with the same kind of values (``s.dropna().``);
+# not ``astype``/``map``/``apply``, which change the values' type (and so their accessors).
+SERIES_SAME = frozenset(
+    "abs between bfill clip copy cummax cummin cumprod cumsum diff drop drop_duplicates dropna "
+    "ffill fillna head interpolate isin isna notna mask nlargest nsmallest pct_change rank "
+    "reindex rename replace round sample shift sort_index sort_values tail where value_counts "
+    "add sub mul div truediv floordiv pow mod eq ne lt le gt ge".split()
+)
+# Methods of a Series' accessor (by its type) that give a Series back (``s.str.lower().``):
+# (those whose values keep their type, so the accessor still applies; the others).
+ACCESSOR_SERIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "StringMethods": (
+        frozenset(
+            "capitalize casefold center join ljust lower lstrip normalize pad removeprefix "
+            "removesuffix repeat replace rjust rstrip slice slice_replace strip swapcase title "
+            "translate upper wrap zfill".split()
+        ),
+        frozenset(
+            "contains count endswith find findall fullmatch isalnum isalpha isdecimal isdigit "
+            "islower isnumeric isspace istitle isupper len match rfind split rsplit "
+            "startswith".split()
+        ),
+    ),
+    "DatetimeProperties": (
+        frozenset("normalize round floor ceil tz_localize tz_convert".split()),
+        frozenset("day_name month_name strftime to_period".split()),
+    ),
+}
 
 # Methods of a DataFrame whose result has the same columns (``df.groupby('k')['``).
 SAME_COLUMNS = frozenset(
@@ -566,14 +595,44 @@ def _unimported_project_module(name: str, k: Knowledge) -> Resolved | None:
     return Resolved(module_symbols_members(ms), "module", name)
 
 
+def _series_result(r: Resolved, method: str, series: Resolved | None) -> Resolved | None:
+    """What ``x.method()`` gives when it is a Series again: a Series method in
+    ``SERIES_SAME`` (the same Series' members), or a Series-valued method of its ``.str`` /
+    ``.dt`` accessor (the Series the accessor hangs on; its accessors dropped when the values
+    changed type)."""
+    if r.kind == "Series" and method in SERIES_SAME:
+        return r
+    same, other = ACCESSOR_SERIES.get(r.kind, (frozenset(), frozenset()))
+    if series is not None and method in same:
+        return series
+    if series is not None and method in other:
+        items = {a: m for a, m in series.members.items.items() if a not in ("str", "dt", "cat")}
+        return Resolved(replace(series.members, items=MappingProxyType(items)), "Series")
+    return None
+
+
 def resolve(path: Path | None, k: Knowledge) -> Resolved | None:
     """Follow ``path`` from its root through what the sources know; None where they stop."""
     if path is None:
         return None
     r = _root(path.root, k)
-    for step in path.steps:
+    series: Resolved | None = None  # the last Series on the way (what an accessor is of)
+    steps = path.steps
+    skip = False
+    for i, step in enumerate(steps):
         if r is None:
             return None
+        if skip:  # the call of a method whose Series result was taken at its name
+            skip = False
+            continue
+        if r.kind == "Series":
+            series = r
+        after = steps[i + 1] if i + 1 < len(steps) else None
+        if step.kind == "attr" and after is not None and after == Step("call", step.value):
+            result = _series_result(r, step.value, series)
+            if result is not None:
+                r, skip = result, True
+                continue
         m = r.members
         if step.kind == "attr":
             sub = m.items.get(step.value)
