@@ -34,29 +34,120 @@ from .symbols import ModuleSymbols, SymbolSource
 # Series methods whose result is a Series with the same kind of values (``s.dropna().``);
 # not ``astype``/``map``/``apply``, which change the values' type (and so their accessors).
 SERIES_SAME = frozenset(
-    "abs between bfill clip copy cummax cummin cumprod cumsum diff drop drop_duplicates dropna "
-    "ffill fillna head interpolate isin isna notna mask nlargest nsmallest pct_change rank "
-    "reindex rename replace round sample shift sort_index sort_values tail where value_counts "
-    "add sub mul div truediv floordiv pow mod eq ne lt le gt ge".split()
+    [
+        "abs",
+        "between",
+        "bfill",
+        "clip",
+        "copy",
+        "cummax",
+        "cummin",
+        "cumprod",
+        "cumsum",
+        "diff",
+        "drop",
+        "drop_duplicates",
+        "dropna",
+        "ffill",
+        "fillna",
+        "head",
+        "interpolate",
+        "isin",
+        "isna",
+        "notna",
+        "mask",
+        "nlargest",
+        "nsmallest",
+        "pct_change",
+        "rank",
+        "reindex",
+        "rename",
+        "replace",
+        "round",
+        "sample",
+        "shift",
+        "sort_index",
+        "sort_values",
+        "tail",
+        "where",
+        "value_counts",
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "truediv",
+        "floordiv",
+        "pow",
+        "mod",
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+    ]
 )
 # Methods of a Series' accessor (by its type) that give a Series back (``s.str.lower().``):
 # (those whose values keep their type, so the accessor still applies; the others).
 ACCESSOR_SERIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "StringMethods": (
         frozenset(
-            "capitalize casefold center join ljust lower lstrip normalize pad removeprefix "
-            "removesuffix repeat replace rjust rstrip slice slice_replace strip swapcase title "
-            "translate upper wrap zfill".split()
+            [
+                "capitalize",
+                "casefold",
+                "center",
+                "join",
+                "ljust",
+                "lower",
+                "lstrip",
+                "normalize",
+                "pad",
+                "removeprefix",
+                "removesuffix",
+                "repeat",
+                "replace",
+                "rjust",
+                "rstrip",
+                "slice",
+                "slice_replace",
+                "strip",
+                "swapcase",
+                "title",
+                "translate",
+                "upper",
+                "wrap",
+                "zfill",
+            ]
         ),
         frozenset(
-            "contains count endswith find findall fullmatch isalnum isalpha isdecimal isdigit "
-            "islower isnumeric isspace istitle isupper len match rfind split rsplit "
-            "startswith".split()
+            [
+                "contains",
+                "count",
+                "endswith",
+                "find",
+                "findall",
+                "fullmatch",
+                "isalnum",
+                "isalpha",
+                "isdecimal",
+                "isdigit",
+                "islower",
+                "isnumeric",
+                "isspace",
+                "istitle",
+                "isupper",
+                "len",
+                "match",
+                "rfind",
+                "split",
+                "rsplit",
+                "startswith",
+            ]
         ),
     ),
     "DatetimeProperties": (
-        frozenset("normalize round floor ceil tz_localize tz_convert".split()),
-        frozenset("day_name month_name strftime to_period".split()),
+        frozenset(["normalize", "round", "floor", "ceil", "tz_localize", "tz_convert"]),
+        frozenset(["day_name", "month_name", "strftime", "to_period"]),
     ),
 }
 
