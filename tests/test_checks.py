@@ -239,10 +239,11 @@ CLEAN = [
     "sales.drop(columns='units_sold')\nsales.pivot_table(index='region', values='revenue')",
     "sales.loc[sales['revenue'] > 0, 'region']\nsales.loc[:, ['revenue', 'region']]",
     "by_region.groupby('region').sum()",  # the index's name is a valid groupby key
+    # typed columns and accessors, used right (``events.at``: the frame's indexer)
     "events['name'].str.upper()\nevents['when'].dt.hour\nts.index.hour\nsales.revenue.mean()\n"
     "sales['revenue'].apply(str).anything\nevents['when'].dt.isocalendar().week\n"
     "events.at[0, 'name']\nevents.at.obj\nevents['name'].str.len().mean()\n"
-    "events['name'].astype('category').cat.codes\nsales['revenue'].map(str).str.upper()",  # ``at``: the frame's indexer, not the column
+    "events['name'].astype('category').cat.codes\nsales['revenue'].map(str).str.upper()",
     "sales.merge(by_region, on='region')\npd.merge(sales, events, left_on='region', "
     "right_on='name')\nsales.merge(events, how='cross')",
     "sales.groupby(['region', pd.Grouper(freq='D')])",  # one computed element: unknown
