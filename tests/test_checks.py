@@ -84,6 +84,7 @@ def state():
         "start": datetime.datetime(2024, 1, 1),
         "by_region": pd.DataFrame({"region": ["n"], "revenue": [1.0]}).set_index("region"),
         "events": pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "name": ["x"]}),
+        "visits": pd.DataFrame({"n": [1, 2, 3]}),
         "ts": pd.DataFrame({"s0": [1.0]}, index=pd.to_datetime(["2024-01-01"])),
     }
     return state_from_probe(json.loads(probe.run(ns, PROBE_LIMITS)))
@@ -117,6 +118,13 @@ BUGS = [
     ("w = np.linspace(0, 1, num=3)\nr = a * w", "shape-mismatch", 1, None),
     ("t = np.concatenate([a, b], axis=0)", "shape-mismatch", 0, None),
     ("t = np.vstack([a, b])", "shape-mismatch", 0, None),
+    ("r = v * np.array([0.5, 2.0])", "shape-mismatch", 0, None),
+    ("r = a[:, :3] + v", "shape-mismatch", 0, None),
+    ("hot = a > v[:2]", "shape-mismatch", 0, None),
+    ("w = visits['n'].to_numpy() * v", "shape-mismatch", 0, None),
+    ("w = visits.n.values + np.zeros(2)", "shape-mismatch", 0, None),
+    ("sales['score'] = [0.1, 0.2]", "shape-mismatch", 0, None),
+    ("sales['first'] = a[:, 0]", "shape-mismatch", 0, None),
     # merge keys: ``on`` in both frames, ``left_on`` / ``right_on`` in their side
     ("both = sales.merge(by_region, on='regoin')", "missing-key", 0, "on='region'"),
     (
@@ -217,6 +225,10 @@ CLEAN = [
     "keepdims=True)\nz = a * np.linspace(0, 1, 4) + np.zeros((3, 1))",
     "t = np.concatenate([a, b.T.reshape(2, 5)[:, :4]], axis=0)\nu = np.vstack([a, v])\n"
     "h = np.hstack([a, a])\ns2 = np.stack([v, v])\nc = np.concatenate([a, a.T.T], axis=1)",
+    # (Series align on their index: no shape to match)
+    "r = v * np.array([1, 2, 3, 4])\nq = a[:, :4] + v[-4:]\nhot = a > v\nsales['one'] = [1]\n"
+    "sales['x'] = a[:1, 0]\nsales['r'] = sales['revenue'] * by_region['revenue']\n"
+    "sales['y'] = by_region['revenue']\nw = visits['n'].to_numpy() * a[:, 0]",
     "if cond:\n    m = a.mean(axis=1)\nelse:\n    m = a.mean(axis=1)[:, None]\nd = a - m",
     "for i in range(3):\n    m = a.mean(axis=1)\n    m = m[:, None]\nd = a - m",
     "sales = pd.read_csv('other.csv')\nsales['anything']",

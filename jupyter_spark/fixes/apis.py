@@ -169,6 +169,11 @@ _TABLE = (
         for owner in ("Series.dt", "DatetimeIndex")
         for attr in ("weekofyear", "week")
     ),
+    *(
+        Removed("pandas", (1, 0), owner, "weekday_name", "day_name()", f"{owner}.weekday_name "
+                "was removed in pandas 1.0")
+        for owner in ("Series.dt", "DatetimeIndex")
+    ),
     Removed("pandas", (2, 1), "pandas", "value_counts", None, "pd.value_counts is deprecated since"
             " pandas 2.1 and removed in 3.0: use pd.Series(values).value_counts()"),
     *(

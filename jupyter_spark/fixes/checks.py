@@ -73,6 +73,8 @@ _CATCHES = {
 _INDEX = re.compile(r"; index: (\w+)(?: (.+))?$")
 _FROM = re.compile(r"\(from ([\w.]+)\)$")  # a kernel function's summary: where it is defined
 _SHAPE = re.compile(r"^(?:\w+ \(ndarray\)|ndarray) \(([\d, ]*)\)")
+_SERIES_LEN = re.compile(r"^Series (\d+) ")  # the probe's summary of a Series: its length
+_FRAME_ROWS = re.compile(r"^DataFrame (\d+)x\d+")  # ...of a DataFrame: rows x columns
 
 
 @dataclass
@@ -199,6 +201,8 @@ class _Checker:
                 # (no comprehension or lambda variable is reached: _shape does not enter them)
                 shape = self._shape(value, scope, set())
             for t in targets:
+                if isinstance(t, ast.Subscript) and value is not None and shape is not None:
+                    self._column_length(t, value, shape, scope)
                 self._target(t, scope, augmented=isinstance(stmt, ast.AugAssign))
                 if isinstance(t, ast.Name):
                     scope.shapes.pop(t.id, None)
@@ -312,6 +316,12 @@ class _Checker:
                 sub.op, ast.MatMult | ast.Add | ast.Sub | ast.Mult | ast.Div
             ):
                 self._shapes(sub, scope, local)
+            elif (
+                isinstance(sub, ast.Compare)
+                and len(sub.ops) == 1
+                and isinstance(sub.ops[0], ast.Lt | ast.LtE | ast.Gt | ast.GtE)
+            ):
+                self._shapes(sub, scope, local)  # (== on arrays of other shapes only warns)
         scope.rebound |= passed
 
     def _path(self, node: ast.expr, scope: _Scope, local: set[str]) -> Path | None:
@@ -618,7 +628,9 @@ class _Checker:
             return None
         return r.members
 
-    def _shapes(self, op: ast.BinOp | ast.Call, scope: _Scope, local: set[str]) -> None:
+    def _shapes(
+        self, op: ast.BinOp | ast.Call | ast.Compare, scope: _Scope, local: set[str]
+    ) -> None:
         """``a @ b`` / ``np.dot(a, b)`` / ``np.matmul(a, b)`` with inner sizes that differ;
         ``a + b`` (and the other element-wise operators) with shapes that cannot broadcast."""
         if "shape-mismatch" in self._caught(scope):
@@ -634,6 +646,8 @@ class _Checker:
             if not numpy or len(op.args) != 2 or op.keywords:
                 return
             left, right, matmul = op.args[0], op.args[1], True
+        elif isinstance(op, ast.Compare):
+            left, right, matmul = op.left, op.comparators[0], False
         else:
             left, right, matmul = op.left, op.right, isinstance(op.op, ast.MatMult)
         a, b = (self._shape(x, scope, local) for x in (left, right))
@@ -920,7 +934,9 @@ class _Checker:
                 return None
             kernel = self.k.kernel
             var = next((v for v in kernel.variables if v.name == node.id), None) if kernel else None
-            m = _SHAPE.match(var.summary) if var is not None else None
+            if var is None:
+                return None
+            m = _SHAPE.match(var.summary)
             if m is None:
                 return None
             return tuple(int(x) for x in m.group(1).replace(" ", "").split(",") if x)
@@ -930,6 +946,10 @@ class _Checker:
         if isinstance(node, ast.Subscript):
             inner = self._shape(node.value, scope, local)
             return _indexed(inner, node.slice) if inner is not None else None
+        if isinstance(node, ast.Attribute) and node.attr == "values":
+            return self._series_array(node.value, scope, local)
+        if isinstance(node, ast.List | ast.Tuple) and not _has_starred(node):
+            return _literal_shape(node)
         if isinstance(node, ast.BinOp) and isinstance(
             node.op, ast.Add | ast.Sub | ast.Mult | ast.Div | ast.Pow
         ):
@@ -959,6 +979,11 @@ class _Checker:
         if numpy and f.attr == "arange" and len(call.args) == 1 and not call.keywords:
             n = _const_int(call.args[0])
             return (n,) if n is not None and n >= 0 else None
+        if numpy and f.attr in ("array", "asarray") and len(call.args) == 1:
+            arg = call.args[0]
+            return self._series_array(arg, scope, local) or self._shape(arg, scope, local)
+        if not numpy and f.attr == "to_numpy" and not call.args:
+            return self._series_array(f.value, scope, local)
         if numpy and f.attr in _REDUCTIONS and call.args:
             array, offset = call.args[0], 1
         elif not numpy and f.attr in _REDUCTIONS:
@@ -984,6 +1009,52 @@ class _Checker:
             return None
         axis %= len(inner)
         return tuple(1 if i == axis else d for i, d in enumerate(inner) if keepdims or i != axis)
+
+    def _series_array(
+        self, node: ast.expr, scope: _Scope, local: set[str]
+    ) -> tuple[int, ...] | None:
+        """The shape of the array a Series holds (``df['a'].to_numpy()``, ``s.values``): a
+        Series itself gets no shape here, since pandas aligns Series on their index instead of
+        broadcasting them."""
+        column = isinstance(node, ast.Subscript) and _const_str(node.slice) is not None
+        if column or isinstance(node, ast.Attribute):
+            frame = node.value  # type: ignore[union-attr]
+            rows = self._frame_rows(frame, scope, local)
+            path = self._path(node, scope, local) if rows is not None else None
+            r = resolve(path, self.k) if path is not None else None
+            return (rows,) if r is not None and r.kind == "Series" else None  # type: ignore[return-value]
+        if not isinstance(node, ast.Name) or node.id in local or node.id in scope.rebound:
+            return None
+        kernel = self.k.kernel
+        var = next((v for v in kernel.variables if v.name == node.id), None) if kernel else None
+        m = _SERIES_LEN.match(var.summary) if var is not None and var.kind == "Series" else None
+        return (int(m.group(1)),) if m is not None else None
+
+    def _frame_rows(self, node: ast.expr, scope: _Scope, local: set[str]) -> int | None:
+        """The number of rows of ``node`` when it is a DataFrame the kernel holds (by name,
+        not rebound by the cell)."""
+        if not isinstance(node, ast.Name) or node.id in local or node.id in scope.rebound:
+            return None
+        kernel = self.k.kernel
+        var = next((v for v in kernel.variables if v.name == node.id), None) if kernel else None
+        m = _FRAME_ROWS.match(var.summary) if var is not None and var.kind == "DataFrame" else None
+        return int(m.group(1)) if m is not None else None
+
+    def _column_length(
+        self, t: ast.Subscript, value: ast.expr, shape: tuple[int, ...], scope: _Scope
+    ) -> None:
+        """``df['c'] = values`` where the values' length (a list literal, an array of known
+        shape) is not the frame's number of rows: pandas raises ValueError."""
+        if "shape-mismatch" in self._caught(scope) or _const_str(t.slice) is None:
+            return
+        rows = self._frame_rows(t.value, scope, set())
+        if rows is None or len(shape) != 1 or shape[0] in (rows, 1):
+            return
+        self._report_at(
+            "shape-mismatch",
+            value,
+            f"{shape[0]} values for a column of {_root_name(t.value)!r}, which has {rows} rows",
+        )
 
     def _joined(self, call: ast.Call, scope: _Scope, local: set[str]) -> None:
         """``np.concatenate([a, b], axis=0)`` / ``np.vstack`` / ``np.hstack`` / ``np.stack``
@@ -1355,10 +1426,16 @@ def _indexed(shape: tuple[int, ...], index: ast.expr) -> tuple[int, ...] | None:
     for part in parts:
         if isinstance(part, ast.Constant) and part.value is None:
             out.append(1)
-        elif isinstance(part, ast.Slice) and part.lower is part.upper is part.step is None:
-            if axis >= len(shape):
+        elif isinstance(part, ast.Slice):
+            bounds = [
+                None if x is None else _const_int(x) for x in (part.lower, part.upper, part.step)
+            ]
+            given = [x for x in (part.lower, part.upper, part.step) if x is not None]
+            if axis >= len(shape) or len([b for b in bounds if b is not None]) != len(given):
+                return None  # a bound that is not an integer literal
+            if bounds[2] == 0:
                 return None
-            out.append(shape[axis])
+            out.append(len(range(*slice(*bounds).indices(shape[axis]))))
             axis += 1
         elif _const_int(part) is not None:
             if axis >= len(shape):
@@ -1367,6 +1444,24 @@ def _indexed(shape: tuple[int, ...], index: ast.expr) -> tuple[int, ...] | None:
         else:
             return None
     return (*out, *shape[axis:])
+
+
+def _has_starred(node: ast.List | ast.Tuple) -> bool:
+    return any(isinstance(e, ast.Starred) for e in ast.walk(node))
+
+
+def _literal_shape(node: ast.expr) -> tuple[int, ...] | None:
+    """``[[1, 2], [3, 4]]`` -> (2, 2): nested lists or tuples of numbers, all rows alike."""
+    if not isinstance(node, ast.List | ast.Tuple):
+        ok = isinstance(node, ast.Constant) and type(node.value) in (int, float, bool, complex)
+        neg = isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
+        return () if ok or neg else None
+    inner = [_literal_shape(e) for e in node.elts]
+    if not inner:
+        return (0,)
+    if any(x is None for x in inner) or len(set(inner)) != 1:
+        return None
+    return (len(inner), *inner[0])  # type: ignore[misc]
 
 
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
