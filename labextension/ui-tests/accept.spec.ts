@@ -1,15 +1,17 @@
 /**
- * A suggestion on a fresh line, and a suggestion taken word by word, line by line, then whole.
+ * A suggestion on a fresh line, and a suggestion taken word by word, line by line, then whole:
+ * in a notebook, a plain .py file and a console.
  *
  * The notebook (written by tests/test_ui_e2e.py) holds: [0] a cell that builds a DataFrame,
- * then empty cells [1], [2], [3], one per test.
+ * then empty cells [1], [2], [3].
  */
 import { expect, Page, test } from '@playwright/test';
 import * as path from 'path';
 import { nextLine, nextWord } from '../src/suggestion';
-import { cell, cellText, openNotebook } from './helpers';
+import { cell, cellText, openNotebook, token } from './helpers';
 
 const notebook = process.env.SPARK_ACCEPT_NOTEBOOK ?? 'accept.ipynb';
+const script = process.env.SPARK_SCRIPT ?? 'script.py';
 const shots = process.env.SPARK_ARTIFACTS ?? 'test-results';
 
 /** The ghost text of cell `index` once its stream has ended. */
@@ -97,4 +99,46 @@ test('accept the next word, then the next line, then the rest with Tab', async (
 
   await page.keyboard.press('Tab');
   await expect.poll(() => cellText(page, 2)).toContain(start + suggestion);
+});
+
+test('in a plain .py file: a fresh line gets a suggestion, and its first word is accepted', async ({ page }) => {
+  await page.goto(`lab/tree/${script}?token=${token}`);
+  const editor = page.locator('.jp-FileEditor:visible .cm-content');
+  await expect(editor).toBeVisible();
+  await expect(page.locator('.jp-spark-status')).toHaveAttribute('data-state', 'ready');
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('def circle_area(r):', { delay: 30 });
+  await page.keyboard.press('Enter');
+  const before = await editor.evaluate(e => (e as any).cmView.view.state.doc.toString());
+  expect(before.endsWith('def circle_area(r):\n    ')).toBe(true);
+  const ghost = page.locator('.jp-FileEditor:visible .jp-GhostText');
+  await expect(ghost).toBeVisible();
+  await expect(page.locator('.jp-FileEditor:visible .jp-GhostText-streamingIndicator')).toHaveCount(0);
+  const suggestion = await ghost.innerText();
+  await page.keyboard.press('Alt+ArrowRight');
+  await expect
+    .poll(() => editor.evaluate(e => (e as any).cmView.view.state.doc.toString()))
+    .toBe(before + nextWord(suggestion));
+});
+
+test('in a console: a fresh line gets a suggestion, and its first word is accepted', async ({ page }) => {
+  await page.goto(`lab?reset&token=${token}`); // a fresh workspace shows the launcher
+  await page.locator('.jp-LauncherCard[data-category="Console"]').first().click();
+  const prompt = page.locator('.jp-CodeConsole-promptCell .cm-content');
+  await expect(prompt).toBeVisible({ timeout: 120_000 });
+  await expect(page.locator('.jp-spark-status')).toHaveAttribute('data-state', 'ready');
+  await prompt.click();
+  await page.keyboard.type('def circle_area(r):', { delay: 30 });
+  // In a console Enter runs complete code; after an open block it starts the next line.
+  await page.keyboard.press('Enter');
+  const text = () => prompt.evaluate(e => (e as any).cmView.view.state.doc.toString());
+  await expect.poll(text, { timeout: 30_000 }).toBe('def circle_area(r):\n    ');
+  const ghost = page.locator('.jp-CodeConsole-promptCell .jp-GhostText');
+  await expect(ghost).toBeVisible();
+  await expect(page.locator('.jp-CodeConsole-promptCell .jp-GhostText-streamingIndicator')).toHaveCount(0);
+  const suggestion = await ghost.innerText();
+  expect(suggestion.trim().length).toBeGreaterThan(0);
+  await page.keyboard.press('Control+ArrowRight');
+  await expect.poll(text).toBe('def circle_area(r):\n    ' + nextWord(suggestion));
 });
