@@ -462,3 +462,15 @@ def test_apis_the_installed_numpy_and_pandas_removed(state, cell, fixed):
         d.code != "removed-api"
         for d in kernel_checks(cell, Knowledge(kernel=state, current=cell), older)
     )
+
+
+def test_an_undefined_name_in_code_that_never_runs_is_not_reported():
+    """Debugging code kept under ``if False:`` names what it likes; the same line live is
+    still an undefined name."""
+    from jupyter_spark.fixes import FixService
+
+    service = FixService()
+    dead = "if False:\n    debug_dump(1)\nn = 1"
+    assert [d.code for d in service.diagnose(dead)] == []
+    live = "if True:\n    debug_dump(1)\nn = 1"
+    assert [d.code for d in service.diagnose(live)] == ["F821"]

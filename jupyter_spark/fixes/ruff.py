@@ -107,6 +107,7 @@ def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
         known.add(ANY_NAME)
     own = defined_names(tree) if tree is not None else set()  # (what the cell binds)
     shown = _displayed_rows(tree)
+    dead = _dead_rows(tree)
     masked_lines = masked.split("\n")
     out = []
     for item in items:
@@ -116,6 +117,8 @@ def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
             continue  # the cell's last expression: IPython displays it, it is not pointless
         fixes = None
         if code == "F821":
+            if _pos(item.get("location"))[0] in dead:
+                continue  # under ``if False:``: never runs, so nothing is missing
             name = _undefined_name(message)
             if ANY_NAME in known or name in known or IPYTHON_HISTORY_NAME.match(name):
                 continue
@@ -147,6 +150,21 @@ def _displayed_rows(tree: ast.Module | None) -> set[int]:
         return set()
     last = tree.body[-1]
     return set(range(last.lineno - 1, (last.end_lineno or last.lineno)))
+
+
+def _dead_rows(tree: ast.Module | None) -> set[int]:
+    """0-based lines of blocks that never run: the body of ``if False:`` / ``if 0:`` (and
+    ``while False:``), a common way to keep debugging code in a cell."""
+    rows: set[int] = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        if (
+            isinstance(node, ast.If | ast.While)
+            and isinstance(node.test, ast.Constant)
+            and not node.test.value
+            and node.body
+        ):
+            rows |= set(range(node.body[0].lineno - 1, node.body[-1].end_lineno or 0))
+    return rows
 
 
 def _undefined_name(message: str) -> str:
