@@ -347,6 +347,23 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("xs = [1, 2, 3]", "out = []\nfor i in range(len(xs) + 1):\n    out.append(xs[i])",
          "out == [1, 2, 3]"),
         ("xs = [1, 2, 3]", "last = xs[len(xs)]", "last == 3"),
+        # text holding a number used as one; a text column in arithmetic
+        ("count_text = '7'", "nxt = count_text + 3", "nxt == 10"),
+        ("w = '2.5'", "area = w * 4 + 1", "area == 11.0"),
+        ("pct_text = '42.125'", "s = f'{pct_text:.1f}%'", "s == '42.1%'"),
+        ("n_text = '5'", "s = 'n=%d' % n_text", "s == 'n=5'"),
+        ("import pandas as pd\nt = pd.DataFrame({'w': ['1.5', '2'], 'h': [2, 3]})",
+         "m = t['w'].median() + t['h'].sum()", "m == 6.75"),
+        ("import pandas as pd\nt = pd.DataFrame({'w': ['1.5', '2']})", "t['x'] = t['w'] - 1",
+         "list(t['x']) == [0.5, 1.0]"),
+        # list + item, a missing key's None, % formatting written wrongly, join over numbers
+        ("temps = [20, 21]", "temps = temps + 22", "temps == [20, 21, 22]"),
+        ("temps = [20, 21]\nmore = (22, 23)", "temps = temps + more",
+         "temps == [20, 21, 22, 23]"),
+        ("stock = {'pen': 3}", "n = 10 - stock.get('ink')", "n == 10"),
+        ("a = 'x'\nb = 2", "s = '%s-%d' % a, b", "s == 'x-2'"),
+        ("a = 3", "s = 'a={}' % a", "s == 'a=3'"),
+        ("ids = [3, 4]", "s = '-'.join(ids)", "s == '3-4'"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),
@@ -371,6 +388,20 @@ def test_error_families_get_a_fix_that_runs(setup, cell, check):
     assert fixes, f"no fix for {error.ename}: {error.evalue}"
     after = run_ok(setup, fixes[0].new_source)
     assert eval(check, after), fixes[0].new_source
+
+
+def test_text_that_is_not_a_number_is_joined_not_converted():
+    """``label + 1`` with a word in ``label``: no ``int(label)``; a number beside a str
+    constant is text joining (``str(n)``), even when a str holding digits is in the kernel."""
+    for setup, cell in [("label = 'abc'", "out = label + 1"),
+                        ("code = '12'\nn = 4", "out = 'id-' + n")]:  # fmt: skip
+        ns, error = _raised(setup, cell)
+        from jupyter_spark.grounding import Knowledge
+        from jupyter_spark.ipython.session import namespace_state
+
+        knowledge = Knowledge(kernel=namespace_state(ns), current=cell)
+        req = FixRequest(cell, error, (setup,), NamespaceInspector(ns), knowledge=knowledge)
+        assert all("int(" not in f.new_source for f in SERVICE.fix(req))
 
 
 def test_import_fixes_yield_to_a_very_close_existing_name():

@@ -34,6 +34,8 @@ class Context:
     # The kernel snapshot's one-line summary of each variable ("str len=2: '42'",
     # "DataFrame 3x2: price:str, qty:int64"): values and dtypes the details probe does not give.
     summaries: Mapping[str, str] = field(default_factory=dict)
+    # The kernel's imported modules as (alias, module): ``("pd", "pandas")``.
+    modules: tuple[tuple[str, str], ...] = ()
 
     def summary(self, name: str) -> str:
         return self.summaries.get(name, "")

@@ -25,6 +25,7 @@ from .edit import (
 from .errors import Candidate, Context, Rule, failing_line, nearest, suggested_name
 from .imports import cannot_import, missing_import
 from .imports import needed as import_details
+from .operands import operand_fixes
 from .runtime import index_past_end, none_from_in_place, not_callable, unbound_local, zero_division
 from .source import ANY_NAME, BUILTIN_NAMES, IPYTHON_NAMES, defined_names, names_in_cells, parse
 from .syntax import syntax_error
@@ -350,7 +351,13 @@ def attribute_or_none(source: str, error: ErrorInfo, ctx: Context) -> Iterator[C
 def type_or_call(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     yield from not_callable(source, error, ctx)
     yield from none_from_in_place(source, error, ctx)
+    yield from operand_fixes(source, error, ctx)
     yield from type_error(source, error, ctx)
+
+
+def value_or_format(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    yield from operand_fixes(source, error, ctx)
+    yield from value_error(source, error, ctx)
 
 
 RULES: dict[str, Rule] = {
@@ -366,7 +373,7 @@ RULES: dict[str, Rule] = {
     "IndentationError": syntax_error,
     "TabError": syntax_error,
     "TypeError": type_or_call,
-    "ValueError": value_error,
+    "ValueError": value_or_format,
 }
 
 

@@ -73,7 +73,8 @@ class FixService:
         if req.error is not None and "error" in kinds:
             kernel = getattr(req.knowledge, "kernel", None)
             summaries = {v.name: v.summary for v in (kernel.variables if kernel else ())}
-            ctx = Context(tuple(req.cells), req.inspector, summaries)
+            modules = tuple(kernel.modules) if kernel else ()
+            ctx = Context(tuple(req.cells), req.inspector, summaries, modules)
             found = error_fixes(source, req.error, ctx)
             found += self._checked(source, req)
             if not found and req.use_model:

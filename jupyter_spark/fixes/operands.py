@@ -1,0 +1,360 @@
+"""Fixes for operands of the wrong type: text that holds a number used in arithmetic or a
+numeric format, a text DataFrame column in arithmetic, ``list + item``, ``number + d.get(k)``,
+``%`` formatting written wrongly and ``sep.join`` over numbers.
+
+What a value holds is read from the kernel snapshot's summary (``str len=2: '42'``,
+``DataFrame 3x2: price:str, qty:int64``): a str is converted only when it really holds a
+number, and a column only when the frame really stores it as text.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from .edit import rewrite_nodes
+from .errors import Candidate, Context, frame_lines
+from .source import parse
+from .types import ErrorInfo
+
+_STR_SUMMARY = re.compile(r"^str len=\d+: (.+)$")
+_FRAME_COLUMNS = re.compile(r"^DataFrame \d+x\d+: (.+)$")
+# Messages of an operation a str operand does not support as a number would.
+_TEXT_AS_NUMBER = re.compile(
+    r"can only concatenate str \(not \"(?:int|float|bool)\"\) to str"
+    r"|unsupported operand type\(s\) for [^:]+: '(?:str|int|float)' and '(?:str|int|float)'"
+    r"|can't multiply sequence by non-int of type"
+    r"|a real number is required, not str|must be real number, not str"
+    r"|Unknown format code '\w' for object of type 'str'"
+    r"|Cannot perform reduction '\w+' with string dtype|Could not convert .* to numeric"
+)
+# Reductions pandas refuses on a text column.
+_REDUCTIONS = frozenset({"mean", "median", "std", "var", "sum", "prod", "cumsum", "quantile"})
+# What ``list + x`` means to join item by item, by the message's type of ``x``.
+_ITERABLE_KINDS = frozenset(
+    {"tuple", "range", "set", "frozenset", "dict_keys", "dict_values", "map", "filter"}
+    | {"generator", "zip", "ndarray", "Series"}
+)
+_ARITH = ast.Add | ast.Sub | ast.Mult | ast.Div | ast.FloorDiv | ast.Mod | ast.Pow
+
+
+def operand_fixes(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    v = error.evalue
+    if _TEXT_AS_NUMBER.search(v):
+        yield from text_as_number(source, error, ctx)
+        yield from text_column(source, error, ctx)
+    if "can only concatenate list" in v:
+        yield from list_plus_item(source, error)
+    if re.search(r"unsupported operand type\(s\) for [^:]+: '\w+' and 'NoneType'", v) or (
+        re.search(r"unsupported operand type\(s\) for [^:]+: 'NoneType' and '\w+'", v)
+    ):
+        yield from get_without_default(source, error)
+    if "not enough arguments for format string" in v:
+        yield from percent_tuple(source, error)
+    if "not all arguments converted during string formatting" in v:
+        yield from braces_with_percent(source, error)
+    if re.search(r"sequence item \d+: expected str instance, \w+ found", v):
+        yield from join_non_str(source, error)
+
+
+def _line_nodes(source: str, error: ErrorInfo) -> tuple[ast.AST | None, list[ast.AST]]:
+    """The cell's tree and the nodes on the innermost traceback line (all when unknown)."""
+    tree = parse(source)
+    if tree is None:
+        return None, []
+    rows = frame_lines(source, error)
+    nodes = list(ast.walk(tree))
+    for row in reversed(rows):
+        here = [n for n in nodes if getattr(n, "lineno", None) == row + 1]
+        if here:
+            return tree, here
+    return tree, nodes
+
+
+def _number_text(ctx: Context, name: str) -> str | None:
+    """``int`` / ``float``: the converter a kernel str holding a number needs; else None."""
+    m = _STR_SUMMARY.match(ctx.summary(name))
+    if not m:
+        return None
+    try:
+        value = ast.literal_eval(m.group(1))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        int(text)
+        return "int"
+    except ValueError:
+        pass
+    try:
+        float(text)
+    except ValueError:
+        return None
+    return "float"
+
+
+def _seg(source: str, node: ast.AST) -> str:
+    """The node's own text (its quotes and spacing kept), else its unparsed form."""
+    return ast.get_source_segment(source, node) or ast.unparse(node)
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def _numeric_uses(tree: ast.AST, nodes: list[ast.AST]) -> list[ast.Name]:
+    """Names on the line used as numbers: arithmetic operands (not beside a str: that is
+    text joining), ``%`` format arguments, f-string fields with a format spec, ``.format``
+    arguments."""
+    on_line = {id(n) for n in nodes}
+    out: list[ast.Name] = []
+
+    def add(n: ast.AST) -> None:
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) in on_line:
+            out.append(n)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_text(node.left):
+            args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+            for a in args:
+                add(a)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, _ARITH):
+            if not (_is_text(node.left) or _is_text(node.right)):
+                add(node.left)
+                add(node.right)
+        elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            add(node.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format"
+            and _is_text(node.func.value)
+        ):
+            for a in node.args:
+                add(a)
+    return out
+
+
+def text_as_number(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``age_text + 1`` / ``"%d" % count_text`` / ``f"{price_text:.2f}"`` where the kernel's
+    str holds a number: the number was meant (``int(age_text) + 1``), not text joining."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    edits, seen = [], []
+    for name in _numeric_uses(tree, nodes):
+        conv = _number_text(ctx, name.id)
+        if conv is None:
+            continue
+        code = re.search(r"format code '(\w)'|^%(\w) format", error.evalue)
+        if code and (code.group(1) or code.group(2)) in "eEfFgG":
+            conv = "float"  # a float format: the float the text holds
+        edits.append((name, f"{conv}({name.id})"))
+        if name.id not in seen:
+            seen.append(name.id)
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        names = ", ".join(f"`{n}`" for n in seen)
+        yield (
+            f"Convert {names} to a number",
+            f"{names} holds a number as text (str); it is converted before it is used as a number.",
+            new,
+            0.9,
+        )
+
+
+def _text_columns(ctx: Context, frame: str) -> set[str]:
+    """Columns the kernel's DataFrame ``frame`` stores as text (``str`` / ``object``)."""
+    m = _FRAME_COLUMNS.match(ctx.summary(frame))
+    if not m:
+        return set()
+    out = set()
+    for part in m.group(1).split(", "):
+        col, _, dtype = part.rpartition(":")
+        if dtype in ("str", "object", "string") and col:
+            out.add(col)
+    return out
+
+
+def text_column(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``df['price'] + 15`` / ``df['price'].mean()`` on a column stored as text:
+    ``pd.to_numeric(df['price'])``."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    alias = next((a for a, m in ctx.modules if m == "pandas"), None)
+    if alias is None:
+        return
+    on_line = {id(n) for n in nodes}
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    edits = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and id(node) in on_line
+            and isinstance(node.value, ast.Name)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+            and node.slice.value in _text_columns(ctx, node.value.id)
+        ):
+            continue
+        parent = parents.get(node)
+        numeric = (isinstance(parent, ast.BinOp) and isinstance(parent.op, _ARITH)) or (
+            isinstance(parent, ast.Attribute)
+            and parent.attr in _REDUCTIONS
+            and isinstance(parents.get(parent), ast.Call)
+        )
+        if numeric:
+            edits.append((node, f"{alias}.to_numeric({_seg(source, node)})"))
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        cols = ", ".join(repr(n.slice.value) for n, _ in edits)  # type: ignore[attr-defined]
+        yield (
+            "Read the text column as numbers",
+            f"The column {cols} is stored as text (str); `{alias}.to_numeric` reads it as "
+            "numbers before the arithmetic.",
+            new,
+            0.85,
+        )
+
+
+def list_plus_item(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``xs + 6`` where ``xs`` is a list: the item joins as a one-item list, ``xs + [6]``; a
+    tuple, range or other collection joins its items: ``xs + list(t)``."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    listy = ast.List | ast.ListComp | ast.Tuple | ast.Starred
+    added = re.search(r'\(not "(\w+)"\)', error.evalue)
+    many = added is not None and added.group(1) in _ITERABLE_KINDS
+    edits = [
+        (n.right, f"list({_seg(source, n.right)})" if many else f"[{_seg(source, n.right)}]")
+        for n in nodes
+        if isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Add)
+        and not isinstance(n.right, listy)
+        and not (isinstance(n.right, ast.Call) and getattr(n.right.func, "id", "") == "list")
+    ]
+    edits = edits[-1:]  # the outermost sum's right end is what was added last
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Add the item as a one-item list",
+            "`+` joins a list with another list; `[item]` makes the item one.",
+            new,
+            0.85,
+        )
+
+
+def get_without_default(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``3000 + d.get(k)`` where ``k`` is missing: ``d.get(k, 0)`` counts it as 0."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    edits = []
+    for n in nodes:
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "get"
+            and len(n.args) == 1
+            and not n.keywords
+            and isinstance(parents.get(n), ast.BinOp)
+        ):
+            edits.append((n, f"{_seg(source, n.func)}({_seg(source, n.args[0])}, 0)"))
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Default a missing key to 0",
+            "`.get(key)` gives None for a missing key, which arithmetic rejects; "
+            "`.get(key, 0)` gives 0.",
+            new,
+            0.85,
+        )
+
+
+def percent_tuple(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``"%s has %d" % a, b``: ``%`` binds tighter than the comma; ``% (a, b)`` was meant."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    for n in nodes:
+        if not (isinstance(n, ast.Tuple) and n.elts):
+            continue
+        first = n.elts[0]
+        if (
+            isinstance(first, ast.BinOp)
+            and isinstance(first.op, ast.Mod)
+            and _is_text(first.left)
+            and not isinstance(first.right, ast.Tuple)
+        ):
+            args = ", ".join(_seg(source, a) for a in [first.right, *n.elts[1:]])
+            new = rewrite_nodes(source, [(n, f"{_seg(source, first.left)} % ({args})")])
+            if new is not None:
+                yield (
+                    "Give the values to % as one tuple",
+                    "`%` takes the values as one tuple; without parentheses the comma makes a "
+                    "tuple of the half-formatted text and the rest.",
+                    new,
+                    0.9,
+                )
+                return
+
+
+def braces_with_percent(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``"run{} loss={:.2f}" % (a, b)``: ``{}`` placeholders are ``str.format``'s."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    for n in nodes:
+        if (
+            isinstance(n, ast.BinOp)
+            and isinstance(n.op, ast.Mod)
+            and isinstance(n.left, ast.Constant)
+            and isinstance(n.left.value, str)
+            and "{" in n.left.value
+            and "%" not in n.left.value.replace("%%", "")
+        ):
+            args = n.right.elts if isinstance(n.right, ast.Tuple) else [n.right]
+            values = ", ".join(_seg(source, a) for a in args)
+            text = f"{_seg(source, n.left)}.format({values})"
+            new = rewrite_nodes(source, [(n, text)])
+            if new is not None:
+                yield (
+                    "Format {} placeholders with .format()",
+                    "`{}` placeholders are filled by `str.format`; `%` looks for `%s`, `%d`...",
+                    new,
+                    0.9,
+                )
+                return
+
+
+def join_non_str(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``", ".join(numbers)``: join takes text; ``", ".join(map(str, numbers))``."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    edits = [
+        (n.args[0], f"map(str, {_seg(source, n.args[0])})")
+        for n in nodes
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "join"
+        and len(n.args) == 1
+        and not isinstance(n.args[0], ast.Starred)
+    ]
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Convert the items to str before joining",
+            "`str.join` joins text; `map(str, ...)` converts each item first.",
+            new,
+            0.9,
+        )
