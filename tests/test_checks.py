@@ -138,7 +138,12 @@ BUGS = [
     ("for k, v in s.iteritems():\n    print(k)", "removed-api", 0, "s.items()"),
     ("both = sales.append(sales)", "removed-api", 0, None),
     # how arguments bind to the real signature: too many, missing, twice
-    ("train(m, d, 5, 6)", "bad-call", 0, None),
+    ("train(m, d, 5, 6, 7)", "bad-call", 0, None),
+    # one extra positional for the one keyword-only parameter: it goes by keyword
+    ("train(m, d, 5, 0.3)", "bad-call", 0, "train(m, d, 5, lr=0.3)"),
+    ("train(m, d, epochs_total=2)", "bad-call", 0, "train(m, d, epochs=2)"),
+    ("train(m, d, ep=2)", "bad-call", 0, None),
+    ("h = trip.cost(rate_per_km=2)", "bad-call", 0, "trip.cost(rate=2)"),
     ("history = train(m)", "bad-call", 0, None),
     ("train(m, d, 5, epochs=6)", "bad-call", 0, None),
     ("trip.cost()", "bad-call", 0, None),  # a method of the instance's class

@@ -577,6 +577,7 @@ class _Checker:
                 call.args[capacity],
                 f"{name} takes {capacity} positional argument{'s' if capacity != 1 else ''}"
                 f" but {given} were given",
+                self._as_keywords(call, m, capacity),
             )
             return
         by_position = set(m.params[: max(0, min(given, capacity) - m.n_posonly)])
@@ -606,6 +607,38 @@ class _Checker:
                 if named
                 else f"{name} is missing {len(missing)} required positional argument{plural}",
             )
+
+    def _as_keywords(self, call: ast.Call, m: Members, capacity: int) -> tuple[Fix, ...]:
+        """``f(a, b, c)`` for ``def f(a, b, *, c=...)``: the extra positional arguments given
+        as the keyword-only parameters, in order, when there are exactly as many of those
+        not yet given; no fix otherwise (which extra means which would be a guess)."""
+        keyword_only = m.params[m.n_positional :] if m.n_positional is not None else ()
+        given = {kw.arg for kw in call.keywords}
+        free = [p for p in keyword_only if p not in given]
+        extra = call.args[capacity:]
+        if not extra or len(extra) != len(free):
+            return ()
+        text = "\n".join(self.lines)
+        edits = []
+        for arg, param in zip(extra, free, strict=True):
+            segment = ast.get_source_segment(text, arg)
+            if segment is None:
+                return ()
+            edits.append((arg, f"{param}={segment}"))
+        new = self._spliced(edits)
+        if new is None:
+            return ()
+        names = ", ".join(f"{p}=" for p in free)
+        return (
+            make_fix(
+                f"Pass {names}",
+                f"{names} can only be given by keyword",
+                "diagnostic",
+                self.source,
+                new,
+                0.85,
+            ),
+        )
 
     def _callee(self, path: Path) -> Members | None:
         """How a call to ``path`` binds: a method's own parameters (``df.sort_values(``, not
@@ -1143,6 +1176,8 @@ class _Checker:
         keyword: bool = False,
     ) -> None:
         right = certain(wrong, known)
+        if right is None and keyword:
+            right = _word_prefix(wrong, known)
         fixes = ()
         if right is not None:
             new = self._replaced(node, wrong, right, attr=attr, keyword=keyword)
@@ -1363,6 +1398,17 @@ def _names_in(node: ast.AST) -> list[tuple[str, ast.AST]]:
         if all(k is not None for k, _ in out):
             return out  # type: ignore[return-value]
     return []
+
+
+def _word_prefix(wrong: str, known: tuple[str, ...]) -> str | None:
+    """The one known name that ``wrong`` abbreviates or extends by whole words
+    (``gap`` -> ``gap_minutes``, ``num_points`` -> ``num``), when only one does."""
+    if len(wrong) < 3:
+        return None
+    hits = [
+        k for k in known if len(k) >= 3 and (k.startswith(wrong + "_") or wrong.startswith(k + "_"))
+    ]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
