@@ -364,6 +364,17 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("a = 'x'\nb = 2", "s = '%s-%d' % a, b", "s == 'x-2'"),
         ("a = 3", "s = 'a={}' % a", "s == 'a=3'"),
         ("ids = [3, 4]", "s = '-'.join(ids)", "s == '3-4'"),
+        # attributes of builtin values: a loop variable's typo, other languages' idioms
+        ("names = ['ann', 'bo']", "last_o = [n for n in names if n.endwith('o')]",
+         "last_o == ['bo']"),
+        ("prefs = {'dark': True}", "if prefs.has_key('dark'):\n    mode = 'dark'",
+         "mode == 'dark'"),
+        ("word = 'hello'", "n = word.length", "n == 5"),
+        ("tags = {'a'}", "tags.push('b')", "tags == {'a', 'b'}"),
+        ("import numpy as np\nv = np.array([1, 2])", "v.append(3)", "list(v) == [1, 2, 3]"),
+        # a module used where its class was meant; a str given to a file reader
+        ("import datetime", "stamp = datetime.today().year", "stamp >= 2024"),
+        ("import json\nraw = '[1, 2]'", "xs = json.load(raw)", "xs == [1, 2]"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

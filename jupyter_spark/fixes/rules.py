@@ -10,12 +10,14 @@ values.py. ``needed_details`` says which names the server should ask the kernel 
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import sys
 from collections.abc import Iterator
 
 from .edit import (
     attribute_bases,
+    calls_of,
     insert_line,
     rename_attribute,
     rename_name,
@@ -117,6 +119,16 @@ FOREIGN_ATTRS = {
     "groupBy": "groupby",
     "group_by": "groupby",
 }
+# ... for a value that has no such method, its other kind's word (a set's ``push`` is ``add``).
+FOREIGN_ALTERNATIVES = {"push": "add", "append": "add", "push_back": "add"}
+# Builtin types an AttributeError names, read here when the value is not in the kernel (a loop
+# variable): their attributes are this Python's, the same in the kernel's.
+BUILTIN_TYPES = {
+    t.__name__: t
+    for t in (str, list, dict, set, frozenset, tuple, int, float, complex, bytes, bool, range)
+}
+# Attributes other languages read a length with.
+LENGTH_ATTRS = frozenset({"length", "size", "len", "count", "Length", "Count"})
 # Similarity credited to such a translation (a confidence of 0.85).
 FOREIGN_SCORE = 0.8
 # Modules a typo'd import is most likely meant to be (besides the standard library).
@@ -180,6 +192,8 @@ def attribute_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
     attr = m.group(1)
     hinted = suggested_name(error)
     seen: set[str] = set()
+    kind_m = re.match(r"'(\w+)' object has no attribute", error.evalue)
+    builtin = BUILTIN_TYPES.get(kind_m.group(1)) if kind_m else None
     for base in attribute_bases(source, attr) or [None]:
         pool: set[str] = set()
         info = ctx.details(base) if base else None
@@ -187,8 +201,12 @@ def attribute_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
             pool |= set(info.get("attrs") or ())
             if info.get("type") == "DataFrame":  # columns read as attributes: `df.units`
                 pool |= {k for k in info.get("keys") or () if k.isidentifier()}
+        if not pool and builtin is not None:  # a loop variable: the type the message names
+            pool = {a for a in dir(builtin) if not a.startswith("_")}
         candidates = nearest(attr, pool)
         meant = FOREIGN_ATTRS.get(attr)
+        if meant not in pool:
+            meant = FOREIGN_ALTERNATIVES.get(attr)
         if meant in pool and meant not in dict(candidates):
             candidates.insert(0, (meant, FOREIGN_SCORE))
         root = ctx.details(base.split(".")[0]) if base and "." in base else None
@@ -210,6 +228,142 @@ def attribute_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
                 new,
                 min(0.97, 0.45 + 0.5 * score),
             )
+
+
+def foreign_idioms(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """Idioms of Python 2 and other languages on a builtin value: ``d.has_key(k)`` is
+    ``k in d``, ``xs.length`` is ``len(xs)``."""
+    m = re.match(r"'(\w+)' object has no attribute '(\w+)'", error.evalue)
+    tree = parse(source)
+    if not m or tree is None or m.group(1) not in BUILTIN_TYPES:
+        return
+    kind, attr = m.groups()
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    edits, what = [], ""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == attr):
+            continue
+        call = parents.get(node)
+        called = isinstance(call, ast.Call) and call.func is node
+        obj = _source_of(source, node.value)
+        if attr == "has_key" and kind == "dict" and called and len(call.args) == 1:
+            text = f"{_source_of(source, call.args[0])} in {obj}"
+            bare = isinstance(parents.get(call), ast.Assign | ast.If | ast.Return | ast.Expr)
+            edits.append((call, text if bare else f"({text})"))
+            what = "`key in d` asks whether a dict has a key (`has_key` was Python 2's)."
+        elif attr in LENGTH_ATTRS and "__len__" in dir(BUILTIN_TYPES[kind]):
+            if called and (call.args or call.keywords):
+                continue
+            edits.append((call if called else node, f"len({obj})"))
+            what = f"A {kind}'s length is `len()`; it has no `.{attr}`."
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield ("Write it the Python way", what, new, 0.9)
+
+
+def array_append(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``arr.append(x)`` on a NumPy array: ``np.append`` returns a new array (arrays have a
+    fixed size), so the result is assigned back: ``arr = np.append(arr, x)``."""
+    if not re.match(r"'numpy\.ndarray' object has no attribute 'append'", error.evalue):
+        return
+    alias = next((a for a, m in ctx.modules if m == "numpy"), None)
+    tree = parse(source)
+    if alias is None or tree is None:
+        return
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    edits = []
+    for call in calls_of(tree, "append"):
+        if not (isinstance(call.func, ast.Attribute) and len(call.args) == 1) or call.keywords:
+            continue
+        obj, arg = (_source_of(source, n) for n in (call.func.value, call.args[0]))
+        text = f"{alias}.append({obj}, {arg})"
+        stmt = parents.get(call)
+        if isinstance(stmt, ast.Expr) and isinstance(call.func.value, ast.Name):
+            edits.append((stmt, f"{obj} = {text}"))
+        else:
+            edits.append((call, text))
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            f"Use {alias}.append()",
+            f"A NumPy array has a fixed size and no `.append`; `{alias}.append(arr, x)` returns "
+            "a new array with `x` at the end.",
+            new,
+            0.88,
+        )
+
+
+def load_from_text(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``json.load(text)``: ``load`` reads a file (``.read()``); text is ``json.loads``'s."""
+    if not re.match(r"'(str|bytes)' object has no attribute 'read'", error.evalue):
+        return
+    tree = parse(source)
+    row = failing_line(source, error)
+    for node in ast.walk(tree) if tree is not None else ():
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "load"
+            and isinstance(node.func.value, ast.Name)
+            and (row is None or node.lineno == row + 1)
+        ):
+            continue
+        module = node.func.value.id
+        info = ctx.details(module) or {}
+        if info.get("type") == "module" and "loads" in (info.get("attrs") or ()):
+            new = rewrite_nodes(source, [(node.func, f"{module}.loads")])
+            if new is not None:
+                yield (
+                    f"Use {module}.loads() for text",
+                    f"`{module}.load` reads from a file object; `{module}.loads` parses a str.",
+                    new,
+                    0.9,
+                )
+                return
+
+
+def class_of_module(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``datetime.now()`` after ``import datetime``: the module has a class (of its own name,
+    or the one class) that has ``now``: ``datetime.datetime.now()``. The standard library's
+    modules are imported here to look; other modules are not."""
+    m = re.match(r"module '([\w.]+)' has no attribute '(\w+)'", error.evalue)
+    if not m or m.group(1).split(".")[0] not in sys.stdlib_module_names:
+        return
+    name, attr = m.groups()
+    try:
+        module = importlib.import_module(name)
+    except Exception:
+        return
+    owners = [
+        a
+        for a, v in vars(module).items()
+        if not a.startswith("_")
+        and isinstance(v, type)
+        and getattr(v, "__module__", "").lstrip("_") == name
+        and attr in vars(v)
+    ]
+    short = name.split(".")[-1]
+    owner = short if short in owners else owners[0] if len(owners) == 1 else None
+    if owner is None:
+        return
+    for base in attribute_bases(source, attr):
+        if base.split(".")[-1] != short and (ctx.details(base) or {}).get("type") != "module":
+            continue
+        new = rename_attribute(source, attr, f"{owner}.{attr}", base)
+        if new is not None:
+            yield (
+                f"Use `{base}.{owner}.{attr}`",
+                f"`{attr}` belongs to the class `{name}.{owner}`, not to the module `{name}`.",
+                new,
+                0.9,
+            )
+            return
+
+
+def _source_of(source: str, node: ast.AST) -> str:
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
+    simple = ast.Name | ast.Attribute | ast.Subscript | ast.Call | ast.Constant
+    return text if isinstance(node, simple) else f"({text})"
 
 
 def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
@@ -345,6 +499,10 @@ def unbound_or_name(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
 
 def attribute_or_none(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     yield from none_from_in_place(source, error, ctx)
+    yield from foreign_idioms(source, error, ctx)
+    yield from load_from_text(source, error, ctx)
+    yield from array_append(source, error, ctx)
+    yield from class_of_module(source, error, ctx)
     yield from attribute_error(source, error, ctx)
 
 
@@ -385,7 +543,13 @@ def needed_details(source: str, error: ErrorInfo) -> list[str]:
         m = re.search(r"has no attribute '(\w+)'", error.evalue)
         bases = attribute_bases(source, m.group(1)) if m else []
         roots = [b.split(".")[0] for b in bases if "." in b]
-        return list(dict.fromkeys([*bases, *roots]))
+        tree = parse(source) if "attribute 'read'" in error.evalue else None
+        loaders = [  # `json.load(text)`: the module the text went to
+            c.func.value.id
+            for c in (calls_of(tree, "load") if tree is not None else ())
+            if isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
+        ]
+        return list(dict.fromkeys([*bases, *roots, *loaders]))[:20]
     if error.ename == "KeyError":
         tree = parse(source)
         if tree is None:
