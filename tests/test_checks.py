@@ -97,8 +97,11 @@ def findings(state, source: str, cells: tuple[str, ...] = ()):
 BUGS = [
     # (cell, code, line, the fixed cell contains; None: no certain fix)
     ("total = sales['revenu'].sum()", "missing-key", 0, "sales['revenue']"),
-    ("x = 1\nbs = cfg['batch']", "missing-key", 1, None),
+    ("x = 1\nbs = cfg['batch']", "missing-key", 1, "cfg['batch_size']"),
     ("m = sales.revenu.mean()", "missing-attribute", 0, "sales.revenue.mean()"),
+    # a name longer or shorter by whole words: the one it extends
+    ("r = sales['region_name']", "missing-key", 0, "sales['region']"),
+    ("f = trip.fare", "missing-attribute", 0, "trip.fare_eur"),
     ("print(trip.fare_euro)", "missing-attribute", 0, "trip.fare_eur"),
     ("train(m, d, epoch=4)", "bad-call", 0, "epochs=4"),
     ("train(m, d, learning_rate=2)", "bad-call", 0, None),
@@ -164,7 +167,7 @@ BUGS = [
     # column names as method arguments and in .loc's column position
     ("g = sales.groupby('regoin')['revenue'].sum()", "missing-key", 0, "groupby('region')"),
     ("sales.drop(columns=['units_sold', 'revnue'])", "missing-key", 0, "'revenue'"),
-    ("top = sales.sort_values(by=['region', 'units'])", "missing-key", 0, None),
+    ("top = sales.sort_values(by=['region', 'units'])", "missing-key", 0, "'units_sold'"),
     ("x = sales.loc[sales['revenue'] > 0, 'regon']", "missing-key", 0, "'region'"),
     ("x = sales.loc[:, ['revenue', 'unit_sold']]", "missing-key", 0, "'units_sold'"),
     # a name the imported module lacks (NumPy's module __getattr__: only a certain typo)

@@ -1176,7 +1176,7 @@ class _Checker:
         keyword: bool = False,
     ) -> None:
         right = certain(wrong, known)
-        if right is None and keyword:
+        if right is None:
             right = _word_prefix(wrong, known)
         fixes = ()
         if right is not None:
