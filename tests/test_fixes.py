@@ -375,6 +375,18 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         # a module used where its class was meant; a str given to a file reader
         ("import datetime", "stamp = datetime.today().year", "stamp >= 2024"),
         ("import json\nraw = '[1, 2]'", "xs = json.load(raw)", "xs == [1, 2]"),
+        # arguments left out or given the wrong way
+        ("def scale(x, factor):\n    return x * factor\nk = 3", "ys = [scale(x) for x in (1, 2)]",
+         "ys == [3, 6]"),
+        ("SHIP_FEE = 5\ndef price(base, fee):\n    return base + fee\nspare = 9",
+         "p = price(10)", "p == 15"),
+        ("class Wallet:\n    def __init__(self, owner, total):\n        self.total = total",
+         "w = Wallet('ana')\nw.total += 5", "w.total == 5"),
+        ("class Box:\n    def __init__(self, w):\n        self.w = w\n    def double(self):\n"
+         "        return self.w * 2", "b = Box(4)\nd = Box.double()", "d == 8"),
+        ("def span(a, b):\n    return abs(b[0] - a[0])", "s = span(1, 2, 7, 3)", "s == 6"),
+        ("", "class Clock:\n    def __init__(self):\n        self.t = 0\n    def tick():\n"
+         "        self.t += 1\nc = Clock()\nc.tick()", "c.t == 1"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),
@@ -401,18 +413,31 @@ def test_error_families_get_a_fix_that_runs(setup, cell, check):
     assert eval(check, after), fixes[0].new_source
 
 
+def _kernel_fixes(setup: str, cell: str) -> list:
+    """The fixes for ``cell`` failing after ``setup``, the kernel read as in the notebook."""
+    from jupyter_spark.grounding import Knowledge
+    from jupyter_spark.ipython.session import namespace_state
+
+    ns, error = _raised(setup, cell)
+    knowledge = Knowledge(kernel=namespace_state(ns), current=cell)
+    return SERVICE.fix(
+        FixRequest(cell, error, (setup,), NamespaceInspector(ns), knowledge=knowledge)
+    )
+
+
 def test_text_that_is_not_a_number_is_joined_not_converted():
     """``label + 1`` with a word in ``label``: no ``int(label)``; a number beside a str
     constant is text joining (``str(n)``), even when a str holding digits is in the kernel."""
     for setup, cell in [("label = 'abc'", "out = label + 1"),
                         ("code = '12'\nn = 4", "out = 'id-' + n")]:  # fmt: skip
-        ns, error = _raised(setup, cell)
-        from jupyter_spark.grounding import Knowledge
-        from jupyter_spark.ipython.session import namespace_state
+        assert all("int(" not in f.new_source for f in _kernel_fixes(setup, cell))
 
-        knowledge = Knowledge(kernel=namespace_state(ns), current=cell)
-        req = FixRequest(cell, error, (setup,), NamespaceInspector(ns), knowledge=knowledge)
-        assert all("int(" not in f.new_source for f in SERVICE.fix(req))
+
+def test_a_missing_argument_is_not_guessed_from_nothing():
+    """``area(2)`` missing ``h`` with two unused numbers in the kernel and none named like it:
+    no guess (the model may still rewrite the line); nor is the parameter's own name passed."""
+    setup = "def area(w, h):\n    return w * h\nx1 = 1\nx2 = 2"
+    assert _kernel_fixes(setup, "a = area(2)") == []
 
 
 def test_import_fixes_yield_to_a_very_close_existing_name():

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from .edit import atom, called_name, calls_of, contains, rewrite_nodes
 from .errors import Candidate, Context, failing_line
-from .source import names_in_cells, parse
+from .source import parse
 from .types import ErrorInfo
 
 
@@ -39,7 +39,11 @@ def type_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidat
         yield from _sum_of_strings(source, error)
     m = re.search(r"(\w+)\(\) takes (\d+) positional arguments? but (\d+) (?:were|was) given", v)
     if m:
-        func, takes = m.group(1), int(m.group(2))
+        func, takes, given = m.group(1), int(m.group(2)), int(m.group(3))
+        yield from _pair_arguments(source, func, takes, given)
+        owner = re.search(r"(\w+)\.\w+\(\) takes", v)
+        if owner and given == takes + 1:
+            yield from _method_without_self(source, owner.group(1), func)
         info = ctx.details(func)
         arity = (info or {}).get("arity") or {}
         limit = arity.get("max", takes) if isinstance(arity.get("max"), int) else takes
@@ -52,20 +56,192 @@ def type_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidat
                 new,
                 0.7,
             )
-    m = re.search(r"(\w+)\(\) missing (\d+) required positional arguments?: (.+)$", v)
-    if m:
-        func = m.group(1)
-        missing = re.findall(r"'(\w+)'", m.group(3))
-        known = ctx.kernel_names() | names_in_cells(ctx.cells)
-        if missing and all(name in known for name in missing):
-            new = _append_call_args(source, func, missing)
-            if new is not None:
-                yield (
-                    f"Pass {', '.join(missing)} to {func}()",
-                    f"{func}() needs {', '.join(missing)}; variables of that name exist.",
-                    new,
-                    0.65,
-                )
+    if re.search(r"missing \d+ required positional arguments?:", v):
+        yield from missing_arguments(source, error, ctx)
+
+
+# Parameter names that hold a quantity starting from nothing (a forgotten one is 0).
+_ZERO_PARAMS = re.compile(
+    r"^(?:balance|count|total|amount|sum|size|n|num|qty|quantity|offset|start|score|"
+    r"initial\w*|\w*_(?:count|total|balance|amount))$"
+)
+_SCALAR_SUMMARY = re.compile(r"^(?:int|float) = ")
+_INSTANCE_SUMMARY = re.compile(r"^(\w+) instance\b")
+
+
+def missing_arguments(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``f(x)`` where ``f`` needs more: the kernel's variable of a related name
+    (``TAX_RATE`` for ``rate``), else the one number the kernel holds that the cell does not
+    use yet (``UPPER`` beside ``LOWER``), else 0 for a quantity that starts from nothing
+    (``balance``). ``Class.method()`` missing ``self``: called on the instance the kernel
+    holds of that class, or on ``Class()``."""
+    m = re.search(
+        r"(?:(\w+)\.)?(\w+)\(\) missing (\d+) required positional arguments?: (.+)$", error.evalue
+    )
+    tree = parse(source)
+    if not m or tree is None:
+        return
+    owner, func = m.group(1), m.group(2)
+    missing = re.findall(r"'(\w+)'", m.group(4))
+    if missing == ["self"] and owner:
+        yield from _unbound_method(source, tree, owner, func, ctx)
+        return
+    callee = owner if func == "__init__" and owner else func
+    row = failing_line(source, error)
+    calls = [
+        (c,)
+        for c in calls_of(tree, callee)
+        if not any(isinstance(a, ast.Starred) for a in c.args) and not c.keywords
+    ]
+    calls = _on_row(calls, row)
+    if not calls:
+        return
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    kernel = ctx.kernel_names()
+    scalars = sorted(n for n in kernel if _SCALAR_SUMMARY.match(ctx.summary(n)) and n not in used)
+    chosen, why, confidence = [], [], 0.9
+    for param in missing:
+        related = [
+            n
+            for n in kernel
+            if n not in used
+            and (n == param or (len(param) >= 3 and param.lower() in n.lower().split("_")))
+        ]
+        if len(related) == 1:
+            chosen.append(related[0])
+            why.append(f"`{related[0]}` for `{param}`")
+            confidence = min(confidence, 0.85)
+        elif len(scalars) == 1 and len(missing) == 1:
+            chosen.append(scalars[0])
+            why.append(f"`{scalars[0]}` (the kernel's one unused number) for `{param}`")
+            confidence = min(confidence, 0.7)
+        elif _ZERO_PARAMS.match(param.lower()):
+            chosen.append("0")
+            why.append(f"0 for `{param}`")
+            confidence = min(confidence, 0.5)
+        else:
+            return
+    edits = [
+        (call, f"{ast.get_source_segment(source, call)[:-1].rstrip()}"
+               f"{', ' if call.args else ''}{', '.join(chosen)})")
+        for (call,) in calls
+        if ast.get_source_segment(source, call) and call.lineno == call.end_lineno
+    ]  # fmt: skip
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            f"Pass {', '.join(missing)} to {callee}()",
+            f"{callee}() needs {', '.join(missing)}: " + ", ".join(why) + ".",
+            new,
+            confidence,
+        )
+
+
+def _unbound_method(
+    source: str, tree: ast.AST, owner: str, method: str, ctx: Context
+) -> Iterator[Candidate]:
+    """``Thermometer.to_fahrenheit()``: a method called on its class has no ``self``."""
+    instances = [n for n in ctx.kernel_names() if _instance_of(ctx.summary(n)) == owner]
+    for node in ast.walk(tree):  # ``t = Thermometer(...)`` in the cell itself
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == owner
+            and node.targets[0].id not in instances
+        ):
+            instances.append(node.targets[0].id)
+    arity = (ctx.details(owner) or {}).get("arity") or {}
+    if len(instances) == 1:
+        target, confidence, why = instances[0], 0.88, f"`{instances[0]}` is the {owner} here"
+    elif arity.get("min") == 0:
+        target, confidence, why = f"{owner}()", 0.7, f"{owner}() needs no arguments"
+    else:
+        return
+    edits = [
+        (call.func.value, target)
+        for call in calls_of(tree, method)
+        if isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == owner
+    ]
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            f"Call {method}() on an instance",
+            f"A method called on the class {owner} gets no `self`; {why}.",
+            new,
+            confidence,
+        )
+
+
+def _method_without_self(source: str, owner: str, method: str) -> Iterator[Candidate]:
+    """``def bump():`` in a class, called ``t.bump()``: the instance is passed as the first
+    argument, so the method needs ``self`` (when its body uses ``self``, or has no params)."""
+    tree = parse(source)
+    for cls in ast.walk(tree) if tree is not None else ():
+        if not (isinstance(cls, ast.ClassDef) and cls.name == owner):
+            continue
+        for f in cls.body:
+            if not (isinstance(f, ast.FunctionDef) and f.name == method) or f.decorator_list:
+                continue
+            params = [*f.args.posonlyargs, *f.args.args]
+            uses_self = any(isinstance(n, ast.Name) and n.id == "self" for n in ast.walk(f))
+            if (params and params[0].arg == "self") or not (uses_self or not params):
+                return
+            lines = source.split("\n")
+            row = f.lineno - 1
+            at = lines[row].find("(", lines[row].find(f"def {method}"))
+            if at < 0:
+                return
+            lines[row] = (
+                lines[row][: at + 1] + ("self, " if params else "self") + lines[row][at + 1 :]
+            )
+            yield (
+                f"Add `self` to {method}()",
+                f"{owner}.{method}() is called on an instance, which Python passes as the first "
+                "argument; the method has to take it (`self`).",
+                "\n".join(lines),
+                0.9,
+            )
+            return
+
+
+def _instance_of(summary: str) -> str | None:
+    m = _INSTANCE_SUMMARY.match(summary)
+    return m.group(1) if m else None
+
+
+def _pair_arguments(source: str, func: str, takes: int, given: int) -> Iterator[Candidate]:
+    """``distance(0, 0, 6, 8)`` for ``distance(p, q)``: twice the arguments it takes, so each
+    parameter is a pair (points, ranges): ``distance((0, 0), (6, 8))``."""
+    if takes < 2 or given != 2 * takes:
+        return
+    tree = parse(source)
+    if tree is None:
+        return
+    edits = []
+    for call in calls_of(tree, func):
+        args = call.args
+        if len(args) != given or any(isinstance(a, ast.Starred) for a in args):
+            continue
+        pairs = [
+            f"({ast.get_source_segment(source, a) or ast.unparse(a)}, "
+            f"{ast.get_source_segment(source, b) or ast.unparse(b)})"
+            for a, b in zip(args[::2], args[1::2], strict=True)
+        ]
+        edits.append((call, f"{ast.get_source_segment(source, call.func)}({', '.join(pairs)})"))
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Pass the arguments as pairs",
+            f"{func}() takes {takes} arguments and got twice as many: each of its parameters "
+            "is a pair of them.",
+            new,
+            0.75,
+        )
 
 
 def _integer_args(source: str, error: ErrorInfo, kind: str) -> Iterator[Candidate]:
@@ -121,19 +297,6 @@ def _trim_call_args(source: str, func: str, limit: int) -> str | None:
         if len(call.args) > limit and not any(isinstance(a, ast.Starred) for a in call.args):
             short = ast.Call(func=call.func, args=call.args[:limit], keywords=call.keywords)
             edits.append((call, ast.unparse(short)))
-    return rewrite_nodes(source, edits) if edits else None
-
-
-def _append_call_args(source: str, func: str, names: list[str]) -> str | None:
-    tree = parse(source)
-    if tree is None:
-        return None
-    edits = []
-    for call in calls_of(tree, func):
-        args = [*call.args, *(ast.Name(id=n) for n in names)]
-        edits.append(
-            (call, ast.unparse(ast.Call(func=call.func, args=args, keywords=call.keywords)))
-        )
     return rewrite_nodes(source, edits) if edits else None
 
 
