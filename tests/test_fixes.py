@@ -319,6 +319,12 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("words = ['a', 'b', 'a']", "c = Counter(words)", "c['a'] == 2"),
         ("", "m = mean([1, 2, 3])", "m == 2"),
         ("", "t = dedent('  x')", "t == 'x'"),
+        # the class's own attribute (not a module's); the module when the cell reads its
+        # attributes (``datetime.date``), the class otherwise; math's name before cmath's
+        ("", "half = Fraction.from_float(0.5)", "half.denominator == 2"),
+        ("", "wd = datetime.date(2024, 5, 1).isoweekday()", "wd == 3"),
+        ("s = '2024-05-01'", "d = datetime.strptime(s, '%Y-%m-%d')", "d.day == 1"),
+        ("side = 9.0", "r = sqrt(side)", "r == 3.0"),
         # the module has no such name (a typo, or it moved)
         ("", "from math import sqr\nr = sqr(16)", "r == 4"),
         ("", "from collections import Mapping\nok = isinstance({}, Mapping)", "ok"),

@@ -13,10 +13,12 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib
+import inspect
 import re
 import sys
 import threading
 from collections.abc import Iterator
+from types import FunctionType
 
 from ..kernel.probe import IMPORT_PREFIX, MODULE_PREFIX
 from .edit import insert_line, rename_name
@@ -37,7 +39,7 @@ WELL_KNOWN_MODULES = (
 )  # fmt: skip
 # Confidence of the import a name's one exporting module gives; several exporters: the first.
 FROM_IMPORT_CONFIDENCE = 0.88
-FROM_IMPORT_AMBIGUOUS = 0.7
+FROM_IMPORT_AMBIGUOUS = 0.8
 # A module name the kernel can import, used as ``name.attr`` / used otherwise.
 MODULE_IMPORT_CONFIDENCE = 0.92
 MODULE_BARE_CONFIDENCE = 0.6
@@ -121,6 +123,8 @@ def missing_import(
         )
         return
     homes = exporters(name)
+    if homes and as_base and not called and _has_all(homes[0], name, attrs_used(tree, name)):
+        called = True  # ``chain.from_iterable``: the class's own attributes, not a module's
     if homes and (called or not as_base):
         conf = FROM_IMPORT_CONFIDENCE if len(homes) == 1 else FROM_IMPORT_AMBIGUOUS
         line = f"from {homes[0]} import {name}"
@@ -132,6 +136,62 @@ def missing_import(
             insert_line(source, line),
             (conf if called else conf - 0.15) - (0.3 if typo else 0.0),
         )
+
+
+def attrs_used(tree: ast.AST | None, name: str) -> set[str]:
+    """The attributes the cell reads on the bare name ``name`` (``strptime`` in
+    ``datetime.strptime(...)``)."""
+    return {
+        n.attr
+        for n in (ast.walk(tree) if tree is not None else ())
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name
+    }
+
+
+def _has_all(module_name: str, name: str, attrs: set[str]) -> bool:
+    """Whether the standard library's ``module_name.name`` has every one of ``attrs``."""
+    if not attrs or module_name.split(".")[0] not in sys.stdlib_module_names:
+        return False
+    try:
+        value = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        return False
+    module = importlib.import_module(module_name)
+    return all(hasattr(value, a) and not _module_reading(module, value, a) for a in attrs)
+
+
+def _module_reading(module: object, cls: object, attr: str) -> bool:
+    """Whether ``name.attr`` reads the module's class rather than the class's method:
+    ``datetime.date(2024, 5, 1)`` is the ``date`` class, not ``datetime.datetime.date``
+    (an instance method, which the class itself cannot be called with)."""
+    if not isinstance(getattr(module, attr, None), type):
+        return False
+    try:
+        raw = inspect.getattr_static(cls, attr)
+    except AttributeError:
+        return False
+    return isinstance(raw, FunctionType) or type(raw).__name__ in (
+        "method_descriptor",
+        "wrapper_descriptor",
+    )
+
+
+def module_meant(line: str, source: str) -> str | None:
+    """``import datetime`` where the usual ``from datetime import datetime`` does not fit the
+    cell: it reads attributes of the module (``datetime.datetime``, ``datetime.date``) that
+    the class lacks."""
+    m = re.fullmatch(r"from ([\w.]+) import (\w+)", line)
+    if not m or m.group(1).split(".")[0] not in sys.stdlib_module_names:
+        return None
+    module_name, name = m.groups()
+    attrs = attrs_used(parse(source), name)
+    if not attrs or _has_all(module_name, name, attrs):
+        return None
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return f"import {module_name}" if all(hasattr(module, a) for a in attrs) else None
 
 
 _CANNOT_IMPORT = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")

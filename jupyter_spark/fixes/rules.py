@@ -25,7 +25,7 @@ from .edit import (
     rewrite_nodes,
 )
 from .errors import Candidate, Context, Rule, failing_line, nearest, suggested_name
-from .imports import cannot_import, missing_import
+from .imports import cannot_import, missing_import, module_meant
 from .imports import needed as import_details
 from .operands import operand_fixes
 from .runtime import index_past_end, none_from_in_place, not_callable, unbound_local, zero_division
@@ -145,7 +145,7 @@ def name_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidat
         return
     name = m.group(1)
     if name in ALIAS_IMPORTS:
-        line = ALIAS_IMPORTS[name]
+        line = module_meant(ALIAS_IMPORTS[name], source) or ALIAS_IMPORTS[name]
         yield (
             f"Add `{line}`",
             f"`{name}` is the usual alias from `{line}`, which this notebook has not run.",
