@@ -393,6 +393,13 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("def span(a, b):\n    return abs(b[0] - a[0])", "s = span(1, 2, 7, 3)", "s == 6"),
         ("", "class Clock:\n    def __init__(self):\n        self.t = 0\n    def tick():\n"
          "        self.t += 1\nc = Clock()\nc.tick()", "c.t == 1"),
+        # a key counted or collected the first time; a number looked up among text keys
+        ("letters = list('abca')", "seen = {}\nfor ch in letters:\n    seen[ch] += 1",
+         "seen == {'a': 2, 'b': 1, 'c': 1}"),
+        ("rows = [('x', 1), ('y', 2), ('x', 5)]", "by = {}\nfor k, v in rows:\n    by[k].append(v)",
+         "by == {'x': [1, 5], 'y': [2]}"),
+        ("ages = {'7': 30, '9': 41}\nuid = 9", "age = ages[uid]", "age == 41"),
+        ("stock = {'blue': 1}", "stock['bleu'] += 1", "stock == {'blue': 2}"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -367,10 +367,13 @@ def _source_of(source: str, node: ast.AST) -> str:
 
 
 def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    yield from first_count(source, error, ctx)
     try:
         key = ast.literal_eval(error.evalue.strip())
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return
+    if isinstance(key, int) and not isinstance(key, bool):
+        yield from key_as_text(source, error, ctx, key)
     if not isinstance(key, str):
         return
     tree = parse(source)
@@ -411,6 +414,88 @@ def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate
                 new,
                 min(0.97, 0.45 + 0.5 * score),
             )
+
+
+def first_count(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``counts[w] += 1`` / ``groups[k].append(x)`` on a dict without the key yet: the first
+    time starts from nothing, ``counts[w] = counts.get(w, 0) + 1`` and
+    ``groups.setdefault(k, []).append(x)``."""
+    tree = parse(source)
+    row = failing_line(source, error)
+    if tree is None or row is None:
+        return
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    edits, keyed = [], []
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) != row + 1:
+            continue
+        if (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.op, ast.Add | ast.Sub)
+            and isinstance(node.target, ast.Subscript)
+            and _a_dict(node.target.value, ctx)
+        ):
+            d = _source_of(source, node.target.value)
+            k = _source_of(source, node.target.slice)
+            start = "[]" if isinstance(node.value, ast.List) else "0"
+            op = "+" if isinstance(node.op, ast.Add) else "-"
+            value = ast.get_source_segment(source, node.value) or ast.unparse(node.value)
+            edits.append((node, f"{d}[{k}] = {d}.get({k}, {start}) {op} {value}"))
+            keyed.append(node.target)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(parents.get(node), ast.Attribute)
+            and parents[node].attr in ("append", "extend", "add", "update")
+            and _a_dict(node.value, ctx)
+        ):
+            empty = {"append": "[]", "extend": "[]", "add": "set()", "update": "{}"}
+            d, k = _source_of(source, node.value), _source_of(source, node.slice)
+            edits.append((node, f"{d}.setdefault({k}, {empty[parents[node].attr]})"))
+            keyed.append(node)
+    new = rewrite_nodes(source, edits) if edits else None
+    literal = any(isinstance(getattr(n, "slice", None), ast.Constant) for n in keyed)
+    if new is not None:
+        yield (
+            "Start a missing key from nothing",
+            "The dict has no entry for that key yet; `.get(key, 0)` / `.setdefault(key, [])` "
+            "start it the first time (or use `collections.defaultdict`).",
+            new,
+            0.6 if literal else 0.88,  # a written key that is missing is likelier a typo
+        )
+
+
+def _a_dict(node: ast.expr, ctx: Context) -> bool:
+    """Whether the kernel says ``node`` (a name) is a plain dict."""
+    return isinstance(node, ast.Name) and (ctx.details(node.id) or {}).get("type") == "dict"
+
+
+def key_as_text(source: str, error: ErrorInfo, ctx: Context, key: int) -> Iterator[Candidate]:
+    """``stock[101]`` where the dict's keys are the text ``"101"`` (read from JSON or a
+    CSV): the key converted with ``str()``."""
+    tree = parse(source)
+    row = failing_line(source, error)
+    for node in ast.walk(tree) if tree is not None else ():
+        if not (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and (row is None or node.lineno == row + 1)
+        ):
+            continue
+        keys = (ctx.details(node.value.id) or {}).get("keys") or ()
+        if str(key) not in keys:
+            continue
+        sl = node.slice
+        text = repr(str(key)) if isinstance(sl, ast.Constant) else f"str({_source_of(source, sl)})"
+        new = rewrite_nodes(source, [(sl, text)])
+        if new is not None:
+            yield (
+                "Look the key up as text",
+                f"{node.value.id}'s keys are text ({str(key)!r}), the key is the number {key}.",
+                new,
+                0.88,
+            )
+            return
 
 
 def import_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
