@@ -65,6 +65,7 @@ LONG_LINES = 50  # a cell this long or longer is a "long cell" for the timing
 REPLY_TIMEOUT_S = 10.0
 HELDOUT_PREFIX = "holdout-"  # notebooks written after the checks, blind to their code
 HELDOUT2_PREFIX = "holdout2-"  # a second such set (bugs_heldout2.py, 2026-12-03)
+HELDOUT3_PREFIX = "holdout3-"  # a third, written after the rules for the second (same day)
 SNAPSHOT_WAIT_S = 2.0  # the server snapshots the kernel after executions (debounced)
 
 KINDS = (
@@ -2495,16 +2496,15 @@ def missing_requirement(nb: Notebook) -> str | None:
 
 
 def all_notebooks() -> list[Notebook]:
-    """This file's notebooks and the second held-out set (bugs_heldout2.py, imported here: it
-    imports this module's helpers, so a top-level import would load this script twice)."""
-    try:
-        from bugs_heldout2 import NOTEBOOKS2  # type: ignore[import-not-found]
-    except ImportError:
-        try:
-            from .bugs_heldout2 import NOTEBOOKS2  # type: ignore[no-redef]
-        except ImportError:
-            NOTEBOOKS2 = []
-    return [*NOTEBOOKS, *NOTEBOOKS2]
+    """This file's notebooks and the later held-out sets (bugs_heldout2.py, bugs_heldout3.py,
+    imported here: they import this module's helpers, so a top-level import would load this
+    script twice)."""
+    out = list(NOTEBOOKS)
+    for module, name in (("bugs_heldout2", "NOTEBOOKS2"), ("bugs_heldout3", "NOTEBOOKS3")):
+        with contextlib.suppress(ImportError):  # (a set not in the tree)
+            qualified = f"{__package__}.{module}" if __package__ else module
+            out += getattr(importlib.import_module(qualified), name)
+    return out
 
 
 def selected(only: str | None) -> tuple[list[Notebook], dict[str, str]]:
@@ -2804,11 +2804,13 @@ def run_bench(args: argparse.Namespace) -> None:
     print(common.table(head, table))
     held = [r for r in rows if r.notebook.startswith(HELDOUT_PREFIX)]
     held2 = [r for r in rows if r.notebook.startswith(HELDOUT2_PREFIX)]
-    if (held or held2) and len(held) + len(held2) < len(rows):  # the held-out sets apart
+    held3 = [r for r in rows if r.notebook.startswith(HELDOUT3_PREFIX)]
+    if held or held2 or held3:  # the held-out sets apart
         split = []
-        written = [r for r in rows if not r.notebook.startswith(("holdout-", "holdout2-"))]
+        prefixes = (HELDOUT_PREFIX, HELDOUT2_PREFIX, HELDOUT3_PREFIX)
+        written = [r for r in rows if not r.notebook.startswith(prefixes)]
         parts = (("written with the checks", written), ("held out", held),
-                 ("held out, second set", held2))  # fmt: skip
+                 ("held out, second set", held2), ("held out, third set", held3))  # fmt: skip
         for label, part in parts:
             if not part:
                 continue

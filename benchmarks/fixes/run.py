@@ -16,8 +16,8 @@ family and set, and the fix latency p50 split by who answered (a rule, or the mo
 Targets: top-1 >= 90 % overall, >= 70 % on the held-out set; p50 <= 30 ms with a rule, <= 400
 ms with the model.
 
-    python benchmarks/fixes/run.py [--case SUBSTRING] [--set cases|heldout|heldout2] [--verbose]
-        [--model PATH]
+    python benchmarks/fixes/run.py [--case SUBSTRING] [--set cases|heldout|heldout2|heldout3]
+        [--verbose] [--model PATH]
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ try:
     from heldout2 import HELDOUT2
 except ImportError:
     HELDOUT2 = []
+try:
+    from heldout3 import HELDOUT3
+except ImportError:
+    HELDOUT3 = []
 
 TOP_K = 3
 # A cell (setup, buggy, fixed or check) running longer than this is interrupted (seconds).
@@ -54,7 +58,7 @@ TARGET_TOP1 = 0.90
 TARGET_HELDOUT_TOP1 = 0.70
 TARGET_RULE_P50_MS = 30.0
 TARGET_MODEL_P50_MS = 400.0
-SETS = {"cases": CASES, "heldout": HELDOUT, "heldout2": HELDOUT2}
+SETS = {"cases": CASES, "heldout": HELDOUT, "heldout2": HELDOUT2, "heldout3": HELDOUT3}
 PATH = "fixes-bench.ipynb"
 
 
@@ -216,7 +220,7 @@ def report(rows: list[dict]) -> None:
         if not n:
             continue
         target = {"heldout": TARGET_HELDOUT_TOP1, "heldout2": TARGET_HELDOUT_TOP1,
-                  "all": TARGET_TOP1}.get(label)  # fmt: skip
+                  "heldout3": TARGET_HELDOUT_TOP1, "all": TARGET_TOP1}.get(label)  # fmt: skip
         top1 = sum(r["top1"] for r in part)
         verdict = "" if target is None else ("PASS" if top1 >= target * n else "FAIL")
         families = len({r["case"].split(":")[0] for r in part})
