@@ -400,6 +400,22 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
          "by == {'x': [1, 5], 'y': [2]}"),
         ("ages = {'7': 30, '9': 41}\nuid = 9", "age = ages[uid]", "age == 41"),
         ("stock = {'blue': 1}", "stock['bleu'] += 1", "stock == {'blue': 2}"),
+        # a helper that returns nothing; a product written as in algebra; a property called
+        ("vals = [1, 2]", "def doubled(xs):\n    out = [2 * x for x in xs]\n\nd = doubled(vals)\n"
+         "first = d[0]", "first == 2"),
+        ("", "def tag(s):\n    print(s.upper())\n\nt = len(tag('ab'))", "t == 2"),
+        ("k = 2", "area = 4(k + 1)", "area == 12"),
+        ("class Sq:\n    side = 3\n    @property\n    def area(self):\n        return 9\ns = Sq()",
+         "a = s.area()", "a == 9"),
+        # unhashable keys, indexing a view or a method, a shape or pieces given one by one
+        ("cells = [[0, 1], [0, 1], [2, 2]]", "hits = {}\nfor c in cells:\n"
+         "    hits[c] = hits.get(c, 0) + 1", "hits == {(0, 1): 2, (2, 2): 1}"),
+        ("d = {'x': 1, 'y': 2}", "v = d.values()[1]", "v == 2"),
+        ("import pandas as pd\nf = pd.DataFrame({'a': range(5)})", "t = f.tail[2]",
+         "list(t['a']) == [3, 4]"),
+        ("import numpy as np", "m = np.ones(2, 5)", "m.shape == (2, 5)"),
+        ("import pandas as pd\na = pd.DataFrame({'x': [1]})\nb = pd.DataFrame({'x': [2]})",
+         "c = pd.concat(a, b, ignore_index=True)", "list(c['x']) == [1, 2]"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -41,6 +41,17 @@ _ARITH = ast.Add | ast.Sub | ast.Mult | ast.Div | ast.FloorDiv | ast.Mod | ast.P
 
 def operand_fixes(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     v = error.evalue
+    m = re.search(r"unhashable type: '(list|set|dict)'", v)
+    if m and m.group(1) != "dict":
+        yield from unhashable_key(source, error, m.group(1))
+    m = re.search(r"'(\w+)' object is not subscriptable", v)
+    if m:
+        yield from subscript_not_sequence(source, error, m.group(1))
+    if re.search(r"Cannot interpret '[^']*' as a data type", v):
+        yield from shape_as_tuple(source, error)
+    m = re.search(r"(\w+)\(\) takes (?:from \d+ to )?\d+ positional arguments? but", v)
+    if m and m.group(1) in _JOINS:
+        yield from join_as_list(source, error, m.group(1))
     if _TEXT_AS_NUMBER.search(v):
         yield from text_as_number(source, error, ctx)
         yield from text_column(source, error, ctx)
@@ -357,4 +368,129 @@ def join_non_str(source: str, error: ErrorInfo) -> Iterator[Candidate]:
             "`str.join` joins text; `map(str, ...)` converts each item first.",
             new,
             0.9,
+        )
+
+
+# Functions that join a list of frames or arrays, given them one by one by mistake.
+_JOINS = frozenset({"concat", "concatenate", "vstack", "hstack", "stack", "column_stack"})
+# Array constructors whose first argument is the whole shape.
+_SHAPED = frozenset({"zeros", "ones", "empty"})
+# Views that are iterated, not indexed: a list of them is.
+_VIEWS = frozenset(
+    {"dict_keys", "dict_values", "dict_items", "map", "filter", "zip", "generator", "set"}
+    | {"reversed", "enumerate", "odict_keys", "odict_values"}
+)
+
+
+def unhashable_key(source: str, error: ErrorInfo, kind: str) -> Iterator[Candidate]:
+    """``seen[p]`` / ``seen.get(p)`` with a list ``p``: a dict key must be hashable; the same
+    items as a tuple (a set as a frozenset) are."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    wrap = "tuple" if kind == "list" else "frozenset"
+    keys = []
+    for n in nodes:
+        if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name):
+            keys.append(n.slice)
+        elif (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr in ("get", "setdefault", "pop", "add")
+            and n.args
+            and isinstance(n.args[0], ast.Name)
+        ):
+            keys.append(n.args[0])
+    edits = [(k, f"{wrap}({k.id})") for k in keys]
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        names = ", ".join(dict.fromkeys(f"`{k.id}`" for k in keys))
+        yield (
+            f"Use {names} as a {wrap}",
+            f"A {kind} cannot be a dict key or set item (it can change); `{wrap}()` of it can.",
+            new,
+            0.85,
+        )
+
+
+def subscript_not_sequence(source: str, error: ErrorInfo, kind: str) -> Iterator[Candidate]:
+    """``d.keys()[0]`` (a view: ``list(d.keys())[0]``) and ``df.head[3]`` (a method:
+    ``df.head(3)``)."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    subs = [n for n in nodes if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load)]
+    if kind in _VIEWS:
+        edits = [
+            (n.value, f"list({_seg(source, n.value)})")
+            for n in subs
+            if isinstance(n.value, ast.Call) and not isinstance(n.slice, ast.Slice)
+        ]
+        title, why = "Make a list first", f"A {kind} is iterated, not indexed; a list of it is."
+    elif kind in ("method", "builtin_function_or_method", "function"):
+        edits = [
+            (n, f"{_seg(source, n.value)}({_seg(source, n.slice)})")
+            for n in subs
+            if isinstance(n.value, ast.Attribute | ast.Name) and not isinstance(n.slice, ast.Slice)
+        ]
+        title, why = "Call it with ()", f"A {kind} is called with (), not indexed with []."
+    else:
+        return
+    if len(edits) != 1:
+        return
+    new = rewrite_nodes(source, edits)
+    if new is not None:
+        yield (title, why, new, 0.85)
+
+
+def shape_as_tuple(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``np.zeros(3, 4)``: the second argument is the dtype; the shape is one tuple."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    edits = []
+    for n in nodes:
+        name = n.func.attr if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) else ""
+        if (
+            name in _SHAPED
+            and len(n.args) >= 2
+            and not any(isinstance(a, ast.Starred) or _is_text(a) for a in n.args)
+        ):
+            dims = ", ".join(_seg(source, a) for a in n.args)
+            keywords = "".join(f", {_seg(source, k)}" for k in n.keywords)
+            edits.append((n, f"{_seg(source, n.func)}(({dims}){keywords})"))
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Give the shape as one tuple",
+            "The shape is the first argument, as a tuple; the second is the dtype.",
+            new,
+            0.9,
+        )
+
+
+def join_as_list(source: str, error: ErrorInfo, func: str) -> Iterator[Candidate]:
+    """``pd.concat(a, b)``: the frames (or arrays) to join go in one list."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    edits = []
+    for n in nodes:
+        f = n.func if isinstance(n, ast.Call) else None
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        if (
+            name == func
+            and len(n.args) >= 2
+            and not any(isinstance(a, ast.Starred) for a in n.args)
+        ):
+            items = ", ".join(_seg(source, a) for a in n.args)
+            keywords = "".join(f", {_seg(source, k)}" for k in n.keywords)
+            edits.append((n, f"{_seg(source, n.func)}([{items}]{keywords})"))
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            f"Pass the pieces to {func}() as one list",
+            f"{func}() takes one list of the pieces to join, not each as its own argument.",
+            new,
+            0.88,
         )

@@ -28,7 +28,14 @@ from .errors import Candidate, Context, Rule, failing_line, nearest, suggested_n
 from .imports import cannot_import, missing_import, module_meant
 from .imports import needed as import_details
 from .operands import operand_fixes
-from .runtime import index_past_end, none_from_in_place, not_callable, unbound_local, zero_division
+from .runtime import (
+    index_past_end,
+    missing_return,
+    none_from_in_place,
+    not_callable,
+    unbound_local,
+    zero_division,
+)
 from .source import ANY_NAME, BUILTIN_NAMES, IPYTHON_NAMES, defined_names, names_in_cells, parse
 from .syntax import syntax_error
 from .types import ErrorInfo, Fix, make_fix
@@ -584,6 +591,7 @@ def unbound_or_name(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
 
 def attribute_or_none(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     yield from none_from_in_place(source, error, ctx)
+    yield from missing_return(source, error, ctx)
     yield from foreign_idioms(source, error, ctx)
     yield from load_from_text(source, error, ctx)
     yield from array_append(source, error, ctx)
@@ -594,6 +602,7 @@ def attribute_or_none(source: str, error: ErrorInfo, ctx: Context) -> Iterator[C
 def type_or_call(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     yield from not_callable(source, error, ctx)
     yield from none_from_in_place(source, error, ctx)
+    yield from missing_return(source, error, ctx)
     yield from operand_fixes(source, error, ctx)
     yield from type_error(source, error, ctx)
 

@@ -14,7 +14,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from .edit import rewrite_nodes
+from .edit import contains, rewrite_nodes
 from .errors import Candidate, Context, failing_line, frame_lines
 from .source import BUILTIN_NAMES, names_in_cells, parse
 from .types import ErrorInfo
@@ -134,6 +134,8 @@ def not_callable(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candid
         return
     kind = m.group(1)
     row = failing_line(source, error)
+    yield from _implicit_product(source, tree, row)
+    yield from _value_called(source, tree, row, kind)
     seen: set[str] = set()
     for node in _on_line(tree, row):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
@@ -170,6 +172,130 @@ def not_callable(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candid
                     new,
                     0.8,
                 )
+
+
+def _implicit_product(source: str, tree: ast.AST, row: int | None) -> Iterator[Candidate]:
+    """``3(x + 2)`` / ``(a + b)(a - b)``: a product written as in algebra."""
+    edits = []
+    for node in _on_line(tree, row):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Constant | ast.BinOp)
+            and len(node.args) == 1
+            and not node.keywords
+            and (
+                isinstance(node.func, ast.BinOp)
+                or (
+                    isinstance(node.func.value, int | float)
+                    and not isinstance(node.func.value, bool)
+                )
+            )
+        ):
+            left = _segment(source, node.func)
+            left = f"({left})" if isinstance(node.func, ast.BinOp) else left
+            edits.append((node, f"{left} * ({_segment(source, node.args[0])})"))
+    edits = [e for e in edits if not any(o is not e and contains(o[0], e[0]) for o in edits)]
+    new = rewrite_nodes(source, edits) if edits else None
+    if new is not None:
+        yield (
+            "Multiply with *",
+            "A number before parentheses is a call in Python, not a product; `*` multiplies.",
+            new,
+            0.9,
+        )
+
+
+# Kinds of value an attribute holds that are never callable (a property or a plain attribute
+# called like a method: ``cart.total()``, ``df.shape()``).
+_PLAIN_VALUES = frozenset(
+    {"int", "float", "str", "bool", "tuple", "list", "dict", "NoneType", "Series", "DataFrame"}
+    | {"ndarray", "Index", "complex", "bytes", "set"}
+)
+
+
+def _value_called(source: str, tree: ast.AST, row: int | None, kind: str) -> Iterator[Candidate]:
+    """``cart.total()`` where ``total`` is a property (its value a float): no call."""
+    if kind not in _PLAIN_VALUES:
+        return
+    edits = [
+        (node, _segment(source, node.func))
+        for node in _on_line(tree, row)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and not node.args
+        and not node.keywords
+    ]
+    if len(edits) != 1:  # which call raised is only clear with one candidate
+        return
+    new = rewrite_nodes(source, edits)
+    if new is not None:
+        attr = edits[0][1]
+        yield (
+            f"Read `{attr}` without calling it",
+            f"`{attr}` is a {kind} (a property or an attribute), not a method: it is read, "
+            "not called.",
+            new,
+            0.8,
+        )
+
+
+def missing_return(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """A function of the cell that returns nothing (``print(result)`` or ``df = df.dropna()``
+    as its last line), whose None then fails: it returns that value instead."""
+    if "NoneType" not in error.evalue:
+        return
+    tree = parse(source)
+    if tree is None:
+        return
+    calls = (n for n in ast.walk(tree) if isinstance(n, ast.Call))
+    called = {n.func.id for n in calls if isinstance(n.func, ast.Name)}
+    lines = source.split("\n")
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef) or func.name not in called:
+            continue
+        if any(isinstance(n, ast.Return) and n.value is not None for n in _own_nodes(func)):
+            continue
+        if any(isinstance(n, ast.Yield | ast.YieldFrom) for n in _own_nodes(func)):
+            continue
+        last = func.body[-1]
+        if last.lineno != last.end_lineno or last.lineno == func.lineno:
+            continue
+        indent = lines[last.lineno - 1][: last.col_offset]
+        value = None
+        if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+            call = last.value
+            if isinstance(call.func, ast.Name) and call.func.id == "print" and len(call.args) == 1:
+                value, replace = _segment(source, call.args[0]), True
+        elif isinstance(last, ast.Assign) and len(last.targets) == 1:
+            if isinstance(last.targets[0], ast.Name):
+                value, replace = last.targets[0].id, False
+        elif isinstance(last, ast.AugAssign) and isinstance(last.target, ast.Name):
+            value, replace = last.target.id, False
+        if value is None:
+            continue
+        new_lines = list(lines)
+        if replace:
+            new_lines[last.lineno - 1] = f"{indent}return {value}"
+        else:
+            new_lines.insert(last.lineno, f"{indent}return {value}")
+        yield (
+            f"Return the result from {func.name}()",
+            f"{func.name}() computes `{value}` but returns nothing, so its callers get None.",
+            "\n".join(new_lines),
+            0.85,
+        )
+        return
+
+
+def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's body, not of the functions and classes nested in it."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def none_from_in_place(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
