@@ -416,6 +416,11 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("import numpy as np", "m = np.ones(2, 5)", "m.shape == (2, 5)"),
         ("import pandas as pd\na = pd.DataFrame({'x': [1]})\nb = pd.DataFrame({'x': [2]})",
          "c = pd.concat(a, b, ignore_index=True)", "list(c['x']) == [1, 2]"),
+        # a number looped over: range() of it (every loop of the line), or its digits
+        ("side = 2", "cells = [(i, j) for i in side for j in side]", "len(cells) == 4"),
+        ("import numpy as np\nM = np.ones((3, 2))", "tot = 0\nfor r in M.shape[0]:\n"
+         "    tot += M[r].sum()", "tot == 6"),
+        ("pin = 4071", "s = sum(int(ch) for ch in pin)", "s == 12"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -408,30 +408,68 @@ def loop_unpacking(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Cand
 
 
 def loop_over_number(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
-    """``for i in len(xs)`` / ``for i in n``: a number is not iterable; ``range()`` is."""
+    """``for i in len(xs)`` / ``for i in n`` / ``for i in df.shape[0]``: a number is not
+    iterable; ``range()`` of it is (every such loop of the line at once: ``for r in n for c in
+    n``). A loop whose items go through ``int()`` meant the number's digits: ``str(n)``."""
     tree = parse(source)
     if tree is None:
         return
     loops = [(t, it) for t, it in iter_loops(tree) if called_name(it) != "range"]
-    for _target, it in _on_row(loops, failing_line(source, error)):
+    row = failing_line(source, error)
+    here = _on_row(loops, row)
+    scored = []
+    for target, it in here:
         name = looked_up(it)
         kind = (ctx.details(name) or {}).get("type") if name else None
-        if called_name(it) == "len" or kind == "int":
-            confidence = 0.9
-        elif name and kind is None:
-            confidence = 0.6
-        else:
-            continue
-        text = f"range({ast.unparse(it)})"
-        new = rewrite_nodes(source, [(it, text)])
+        shape = (
+            isinstance(it, ast.Subscript)
+            and isinstance(it.value, ast.Attribute)
+            and it.value.attr == "shape"
+        )
+        if called_name(it) == "len" or kind == "int" or shape:
+            scored.append((target, it, 0.9))
+        elif kind is None and (
+            name or (len(here) == 1 and row is not None and not isinstance(it, ast.Call))
+        ):
+            scored.append((target, it, 0.6))
+    if not scored:
+        return
+    digits = [(t, it) for t, it, _ in scored if _converted_to_int(tree, t)]
+    if digits and len(digits) == len(scored):
+        edits = [(it, f"str({ast.unparse(it)})") for _, it in digits]
+        new = rewrite_nodes(source, edits)
         if new is not None:
             yield (
-                f"Loop over `{text}`",
-                f"`{ast.unparse(it)}` is a number, which cannot be looped over; `{text}` gives "
-                "0, 1, ... up to it.",
+                "Loop over the digits",
+                "A number cannot be looped over; its digits can, as the characters of "
+                "`str()` of it (each converted back with `int()`).",
                 new,
-                confidence,
+                0.85,
             )
+    edits = [(it, f"range({ast.unparse(it)})") for _, it, _ in scored]
+    new = rewrite_nodes(source, edits)
+    if new is not None:
+        text = ", ".join(f"`{ast.unparse(it)}`" for _, it, _ in scored)
+        yield (
+            "Loop over `range(...)`" if len(scored) > 1 else f"Loop over `{edits[0][1]}`",
+            f"{text} is a number, which cannot be looped over; `range()` of it gives 0, 1, ... "
+            "up to it.",
+            new,
+            min(c for _, _, c in scored) - (0.3 if digits else 0.0),
+        )
+
+
+def _converted_to_int(tree: ast.AST, target: ast.expr) -> bool:
+    """Whether the loop variable ``target`` is passed to ``int()`` somewhere in the cell."""
+    if not isinstance(target, ast.Name):
+        return False
+    return any(
+        called_name(n) == "int"
+        and isinstance(n.func, ast.Name)
+        and any(isinstance(a, ast.Name) and a.id == target.id for a in n.args)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+    )
 
 
 def _cleanup(bad: str, parse_number: Callable[[str], object]) -> list[str] | None:
