@@ -421,6 +421,13 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("import numpy as np\nM = np.ones((3, 2))", "tot = 0\nfor r in M.shape[0]:\n"
          "    tot += M[r].sum()", "tot == 6"),
         ("pin = 4071", "s = sum(int(ch) for ch in pin)", "s == 12"),
+        # None from a module's in-place function or from a lookup that found nothing
+        ("import random\ncards = [3, 1, 2]", "mixed = random.shuffle(cards)\ntop = mixed[0]",
+         "sorted(mixed) == [1, 2, 3]"),
+        ("import re\nline = 'id: 77'", "n = re.match(r'[0-9]+', line)[0]", "n == '77'"),
+        ("users = {'ann': {'age': 3}}", "a = users.get('Ann')['age']", "a == 3"),
+        # a lambda given one item per iterable names the one it lacks
+        ("xs = [1, 2]\nys = [10, 20]", "s = list(map(lambda x: x + y, xs, ys))", "s == [11, 22]"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -32,6 +32,7 @@ from .runtime import (
     index_past_end,
     missing_return,
     none_from_in_place,
+    none_from_lookup,
     not_callable,
     unbound_local,
     zero_division,
@@ -603,6 +604,7 @@ def type_or_call(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candid
     yield from not_callable(source, error, ctx)
     yield from none_from_in_place(source, error, ctx)
     yield from missing_return(source, error, ctx)
+    yield from none_from_lookup(source, error, ctx)
     yield from operand_fixes(source, error, ctx)
     yield from type_error(source, error, ctx)
 
@@ -664,6 +666,14 @@ def needed_details(source: str, error: ErrorInfo) -> list[str]:
             and (row is None or n.lineno == row + 1)
         )
         return list(dict.fromkeys(called))[:10]
+    if error.ename in ("TypeError", "AttributeError") and "NoneType" in error.evalue:
+        tree = parse(source)
+        got = (  # ``d.get("U1")`` that gave None: the dict's keys
+            c.func.value.id
+            for c in (calls_of(tree, "get") if tree is not None else ())
+            if isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
+        )
+        return list(dict.fromkeys(got))[:10]
     if error.ename in ("TypeError", "ValueError"):
         m = re.search(r"(\w+)\(\) takes", error.evalue)
         if m:

@@ -11,10 +11,11 @@ rewrite may still).
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from collections.abc import Iterator
 
-from .edit import contains, rewrite_nodes
+from .edit import contains, replace_constant, rewrite_nodes
 from .errors import Candidate, Context, failing_line, frame_lines
 from .source import BUILTIN_NAMES, names_in_cells, parse
 from .types import ErrorInfo
@@ -316,6 +317,8 @@ def none_from_in_place(source: str, error: ErrorInfo, ctx: Context) -> Iterator[
             continue
         call, target = node.value, node.targets[0].id
         method, obj = call.func.attr, call.func.value
+        if _is_module(obj, ctx) and call.args:  # ``random.shuffle(xs)`` changes ``xs``
+            obj = call.args[0]
         inplace_kw = any(
             k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
             for k in call.keywords
@@ -349,6 +352,62 @@ def none_from_in_place(source: str, error: ErrorInfo, ctx: Context) -> Iterator[
 # Kinds whose emptiness is read with ``if x`` (an array or a frame raises on it: ``len(x)``).
 _TRUTHY_KINDS = frozenset({"list", "tuple", "dict", "set", "str", "defaultdict", "Counter"})
 _ARITH = ast.Add | ast.Sub | ast.Mult | ast.Div | ast.FloorDiv | ast.Mod | ast.Pow
+
+
+def _is_module(node: ast.expr, ctx: Context) -> bool:
+    if not isinstance(node, ast.Name):
+        return False
+    return (
+        node.id in {a for a, _ in ctx.modules}
+        or (ctx.details(node.id) or {}).get("type") == "module"
+    )
+
+
+def none_from_lookup(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """None from a lookup that found nothing: ``re.match`` (anchored at the start) where
+    ``re.search`` finds it further on; ``d.get("U1")`` where the dict has ``"u1"``."""
+    if "NoneType" not in error.evalue:
+        return
+    tree = parse(source)
+    row = failing_line(source, error)
+    if tree is None:
+        return
+    for node in _on_line(tree, row):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        base, attr = node.func.value, node.func.attr
+        if attr in ("match", "fullmatch") and isinstance(base, ast.Name) and base.id == "re":
+            new = _replace(source, node.func, "re.search")
+            if new is not None:
+                yield (
+                    "Search the whole text with re.search",
+                    f"`re.{attr}` only matches at the start of the text and gave None; "
+                    "`re.search` finds the pattern anywhere.",
+                    new,
+                    0.75,
+                )
+        elif (
+            attr == "get"
+            and isinstance(base, ast.Name)
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            key = node.args[0].value
+            keys = [k for k in (ctx.details(base.id) or {}).get("keys") or () if k != key]
+            close = [k for k in keys if k.lower() == key.lower()] or difflib.get_close_matches(
+                key, keys, 1, 0.75
+            )
+            if close:
+                new = replace_constant(source, node.args[0], close[0])
+                if new is not None:
+                    yield (
+                        f"Look up {close[0]!r}",
+                        f"{base.id} has no key {key!r}, so `.get` gave None; {close[0]!r} is "
+                        "the key it has.",
+                        new,
+                        0.85,
+                    )
 
 
 def zero_division(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:

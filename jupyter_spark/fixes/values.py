@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from .edit import atom, called_name, calls_of, contains, rewrite_nodes
 from .errors import Candidate, Context, failing_line
-from .source import parse
+from .source import BUILTIN_NAMES, parse
 from .types import ErrorInfo
 
 
@@ -37,10 +37,14 @@ def type_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidat
         yield from _integer_args(source, error, m.group(1))
     if re.search(r"unsupported operand type\(s\) for \+: 'int' and 'str'", v):
         yield from _sum_of_strings(source, error)
-    m = re.search(r"(\w+)\(\) takes (\d+) positional arguments? but (\d+) (?:were|was) given", v)
+    m = re.search(
+        r"(<lambda>|\w+)\(\) takes (\d+) positional arguments? but (\d+) (?:were|was) given", v
+    )
     if m:
         func, takes, given = m.group(1), int(m.group(2)), int(m.group(3))
         yield from _pair_arguments(source, func, takes, given)
+        if func == "<lambda>" and given > takes:
+            yield from _lambda_params(source, error, ctx, given - takes)
         owner = re.search(r"(\w+)\.\w+\(\) takes", v)
         if owner and given == takes + 1:
             yield from _method_without_self(source, owner.group(1), func)
@@ -212,6 +216,47 @@ def _method_without_self(source: str, owner: str, method: str) -> Iterator[Candi
 def _instance_of(summary: str) -> str | None:
     m = _INSTANCE_SUMMARY.match(summary)
     return m.group(1) if m else None
+
+
+def _lambda_params(source: str, error: ErrorInfo, ctx: Context, extra: int) -> Iterator[Candidate]:
+    """``map(lambda p: p * q, prices, qtys)``: the lambda gets one item from each list, and
+    its body already names the one it lacks (``q``, defined nowhere): it becomes a parameter."""
+    tree = parse(source)
+    if tree is None:
+        return
+    known = ctx.kernel_names() | set(BUILTIN_NAMES)
+    row = failing_line(source, error)
+    for lam in ast.walk(tree):
+        if not isinstance(lam, ast.Lambda) or (row is not None and lam.lineno != row + 1):
+            continue
+        params = {a.arg for a in lam.args.args}
+        bound = params | {
+            n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+        free = list(
+            dict.fromkeys(
+                n.id
+                for n in ast.walk(lam.body)
+                if isinstance(n, ast.Name) and n.id not in bound and n.id not in known
+            )
+        )
+        if len(free) != extra or lam.args.vararg or lam.args.kwonlyargs:
+            continue
+        names = ", ".join([*(a.arg for a in lam.args.args), *free])
+        new = rewrite_nodes(source, [(lam, f"lambda {names}: {_source(source, lam.body)}")])
+        if new is not None:
+            yield (
+                f"Give the lambda {', '.join(free)} as parameter{'s' if extra > 1 else ''}",
+                f"The lambda is given {extra} more value(s) per call (one from each iterable); "
+                f"its body uses {', '.join(free)}, defined nowhere else.",
+                new,
+                0.85,
+            )
+            return
+
+
+def _source(source: str, node: ast.AST) -> str:
+    return ast.get_source_segment(source, node) or ast.unparse(node)
 
 
 def _pair_arguments(source: str, func: str, takes: int, given: int) -> Iterator[Candidate]:
