@@ -7,6 +7,11 @@ event to ghost text on screen, split into keystrokes that typed through a sugges
 shown and keystrokes that needed a new one. Target: p50 well under 100 ms on screen (the model's
 first token is the floor; see latency.py).
 
+Then (labextension/ui-tests/accept.bench.ts), per block header in its own cell: Enter after the
+header -> ghost text on the fresh line (no Alt-\\), and, once that suggestion is accepted with
+Tab, Enter again -> the next suggestion; both with the `prefetch` setting on (the prompt after
+a finished suggestion prefilled before the Tab) and off, in the same run.
+
     python benchmarks/browser.py [--json]
 """
 
@@ -40,6 +45,15 @@ LINES = [
     "import numpy as np",
     "print(sales.head())",
 ]
+# Typed one per cell, then Enter: the fresh line inside each block gets a suggestion.
+HEADERS = [
+    "def total_sales(df):",
+    "def mean_price(df):",
+    "def summarize(df):",
+    'for city, group in sales.groupby("city"):',
+    "def load(path):",
+    "def top_cities(df, n):",
+]
 
 
 def main() -> None:
@@ -51,8 +65,10 @@ def main() -> None:
     if npx is None or not Path(chromium).exists():
         sys.exit("needs node (npx) and chromium (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as tmp, LabServer(Path(tmp)) as lab:
-        write_notebook(lab.root / "bench.ipynb", [SETUP, *[""] * len(LINES)])
+        cells = [SETUP, *[""] * (len(LINES) + 2 * len(HEADERS))]
+        write_notebook(lab.root / "bench.ipynb", cells)
         out = Path(tmp) / "samples.json"
+        accept_out = Path(tmp) / "accept.json"
         run = subprocess.run(
             [npx, "playwright", "test", "--config", "ui-tests/playwright.config.ts"],
             cwd=LABEXT,
@@ -60,19 +76,23 @@ def main() -> None:
                 **lab.env,
                 "SPARK_LAB_URL": lab.url,
                 "SPARK_TOKEN": lab.token,
-                "SPARK_TEST_MATCH": "latency.bench.ts",
+                "SPARK_TEST_MATCH": "{accept,latency}.bench.ts",
                 "SPARK_BENCH_LINES": json.dumps(LINES),
                 "SPARK_BENCH_OUT": str(out),
+                "SPARK_BENCH_HEADERS": json.dumps(HEADERS),
+                "SPARK_ACCEPT_OUT": str(accept_out),
+                "SPARK_ACCEPT_FIRST_CELL": str(1 + len(LINES)),
                 "SPARK_ARTIFACTS": str(RESULTS_DIR / "browser-artifacts"),
                 "CHROMIUM": chromium,
             },
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=1200,
         )
-        if run.returncode != 0 or not out.exists():
+        if run.returncode != 0 or not out.exists() or not accept_out.exists():
             sys.exit(f"browser run failed:\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}")
         data = json.loads(out.read_text())
+        accept = json.loads(accept_out.read_text())
         status = lab.get("spark/status")
     samples = data["samples"]
     rows = []
@@ -97,10 +117,38 @@ def main() -> None:
         f"{data['keyIntervalMs']} ms apart)"
     )
     print(table(["keystrokes", "n", "no ghost", "p50 ms", "p95 ms"], rows))
+    rows = []
+    for label, key, prefetch in (
+        ("Enter -> fresh-line ghost text, prefetch on", "freshMs", True),
+        ("Enter -> fresh-line ghost text, prefetch off", "freshMs", False),
+        ("Tab, Enter -> next suggestion, prefetch on", "afterAcceptMs", True),
+        ("Tab, Enter -> next suggestion, prefetch off", "afterAcceptMs", False),
+    ):
+        group = [r for r in accept["results"] if r["prefetch"] is prefetch]
+        if key == "afterAcceptMs":
+            group = [r for r in group if r["accepted"]]
+        ms = [r[key] for r in group if r[key] is not None]
+        rows.append(
+            [
+                label,
+                str(len(group)),
+                str(len(group) - len(ms)),
+                fmt(percentile(ms, 50)) if ms else "-",
+                fmt(percentile(ms, 95)) if ms else "-",
+            ]
+        )
+    print(
+        f"\nBrowser: a fresh line after Enter, and the next one after a Tab "
+        f"({len(HEADERS)} block headers per setting, {accept['readMs']} ms read before Tab)"
+    )
+    print(table(["case", "n", "no ghost", "p50 ms", "p95 ms"], rows))
     server = status.get("latency", {}).get("ttft_ms", {})
     p50, p95 = fmt(server.get("p50")), fmt(server.get("p95"))
     print(f"server TTFT over the run: p50 {p50} ms, p95 {p95} ms")
-    write_json(RESULTS_DIR / "browser.json", {"samples": samples, "server": status.get("latency")})
+    write_json(
+        RESULTS_DIR / "browser.json",
+        {"samples": samples, "accept": accept["results"], "server": status.get("latency")},
+    )
     if args.json:
         print(json.dumps(samples))
 

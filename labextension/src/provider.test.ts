@@ -261,6 +261,23 @@ describe('SparkInlineProvider', () => {
     expect(t.calls.map(c => c.mode)).toEqual(['line', 'block', 'block', 'line']);
   });
 
+  it('prefills the prompt as it will be after the accept once a suggestion has finished', async () => {
+    const t = setup({ prefetch: true });
+    await shown(t, 'x = df', '.mean(axis=1)');
+    expect(t.warms).toEqual([asked('x = df.mean(axis=1)', '')]);
+    const off = setup(); // off by default
+    await shown(off, 'x = df', '.mean(axis=1)');
+    expect(off.warms).toEqual([]);
+    // A suggestion superseded before its end is not worth preparing.
+    const b = setup({ prefetch: true });
+    const a = await b.provider.fetch(request('x = d'), ctx(AUTOMATIC));
+    const streamA = drain(b.provider.stream(a.items[0].token!));
+    await b.provider.fetch(request('x = dz'), ctx(AUTOMATIC));
+    b.handles[0].finish('f.mean()');
+    await streamA;
+    expect(b.warms).toEqual([]);
+  });
+
   it('does not answer our invoke when suggestions while typing are off', async () => {
     const t = setup({ enabled: false });
     t.provider.expectInvoke('def g(xs):\n    ');

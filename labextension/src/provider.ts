@@ -153,13 +153,10 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     }
     const started = performance.now();
     const mode = explicit || (ours && inBlock(prefix)) ? 'block' : settings.mode;
-    const handle = connection.complete({
-      ...this._requestBase(settings, target, mode),
-      prefix,
-      suffix
-    });
+    const params: CompleteParams = { ...this._requestBase(settings, target, mode), prefix, suffix };
+    const handle = connection.complete(params);
     this._active = handle;
-    this._streams.set(handle.id, { handle, started, prefix, suffix });
+    this._streams.set(handle.id, { handle, started, prefix, suffix, params });
     // Drop the bookkeeping even if the completer never streams this item.
     void handle.done.catch(() => undefined).finally(() => {
       setTimeout(() => this._streams.delete(handle.id), 1000);
@@ -172,8 +169,9 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     if (!entry) {
       return;
     }
-    const { handle, started, prefix, suffix } = entry;
+    const { handle, started, prefix, suffix, params } = entry;
     let firstChunkMs: number | null = null;
+    let shown = '';
     try {
       for await (const text of handle.chunks) {
         if (firstChunkMs === null && text) {
@@ -190,8 +188,10 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
           return;
         }
         this._shown = { prefix, suffix, text, handle };
+        shown = text;
         yield { response: { insertText: text, isIncomplete: !handle.chunks.ended } };
       }
+      this._prefetch(handle, params, shown);
     } catch (err) {
       const code = err instanceof SparkError ? err.code : 'internal';
       if (!QUIET_ERRORS.has(code)) {
@@ -236,6 +236,19 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     return remainder(this._shown, prefix, suffix) ?? undefined;
   }
 
+  /**
+   * The suggestion `text` finished streaming and is on screen: have the server prefill the
+   * prompt as it will be once it is accepted (a warm: nothing generated, superseded by the
+   * next request), so the suggestion after a Tab does not pay for the accepted tokens.
+   */
+  private _prefetch(handle: ICompletionHandle, params: CompleteParams, text: string): void {
+    const settings = this._settings();
+    if (!settings.prefetch || !text.trim() || this._active !== handle) {
+      return;
+    }
+    this._connection().warm({ ...params, mode: settings.mode, prefix: params.prefix + text });
+  }
+
   /** The fields of a complete (or warm) request besides the text around the cursor. */
   private _requestBase(
     settings: ISparkSettings,
@@ -263,6 +276,12 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
   private _shown: (IShownSuggestion & { handle: ICompletionHandle }) | null = null;
   private readonly _streams = new Map<
     string,
-    { handle: ICompletionHandle; started: number; prefix: string; suffix: string }
+    {
+      handle: ICompletionHandle;
+      started: number;
+      prefix: string;
+      suffix: string;
+      params: CompleteParams;
+    }
   >();
 }
