@@ -428,6 +428,10 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("users = {'ann': {'age': 3}}", "a = users.get('Ann')['age']", "a == 3"),
         # a lambda given one item per iterable names the one it lacks
         ("xs = [1, 2]\nys = [10, 20]", "s = list(map(lambda x: x + y, xs, ys))", "s == [11, 22]"),
+        # ISO dates subtracted as text
+        ("start = '2023-12-30'\nend = '2024-01-02'", "span = (end - start).days", "span == 3"),
+        ("import datetime as dt\nt0 = '2024-01-01T08:00'\nt1 = '2024-01-01T09:30'",
+         "mins = (t1 - t0).seconds // 60", "mins == 90"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -13,7 +13,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from .edit import rewrite_nodes
+from .edit import insert_line, rewrite_nodes
 from .errors import Candidate, Context, frame_lines
 from .source import parse
 from .types import ErrorInfo
@@ -52,6 +52,8 @@ def operand_fixes(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candi
     m = re.search(r"(\w+)\(\) takes (?:from \d+ to )?\d+ positional arguments? but", v)
     if m and m.group(1) in _JOINS:
         yield from join_as_list(source, error, m.group(1))
+    if re.search(r"unsupported operand type\(s\) for -: 'str' and 'str'", v):
+        yield from text_dates(source, error, ctx)
     if _TEXT_AS_NUMBER.search(v):
         yield from text_as_number(source, error, ctx)
         yield from text_column(source, error, ctx)
@@ -179,6 +181,65 @@ def text_as_number(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Cand
         )
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+
+
+def text_dates(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``check_out - check_in`` on ISO date strings: the dates were meant, read with
+    ``date.fromisoformat`` (``datetime`` for a time of day), the class the kernel has or
+    an import of it."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    subs = [
+        n
+        for n in nodes
+        if isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Sub)
+        and all(isinstance(s, ast.Name) for s in (n.left, n.right))
+    ]
+    for n in subs:
+        names = [ast.unparse(n.left), ast.unparse(n.right)]  # two names, checked above
+        texts = [_str_value(ctx, name) for name in names]
+        if all(t is not None and _ISO_DATE.fullmatch(t) for t in texts):
+            cls = "date"
+        elif all(t is not None and _ISO_DATETIME.fullmatch(t) for t in texts):
+            cls = "datetime"
+        else:
+            continue
+        summary = ctx.summary(cls)
+        if summary.startswith(f"class {cls}") and "(from datetime)" in summary:
+            prefix, head = cls, None
+        else:
+            alias = next((a for a, m in ctx.modules if m == "datetime"), None)
+            prefix, head = (
+                (f"{alias}.{cls}", None) if alias else (cls, f"from datetime import {cls}")
+            )
+        left, right = (f"{prefix}.fromisoformat({name})" for name in names)
+        new = rewrite_nodes(source, [(n, f"{left} - {right}")])
+        if new is not None and head:
+            new = insert_line(new, head)
+        if new is not None:
+            yield (
+                "Subtract the dates, not their text",
+                f"These are dates written as text; `{cls}.fromisoformat` reads them, and their "
+                "difference is a timedelta.",
+                new,
+                0.88,
+            )
+            return
+
+
+def _str_value(ctx: Context, name: str) -> str | None:
+    m = _STR_SUMMARY.match(ctx.summary(name))
+    try:
+        value = ast.literal_eval(m.group(1)) if m else None
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def _text_columns(ctx: Context, frame: str) -> set[str]:
     """Columns the kernel's DataFrame ``frame`` stores as text (``str`` / ``object``)."""
     m = _FRAME_COLUMNS.match(ctx.summary(frame))
@@ -225,7 +286,7 @@ def text_column(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candida
             edits.append((node, f"{alias}.to_numeric({_seg(source, node)})"))
     new = rewrite_nodes(source, edits) if edits else None
     if new is not None:
-        cols = ", ".join(repr(n.slice.value) for n, _ in edits)  # type: ignore[attr-defined]
+        cols = ", ".join(repr(ast.literal_eval(n.slice)) for n, _ in edits)
         yield (
             "Read the text column as numbers",
             f"The column {cols} is stored as text (str); `{alias}.to_numeric` reads it as "
