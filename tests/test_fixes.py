@@ -432,6 +432,10 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("start = '2023-12-30'\nend = '2024-01-02'", "span = (end - start).days", "span == 3"),
         ("import datetime as dt\nt0 = '2024-01-01T08:00'\nt1 = '2024-01-01T09:30'",
          "mins = (t1 - t0).seconds // 60", "mins == 90"),
+        # int() on an empty field, a number with a unit, decimals that are summed
+        ("f = {'kids': ''}", "k = int(f['kids'])", "k == 0"),
+        ("w = '70kg'", "kg = int(w)", "kg == 70"),
+        ("marks = ['2.5', '4']", "m = sum(int(x) for x in marks) / 2", "m == 3.25"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -606,24 +606,71 @@ def value_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candida
                 new,
                 0.85,
             )
+    calls = _convert_calls(tree, func, row)
+    if not bad.strip():
+        edits = [(call, f"{func}({atom(arg)} or 0)") for call, arg in calls]
+        new = rewrite_nodes(source, edits) if edits else None
+        if new is not None:
+            yield (
+                "Read an empty field as 0",
+                f"`{func}('')` has no number to read; an empty field counts as 0.",
+                new,
+                0.8,
+            )
+        return
+    unit = re.fullmatch(r"\s*[-+]?\d+(?:\.\d+)?\s*([A-Za-z]+)\s*", bad)
+    if unit:
+        edits = [
+            (call, f"{func}({atom(arg)}.rstrip({' ' + unit.group(1)!r}))") for call, arg in calls
+        ]
+        new = rewrite_nodes(source, edits) if edits else None
+        if new is not None:
+            yield (
+                f"Drop the unit {unit.group(1)!r}",
+                f"{bad!r} is a number followed by a unit; the unit is stripped before `{func}()`.",
+                new,
+                0.8,
+            )
+        return
     if func == "int":
         try:
             float(bad)
         except ValueError:
             return
-        edits = [
-            (call, f"int(float({ast.unparse(arg)}))")
-            for call, arg in _convert_calls(tree, "int", row)
-        ]
+        parents = {c: n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+        edits, averaged = [], False
+        for call, arg in calls:
+            if _summed_or_divided(call, parents):
+                averaged = True
+                edits.append((call, f"float({ast.unparse(arg)})"))
+            else:
+                edits.append((call, f"int(float({ast.unparse(arg)}))"))
         new = rewrite_nodes(source, edits) if edits else None
         if new is not None:
             yield (
-                "Convert through float()",
-                f"`int()` does not parse a decimal string such as {bad!r}; `int(float(x))` does "
-                "(it drops the fraction).",
+                "Keep the fraction with float()" if averaged else "Convert through float()",
+                f"`int()` does not parse a decimal string such as {bad!r}; "
+                + (
+                    "the values are summed or divided, so `float(x)` keeps their fractions."
+                    if averaged
+                    else "`int(float(x))` does (it drops the fraction)."
+                ),
                 new,
                 0.85,
             )
+
+
+def _summed_or_divided(call: ast.AST, parents: dict) -> bool:
+    """Whether ``call``'s value goes into a ``sum()``, a mean or a division (its fraction
+    counts there, ``int()`` would drop it)."""
+    node = parents.get(call)
+    while node is not None and not isinstance(node, ast.stmt):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return True
+        if isinstance(node, ast.Call) and called_name(node) in ("sum", "mean", "fmean", "average"):
+            return True
+        node = parents.get(node)
+    return False
 
 
 def _star_rest(source: str, error: ErrorInfo) -> Iterator[Candidate]:
