@@ -436,6 +436,11 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("f = {'kids': ''}", "k = int(f['kids'])", "k == 0"),
         ("w = '70kg'", "kg = int(w)", "kg == 70"),
         ("marks = ['2.5', '4']", "m = sum(int(x) for x in marks) / 2", "m == 3.25"),
+        # an index that reads ahead, counts from 1, or is the count of items
+        ("v = [1, 4, 9]", "steps = [v[k + 1] - v[k] for k in range(len(v))]", "steps == [3, 5]"),
+        ("ranked = ['a', 'b']", "for pos in range(1, 3):\n    last = ranked[pos]", "last == 'b'"),
+        ("import pandas as pd\ns = pd.DataFrame({'x': [5, 6, 7]})", "third = s['x'].iloc[3]",
+         "third == 7"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -564,12 +564,16 @@ def _loops_around(node: ast.AST, parents: dict) -> Iterator[tuple[ast.expr, ast.
 
 
 def index_past_end(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
-    """``range(len(xs) + 1)`` and ``xs[len(xs)]``: one past the last index."""
-    if "out of range" not in error.evalue:
+    """``range(len(xs) + 1)`` and ``xs[len(xs)]``: one past the last index; ``xs[i + 1]`` over
+    ``range(len(xs))`` (stop one earlier); ``xs[place]`` over ``range(1, n)`` (1-based:
+    ``xs[place - 1]``); ``.iloc[4]`` of 4 rows (the 4th is ``.iloc[3]``)."""
+    if "out of range" not in error.evalue and "out-of-bounds" not in error.evalue:
         return
     tree = parse(source)
     if tree is None:
         return
+    yield from _index_loops(source, tree)
+    yield from _count_as_position(source, tree, error, ctx)
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
@@ -590,6 +594,109 @@ def index_past_end(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Cand
                 yield ("Take the last item with [-1]", "The last index is len() - 1; "
                        "[-1] is the last item.", new, 0.8)  # fmt: skip
                 return
+
+
+def _index_loops(source: str, tree: ast.AST) -> Iterator[Candidate]:
+    """Loops whose variable indexes a sequence past what the range allows."""
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for sub in ast.walk(tree):
+        if not (isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Load)):
+            continue
+        index = sub.slice
+        name, ahead = None, 0
+        if (
+            isinstance(index, ast.BinOp)
+            and isinstance(index.op, ast.Add)
+            and isinstance(index.left, ast.Name)
+            and isinstance(index.right, ast.Constant)
+            and type(index.right.value) is int
+            and index.right.value > 0
+        ):
+            name, ahead = index.left.id, index.right.value
+        elif isinstance(index, ast.Name):
+            name = index.id
+        if name is None:
+            continue
+        for target, it in _loops_around(sub, parents):
+            if not (isinstance(target, ast.Name) and target.id == name):
+                continue
+            if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)):
+                break
+            if it.func.id != "range" or it.keywords:
+                break
+            args = it.args
+            if ahead and len(args) == 1 and _is_len_of(args[0], sub.value):
+                new = _replace(source, args[0], f"{_segment(source, args[0])} - {ahead}")
+                if new is not None:
+                    yield (
+                        f"Stop the range {ahead} earlier",
+                        f"`{_segment(source, sub)}` reads {ahead} ahead, so the last "
+                        f"{ahead} value(s) of `{name}` are past the end.",
+                        new,
+                        0.85,
+                    )
+                    return
+            if (
+                not ahead
+                and len(args) == 2
+                and isinstance(args[0], ast.Constant)
+                and args[0].value == 1
+            ):
+                new = _replace(source, index, f"{name} - 1")
+                if new is not None:
+                    yield (
+                        "Index from 0",
+                        f"`{name}` counts from 1 (a place, a rank); list positions count from "
+                        f"0, so item `{name}` is at `{name} - 1`.",
+                        new,
+                        0.8,
+                    )
+                    return
+            break
+
+
+_ROWS = re.compile(r"^(?:DataFrame|Series) (\d+)")
+_LIST_LEN = re.compile(r"^(?:list|tuple|str) len=(\d+)")
+
+
+def _count_as_position(
+    source: str, tree: ast.AST, error: ErrorInfo, ctx: Context
+) -> Iterator[Candidate]:
+    """``q.iloc[4]`` / ``xs[3]`` where the kernel's value has exactly 4 / 3 items: the
+    n-th was meant, at position n - 1."""
+    row = failing_line(source, error)
+    for sub in _on_line(tree, row):
+        if not (
+            isinstance(sub, ast.Subscript)
+            and isinstance(sub.slice, ast.Constant)
+            and type(sub.slice.value) is int
+            and sub.slice.value > 0
+        ):
+            continue
+        base = sub.value
+        if isinstance(base, ast.Attribute) and base.attr == "iloc":
+            base = base.value
+        root = base
+        while isinstance(root, ast.Subscript | ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            continue
+        summary = ctx.summary(root.id)
+        m = _ROWS.match(summary) if root is not base else None
+        m = m or ((_ROWS.match(summary) or _LIST_LEN.match(summary)) if root is base else None)
+        if not m or int(m.group(1)) != sub.slice.value:
+            continue
+        n = sub.slice.value
+        new = _replace(source, sub.slice, str(n - 1))
+        if new is not None:
+            yield (
+                f"Take item {n} at position {n - 1}",
+                f"`{root.id}` has {n} items at positions 0 to {n - 1}; the {n}th is "
+                f"[{n - 1}] (or [-1], the last).",
+                new,
+                0.8,
+            )
+            return
 
 
 def _is_len_of(node: ast.AST, seq: ast.AST) -> bool:
