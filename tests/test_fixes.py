@@ -441,6 +441,15 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("ranked = ['a', 'b']", "for pos in range(1, 3):\n    last = ranked[pos]", "last == 'b'"),
         ("import pandas as pd\ns = pd.DataFrame({'x': [5, 6, 7]})", "third = s['x'].iloc[3]",
          "third == 7"),
+        # a Series used like its values; dates stored as text; the removed .append
+        ("import pandas as pd\nt = pd.DataFrame({'w': [' a', 'b ']})", "c = t['w'].strip()",
+         "list(c) == ['a', 'b']"),
+        ("import pandas as pd\nt = pd.DataFrame({'w': ['ab', 'c']})", "n = t['w'].len()",
+         "list(n) == [2, 1]"),
+        ("import pandas as pd\nd = pd.DataFrame({'day': ['2024-02-01', '2024-05-09']})",
+         "yr = d['day'].dt.day", "list(yr) == [1, 9]"),
+        ("import pandas as pd\nf = pd.DataFrame({'k': [1]})", "f = f.append({'k': 2}, "
+         "ignore_index=True)", "list(f['k']) == [1, 2]"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -301,6 +301,65 @@ def array_append(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candid
         )
 
 
+def pandas_accessors(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """A Series used like the values it holds: ``s.upper()`` is ``s.str.upper()``, ``s.len()``
+    ``s.str.len()``; ``.dt`` on dates stored as text reads them first
+    (``pd.to_datetime(s).dt``); the removed ``.append`` of a frame or Series is ``pd.concat``
+    (a dict row becomes a one-row frame)."""
+    alias = next((a for a, m in ctx.modules if m == "pandas"), None)
+    tree = parse(source)
+    if tree is None:
+        return
+    row = failing_line(source, error)
+    nodes = _on_line(tree, row)
+    m = re.match(r"'(Series|DataFrame)' object has no attribute '(\w+)'", error.evalue)
+    edits, why, confidence = [], "", 0.88
+    if m and m.group(1) == "Series" and (m.group(2) in dir(str) or m.group(2) == "len"):
+        attr = m.group(2)
+        edits = [
+            (n, f"{_source_of(source, n.value)}.str.{attr}")
+            for n in nodes
+            if isinstance(n, ast.Attribute) and n.attr == attr
+        ]
+        why = f"A Series' text methods are under `.str`: `.str.{attr}` applies it to each value."
+        confidence = 0.98  # above Python's own "Did you mean" (`len` -> `le`)
+    elif m and m.group(2) == "append" and alias:
+        for n in nodes:
+            if not (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and n.func.attr == "append"
+                and len(n.args) == 1
+            ):
+                continue
+            other = n.args[0]
+            kind = (ctx.details(other.id) or {}).get("type") if isinstance(other, ast.Name) else ""
+            piece = _source_of(source, other)
+            if isinstance(other, ast.Dict) or kind == "dict":
+                piece = f"{alias}.DataFrame([{piece}])"
+            keywords = "".join(f", {ast.get_source_segment(source, k)}" for k in n.keywords)
+            edits.append(
+                (n, f"{alias}.concat([{_source_of(source, n.func.value)}, {piece}]{keywords})")
+            )
+        why = f"`.append` was removed from pandas; `{alias}.concat` joins frames and Series."
+    elif "Can only use .dt accessor with datetimelike values" in error.evalue and alias:
+        edits = [
+            (n, f"{alias}.to_datetime({_source_of(source, n.value)}).dt")
+            for n in nodes
+            if isinstance(n, ast.Attribute) and n.attr == "dt"
+        ]
+        why = f"The dates are stored as text; `{alias}.to_datetime` reads them before `.dt`."
+    new = rewrite_nodes(source, edits) if len(edits) == 1 else None
+    if new is not None:
+        yield ("Use the pandas way", why, new, confidence)
+
+
+def _on_line(tree: ast.AST, row: int | None) -> list[ast.AST]:
+    nodes = list(ast.walk(tree))
+    here = [n for n in nodes if row is not None and getattr(n, "lineno", None) == row + 1]
+    return here or nodes
+
+
 def load_from_text(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     """``json.load(text)``: ``load`` reads a file (``.read()``); text is ``json.loads``'s."""
     if not re.match(r"'(str|bytes)' object has no attribute 'read'", error.evalue):
@@ -596,6 +655,7 @@ def attribute_or_none(source: str, error: ErrorInfo, ctx: Context) -> Iterator[C
     yield from foreign_idioms(source, error, ctx)
     yield from load_from_text(source, error, ctx)
     yield from array_append(source, error, ctx)
+    yield from pandas_accessors(source, error, ctx)
     yield from class_of_module(source, error, ctx)
     yield from attribute_error(source, error, ctx)
 
