@@ -450,6 +450,9 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
          "yr = d['day'].dt.day", "list(yr) == [1, 9]"),
         ("import pandas as pd\nf = pd.DataFrame({'k': [1]})", "f = f.append({'k': 2}, "
          "ignore_index=True)", "list(f['k']) == [1, 2]"),
+        # arrays compared as a whole in an if
+        ("import numpy as np\na = np.array([1, 2])\nb = np.array([1, 3])",
+         "same = 'y'\nif a == b:\n    same = 'y'\nelse:\n    same = 'n'", "same == 'n'"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

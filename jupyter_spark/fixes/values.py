@@ -569,6 +569,7 @@ def value_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candida
         yield from _star_rest(source, error)
     if "truth value of a" in v and "is ambiguous" in v:
         yield from _bitwise_conditions(source, error)
+        yield from _whole_comparison(source, error)
     m = re.match(
         r"(?:invalid literal for (int)\(\) with base 10|could not convert string to "
         r"(float)): (['\"])(.*)\3$",
@@ -715,6 +716,34 @@ def _bitwise_conditions(source: str, error: ErrorInfo) -> Iterator[Candidate]:
             new,
             0.85,
         )
+
+
+def _whole_comparison(source: str, error: ErrorInfo) -> Iterator[Candidate]:
+    """``if a == b:`` on arrays compares item by item; equal as a whole is
+    ``(a == b).all()``, different anywhere ``(a != b).any()``."""
+    tree = parse(source)
+    if tree is None:
+        return
+    tests = [
+        (n.test,)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.If | ast.While | ast.Assert | ast.IfExp)
+        and isinstance(n.test, ast.Compare)
+        and len(n.test.ops) == 1
+        and isinstance(n.test.ops[0], ast.Eq | ast.NotEq)
+    ]
+    for (test,) in _on_row(tests, failing_line(source, error)):
+        how = "all" if isinstance(test.ops[0], ast.Eq) else "any"
+        new = rewrite_nodes(source, [(test, f"({_source(source, test)}).{how}()")])
+        if new is not None:
+            yield (
+                f"Compare the whole arrays with .{how}()",
+                "`==` between arrays compares each item and gives an array of answers; "
+                f"`.{how}()` makes it one.",
+                new,
+                0.85,
+            )
+            return
 
 
 def _bitwise(node: ast.expr) -> str:
