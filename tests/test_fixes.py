@@ -453,6 +453,9 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         # arrays compared as a whole in an if
         ("import numpy as np\na = np.array([1, 2])\nb = np.array([1, 3])",
          "same = 'y'\nif a == b:\n    same = 'y'\nelse:\n    same = 'n'", "same == 'n'"),
+        # a keyword that abbreviates or rewords a real parameter
+        ("def greet(name):\n    return 'hi ' + name", "g = greet(first_name='jo')", "g == 'hi jo'"),
+        ("row = 'a|b'", "parts = row.split(separator='|')", "parts == ['a', 'b']"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

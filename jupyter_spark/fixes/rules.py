@@ -40,7 +40,7 @@ from .runtime import (
 from .source import ANY_NAME, BUILTIN_NAMES, IPYTHON_NAMES, defined_names, names_in_cells, parse
 from .syntax import syntax_error
 from .types import ErrorInfo, Fix, make_fix
-from .values import iter_loops, looked_up, type_error, value_error
+from .values import iter_loops, keyword_callee, looked_up, type_error, value_error
 
 # Well-known aliases -> the import that defines them.
 ALIAS_IMPORTS = {
@@ -734,6 +734,8 @@ def needed_details(source: str, error: ErrorInfo) -> list[str]:
             if isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
         )
         return list(dict.fromkeys(got))[:10]
+    if error.ename == "TypeError" and "keyword argument" in error.evalue:
+        return keyword_callee(source, error)
     if error.ename in ("TypeError", "ValueError"):
         m = re.search(r"(\w+)\(\) takes", error.evalue)
         if m:

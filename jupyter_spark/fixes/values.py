@@ -5,6 +5,7 @@ and ``and``/``or`` between pandas conditions."""
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 from collections.abc import Callable, Iterator
 
@@ -60,6 +61,14 @@ def type_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidat
                 new,
                 0.7,
             )
+    m = re.search(
+        r"(\w+)\(\) got an unexpected keyword argument '(\w+)'"
+        r"|'(\w+)' is an invalid keyword argument for (\w+)\(\)",
+        v,
+    )
+    if m:
+        func, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        yield from _keyword_meant(source, error, ctx, func, word)
     if re.search(r"missing \d+ required positional arguments?:", v):
         yield from missing_arguments(source, error, ctx)
 
@@ -216,6 +225,73 @@ def _method_without_self(source: str, owner: str, method: str) -> Iterator[Candi
 def _instance_of(summary: str) -> str | None:
     m = _INSTANCE_SUMMARY.match(summary)
     return m.group(1) if m else None
+
+
+def keyword_callee(source: str, error: ErrorInfo) -> list[str]:
+    """The dotted callees of the failing line (``pd.read_csv``, ``header.split``): the
+    kernel's signatures of them say which keywords exist."""
+    tree = parse(source)
+    if tree is None:
+        return []
+    calls = [(c,) for c in ast.walk(tree) if isinstance(c, ast.Call)]
+    found = (looked_up(c.func) for (c,) in _on_row(calls, failing_line(source, error)))
+    return list(dict.fromkeys(f for f in found if f))[:10]
+
+
+def _keyword_meant(
+    source: str, error: ErrorInfo, ctx: Context, func: str, word: str
+) -> Iterator[Candidate]:
+    """``read_csv(seperator=';')`` -> ``sep``, ``make_greeting(username=...)`` -> ``name``:
+    the one parameter that the wrong keyword starts with or contains (an abbreviation or a
+    longer wording of it), from the real signature (the kernel's, or a builtin type's)."""
+    tree = parse(source)
+    if tree is None:
+        return
+    row = failing_line(source, error)
+    calls = [(c,) for c in calls_of(tree, func) if any(k.arg == word for k in c.keywords)]
+    for (call,) in _on_row(calls, row):
+        params = _params_of(call.func, ctx)
+        used = {k.arg for k in call.keywords}
+        meant = [
+            p
+            for p in params
+            if p not in used
+            and len(p) >= 3
+            and (word.startswith(p) or p in word.split("_") or word.endswith(p))
+        ]
+        if len(meant) != 1:
+            continue
+        kw = next(k for k in call.keywords if k.arg == word)
+        value = ast.get_source_segment(source, kw.value) or ast.unparse(kw.value)
+        new = rewrite_nodes(source, [(kw, f"{meant[0]}={value}")])
+        if new is not None:
+            yield (
+                f"Use the keyword '{meant[0]}'",
+                f"{func}() has no parameter `{word}`; `{meant[0]}` is the one it names.",
+                new,
+                0.75,
+            )
+            return
+
+
+def _params_of(func: ast.expr, ctx: Context) -> list[str]:
+    """Parameter names of the called ``func``: the kernel's signature, or for a method of a
+    builtin value (``header.split``), this Python's."""
+    name = looked_up(func)
+    info = ctx.details(name) if name else None
+    sig = ((info or {}).get("arity") or {}).get("signature", "")
+    if sig:
+        return re.findall(r"(?:^\(|,\s*)\**(\w+)", sig)
+    if isinstance(func, ast.Attribute):
+        base = looked_up(func.value)
+        kind = (ctx.details(base) or {}).get("type") if base else None
+        holder = {"str": str, "list": list, "dict": dict, "bytes": bytes}.get(kind or "")
+        method = getattr(holder, func.attr, None) if holder else None
+        try:
+            return [p for p in inspect.signature(method).parameters if p != "self"]
+        except (TypeError, ValueError):
+            return []
+    return []
 
 
 def _lambda_params(source: str, error: ErrorInfo, ctx: Context, extra: int) -> Iterator[Candidate]:
