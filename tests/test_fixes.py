@@ -456,6 +456,10 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         # a keyword that abbreviates or rewords a real parameter
         ("def greet(name):\n    return 'hi ' + name", "g = greet(first_name='jo')", "g == 'hi jo'"),
         ("row = 'a|b'", "parts = row.split(separator='|')", "parts == ['a', 'b']"),
+        # a position looked up as a label; value_counts' old 'index' column
+        ("import pandas as pd\nw = pd.Series([3, 4], index=['mon', 'tue'])", "x = w[1]", "x == 4"),
+        ("import pandas as pd\nc = pd.Series(list('bab'), name='k').value_counts().reset_index()",
+         "top = c['index'][0]", "top == 'b'"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

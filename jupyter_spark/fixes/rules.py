@@ -464,6 +464,10 @@ def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate
         if key in ((info or {}).get("index_names") or ()):
             yield from _key_in_index(source, base, key)
         matches = nearest(key, pool)
+        if key == "index" and not matches and (info or {}).get("type") == "DataFrame" and pool:
+            # ``value_counts().reset_index()``: pandas 2 keeps the values' own name there
+            first = ((info or {}).get("keys") or [None])[0]
+            matches = [(first, 0.5)] if first else []
         suffixed = [(f"{key}{s}", 0.99 - i * 0.1) for i, s in enumerate(("_x", "_y"))]
         if any(name in pool for name, _ in suffixed):  # a merge renamed both sides' column
             matches = [m for m in suffixed if m[0] in pool] + [
@@ -549,7 +553,19 @@ def key_as_text(source: str, error: ErrorInfo, ctx: Context, key: int) -> Iterat
             and (row is None or node.lineno == row + 1)
         ):
             continue
-        keys = (ctx.details(node.value.id) or {}).get("keys") or ()
+        info = ctx.details(node.value.id) or {}
+        if info.get("type") == "Series" and isinstance(node.slice, ast.Constant):
+            new = rewrite_nodes(source, [(node, f"{node.value.id}.iloc[{key}]")])
+            if new is not None:  # labels are text: [0] looks up a label since pandas 3
+                yield (
+                    f"Take position {key} with .iloc",
+                    f"{node.value.id}'s index holds labels, so [{key}] looks up a label "
+                    f"{key}; `.iloc[{key}]` takes the item at that position.",
+                    new,
+                    0.85,
+                )
+                return
+        keys = info.get("keys") or ()
         if str(key) not in keys:
             continue
         sl = node.slice
