@@ -120,6 +120,8 @@ def missing_arguments(source: str, error: ErrorInfo, ctx: Context) -> Iterator[C
             if n not in used
             and (n == param or (len(param) >= 3 and param.lower() in n.lower().split("_")))
         ]
+        if param in related:  # the very name: no other reading
+            related = [param]
         if len(related) == 1:
             chosen.append(related[0])
             why.append(f"`{related[0]}` for `{param}`")
