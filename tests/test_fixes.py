@@ -506,6 +506,21 @@ def test_text_that_is_not_a_number_is_joined_not_converted():
         assert all("int(" not in f.new_source for f in _kernel_fixes(setup, cell))
 
 
+def test_a_text_column_is_read_as_numbers_before_the_snapshot_catches_up():
+    """No summary of the frame yet (the snapshot predates the run): the message says an
+    operand is text and the frame has the column, so its columns go through to_numeric."""
+    from jupyter_spark.grounding import Knowledge
+    from jupyter_spark.kernel.state import KernelState
+
+    setup = "import pandas as pd\nt = pd.DataFrame({'n': ['2', '5'], 'w': [1.5, 2.0]})"
+    cell = "t['x'] = t['n'] * t['w']"
+    ns, error = _raised(setup, cell)
+    knowledge = Knowledge(kernel=KernelState((), (("pd", "pandas"),), 0.0), current=cell)
+    req = FixRequest(cell, error, (setup,), NamespaceInspector(ns), knowledge=knowledge)
+    after = run_ok(setup, SERVICE.fix(req)[0].new_source)
+    assert list(after["t"]["x"]) == [3.0, 10.0]
+
+
 def test_a_missing_argument_is_not_guessed_from_nothing():
     """``area(2)`` missing ``h`` with two unused numbers in the kernel and none named like it:
     no guess (the model may still rewrite the line); nor is the parameter's own name passed."""

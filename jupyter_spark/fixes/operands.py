@@ -253,6 +253,29 @@ def _text_columns(ctx: Context, frame: str) -> set[str]:
     return out
 
 
+# Messages that say the failing operand is text (a column of str), whatever the snapshot holds.
+_SAYS_TEXT = re.compile(
+    r"with string dtype|concatenate str|multiply sequence|'str' and '(?:int|float)'"
+    r"|'(?:int|float)' and 'str'"
+)
+
+
+def _text_column(ctx: Context, frame: str, column: str, message: str) -> bool:
+    """Whether ``frame[column]`` is text: the snapshot's dtypes say so, or (a snapshot not yet
+    read after the run) the message says an operand is text and the frame has the column
+    (``to_numeric`` leaves a numeric column as it is)."""
+    if column in _text_columns(ctx, frame):
+        return True
+    if ctx.summary(frame):
+        return False
+    info = ctx.details(frame) or {}
+    return (
+        info.get("type") == "DataFrame"
+        and column in (info.get("keys") or ())
+        and bool(_SAYS_TEXT.search(message))
+    )
+
+
 def text_column(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     """``df['price'] + 15`` / ``df['price'].mean()`` on a column stored as text:
     ``pd.to_numeric(df['price'])``."""
@@ -273,7 +296,7 @@ def text_column(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candida
             and isinstance(node.value, ast.Name)
             and isinstance(node.slice, ast.Constant)
             and isinstance(node.slice.value, str)
-            and node.slice.value in _text_columns(ctx, node.value.id)
+            and _text_column(ctx, node.value.id, node.slice.value, error.evalue)
         ):
             continue
         parent = parents.get(node)

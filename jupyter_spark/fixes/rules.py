@@ -752,6 +752,16 @@ def needed_details(source: str, error: ErrorInfo) -> list[str]:
         return list(dict.fromkeys(got))[:10]
     if error.ename == "TypeError" and "keyword argument" in error.evalue:
         return keyword_callee(source, error)
+    if error.ename == "TypeError" and re.search(
+        r"string dtype|concatenate str|multiply sequence|'str' and|and 'str'", error.evalue
+    ):
+        tree = parse(source)
+        frames = (  # ``df['price'] + 1``: the frame's columns
+            n.value.id
+            for n in (ast.walk(tree) if tree is not None else ())
+            if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
+        )
+        return list(dict.fromkeys(frames))[:10]
     if error.ename in ("TypeError", "ValueError"):
         m = re.search(r"(\w+)\(\) takes", error.evalue)
         if m:
