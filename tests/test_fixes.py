@@ -460,6 +460,9 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         ("import pandas as pd\nw = pd.Series([3, 4], index=['mon', 'tue'])", "x = w[1]", "x == 4"),
         ("import pandas as pd\nc = pd.Series(list('bab'), name='k').value_counts().reset_index()",
          "top = c['index'][0]", "top == 'b'"),
+        # a strptime format that stops before the text does
+        ("from datetime import datetime\nt = '09:15:42'", "d = datetime.strptime(t, '%H:%M')",
+         "d.second == 42"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

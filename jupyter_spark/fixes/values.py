@@ -9,7 +9,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 
-from .edit import atom, called_name, calls_of, contains, rewrite_nodes
+from .edit import atom, called_name, calls_of, contains, replace_constant, rewrite_nodes
 from .errors import Candidate, Context, failing_line
 from .source import BUILTIN_NAMES, parse
 from .types import ErrorInfo
@@ -645,6 +645,9 @@ def value_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candida
         yield from loop_unpacking(source, error, ctx)
     if "too many values to unpack" in v:
         yield from _star_rest(source, error)
+    m = re.match(r"unconverted data remains: (.+)$", v.strip())
+    if m:
+        yield from _format_rest(source, error, m.group(1))
     if "truth value of a" in v and "is ambiguous" in v:
         yield from _bitwise_conditions(source, error)
         yield from _whole_comparison(source, error)
@@ -794,6 +797,41 @@ def _bitwise_conditions(source: str, error: ErrorInfo) -> Iterator[Candidate]:
             new,
             0.85,
         )
+
+
+# What a strptime format left unread looks like -> the directives that read it.
+_FORMAT_RESTS = (
+    (re.compile(r":\d{2}"), ":%S"),
+    (re.compile(r":\d{2}\.\d{1,6}"), ":%S.%f"),
+    (re.compile(r"\.\d{1,6}"), ".%f"),
+    (re.compile(r" ?[AaPp][Mm]"), " %p"),
+    (re.compile(r"[+-]\d{2}:?\d{2}|Z"), "%z"),
+)
+
+
+def _format_rest(source: str, error: ErrorInfo, rest: str) -> Iterator[Candidate]:
+    """``strptime('14:30:59', '%H:%M')``: the text goes on past the format (seconds, a
+    fraction, AM/PM, a zone); the format gets the directives that read the rest."""
+    add = next((d for pattern, d in _FORMAT_RESTS if pattern.fullmatch(rest)), None)
+    tree = parse(source)
+    if add is None or tree is None:
+        return
+    if add == " %p" and not rest.startswith(" "):
+        add = "%p"
+    calls = [(c,) for c in calls_of(tree, "strptime") if len(c.args) == 2]
+    for (call,) in _on_row(calls, failing_line(source, error)):
+        fmt = call.args[1]
+        if not (isinstance(fmt, ast.Constant) and isinstance(fmt.value, str)):
+            continue
+        new = replace_constant(source, fmt, fmt.value + add)
+        if new is not None:
+            yield (
+                f"Read {rest!r} with {add.strip()}",
+                f"The text goes on past the format ({rest!r} is left); `{add.strip()}` reads it.",
+                new,
+                0.85,
+            )
+            return
 
 
 def _whole_comparison(source: str, error: ErrorInfo) -> Iterator[Candidate]:
