@@ -463,6 +463,9 @@ def _raised(setup: str, cell: str) -> tuple[dict, ErrorInfo]:
         # a strptime format that stops before the text does
         ("from datetime import datetime\nt = '09:15:42'", "d = datetime.strptime(t, '%H:%M')",
          "d.second == 42"),
+        # pandas' keyword-only axis given by position
+        ("import pandas as pd\nf = pd.DataFrame({'a': [1], 'b': [2]})", "g = f.drop('b', 1)",
+         "list(g.columns) == ['a']"),
         # a column a merge suffixed or a groupby moved to the index
         (MERGE, "m = a.merge(b, on='id')\nt = m['price'].sum()", "t == 3.0"),
         (MERGE + "\ng = a.groupby('id').sum()", "ids = g['id'].tolist()", "ids == [1, 2]"),

@@ -69,6 +69,9 @@ def type_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidat
     if m:
         func, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         yield from _keyword_meant(source, error, ctx, func, word)
+    m = re.search(r"(DataFrame|Series)\.(\w+)\(\) takes from \d+ to (\d+) positional", v)
+    if m:
+        yield from _axis_keyword(source, error, m.group(2), int(m.group(3)))
     if re.search(r"missing \d+ required positional arguments?:", v):
         yield from missing_arguments(source, error, ctx)
 
@@ -807,6 +810,38 @@ _FORMAT_RESTS = (
     (re.compile(r" ?[AaPp][Mm]"), " %p"),
     (re.compile(r"[+-]\d{2}:?\d{2}|Z"), "%z"),
 )
+
+
+def _axis_keyword(source: str, error: ErrorInfo, method: str, limit: int) -> Iterator[Candidate]:
+    """``df.drop("tmp", 1)``: pandas 2 made ``axis`` keyword-only; a trailing 0/1 (or
+    "index"/"columns") past the positional limit is ``axis=``."""
+    tree = parse(source)
+    if tree is None:
+        return
+    calls = [(c,) for c in calls_of(tree, method) if isinstance(c.func, ast.Attribute)]
+    for (call,) in _on_row(calls, failing_line(source, error)):
+        last = call.args[-1] if call.args else None
+        if not (
+            len(call.args) == limit  # the method itself counts as one of the limit
+            and isinstance(last, ast.Constant)
+            and last.value in (0, 1, "index", "columns", "rows")
+            and not isinstance(last.value, bool)
+        ):
+            continue
+        args = [_source(source, a) for a in call.args[:-1]]
+        keywords = [ast.get_source_segment(source, k) or ast.unparse(k) for k in call.keywords]
+        text = (
+            f"{_source(source, call.func)}({', '.join([*args, f'axis={last.value!r}', *keywords])})"
+        )
+        new = rewrite_nodes(source, [(call, text)])
+        if new is not None:
+            yield (
+                "Give the axis as a keyword",
+                f"{method}() takes `axis` by keyword only (pandas 2); `axis={last.value!r}`.",
+                new,
+                0.85,
+            )
+            return
 
 
 def _format_rest(source: str, error: ErrorInfo, rest: str) -> Iterator[Candidate]:
