@@ -117,8 +117,9 @@ BUGS = [
     ("x = events['name'].str.upper().value_count()", "missing-attribute", 0, "value_counts()"),
     ("x = sales['revenue'].dropna().means()", "missing-attribute", 0, ".dropna().mean()"),
     # shapes the cell makes: a reduction, a constructor, a join of arrays
-    ("m = a.mean(axis=1)\nd = a - m", "shape-mismatch", 1, None),
-    ("w = np.linspace(0, 1, num=3)\nr = a * w", "shape-mismatch", 1, None),
+    ("m = a.mean(axis=1)\nd = a - m", "shape-mismatch", 1, "d = a - m[:, None]"),
+    ("d = a.sum(axis=1) / a", "shape-mismatch", 0, "d = a.sum(axis=1)[:, None] / a"),
+    ("w = np.linspace(0, 1, num=3)\nr = a * w", "shape-mismatch", 1, "r = a * w[:, None]"),
     ("t = np.concatenate([a, b], axis=0)", "shape-mismatch", 0, None),
     ("t = np.vstack([a, b])", "shape-mismatch", 0, None),
     ("r = v * np.array([0.5, 2.0])", "shape-mismatch", 0, None),

@@ -710,6 +710,15 @@ class _Checker:
                 product = isinstance(op, ast.BinOp) and isinstance(op.op, ast.Mult)
                 if product and len(a) == len(b) == 2 and a[1] == b[0]:  # a matrix product
                     fix = self._rewritten(op, left, right, "{} @ {}", "Multiply with @")
+                elif isinstance(op, ast.BinOp) and len(a) == 2 and len(b) == 1 and b[0] == a[0]:
+                    # ``X - X.mean(axis=1)``: one value per row, as a column
+                    fix = self._rewritten(
+                        op, left, right, "{} " + _OPS[type(op.op)] + " {}[:, None]", "Apply per row"
+                    )
+                elif isinstance(op, ast.BinOp) and len(b) == 2 and len(a) == 1 and a[0] == b[0]:
+                    fix = self._rewritten(
+                        op, left, right, "{}[:, None] " + _OPS[type(op.op)] + " {}", "Apply per row"
+                    )
                 self._report_at(
                     "shape-mismatch",
                     op,
@@ -1419,6 +1428,7 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
 
 
 # NumPy constructors whose first argument is the shape; reductions that take ``axis``
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@"}
 _CONSTRUCTORS = frozenset(("zeros", "ones", "empty", "full"))
 _REDUCTIONS = frozenset(
     ("sum", "mean", "std", "var", "min", "max", "prod", "median", "any", "all", "argmax", "argmin")
