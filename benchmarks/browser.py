@@ -56,6 +56,17 @@ HEADERS = [
 ]
 
 
+def _latency_row(label: str, n: int, ms: list[float]) -> list[str]:
+    """A table row: the case, how many were tried, how many showed no ghost text, p50, p95."""
+    return [
+        label,
+        str(n),
+        str(n - len(ms)),
+        fmt(percentile(ms, 50)) if ms else "-",
+        fmt(percentile(ms, 95)) if ms else "-",
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--json", action="store_true", help="also print the raw samples as JSON")
@@ -95,22 +106,14 @@ def main() -> None:
         accept = json.loads(accept_out.read_text())
         status = lab.get("spark/status")
     samples = data["samples"]
-    rows = []
+    rows: list[list[str]] = []
     for label, group in (
         ("all keystrokes", samples),
         ("typed through a shown suggestion", [s for s in samples if s["before"]]),
         ("needed a new suggestion", [s for s in samples if not s["before"]]),
     ):
         ms = [s["ms"] for s in group if s["ms"] is not None]
-        rows.append(
-            [
-                label,
-                str(len(group)),
-                str(len(group) - len(ms)),
-                fmt(percentile(ms, 50)) if ms else "-",
-                fmt(percentile(ms, 95)) if ms else "-",
-            ]
-        )
+        rows.append(_latency_row(label, len(group), ms))
     chars = sum(len(line) for line in data["lines"])
     print(
         f"Browser: keystroke to ghost text on screen ({chars} characters in {len(LINES)} cells, "
@@ -128,15 +131,7 @@ def main() -> None:
         if key == "afterAcceptMs":
             group = [r for r in group if r["accepted"]]
         ms = [r[key] for r in group if r[key] is not None]
-        rows.append(
-            [
-                label,
-                str(len(group)),
-                str(len(group) - len(ms)),
-                fmt(percentile(ms, 50)) if ms else "-",
-                fmt(percentile(ms, 95)) if ms else "-",
-            ]
-        )
+        rows.append(_latency_row(label, len(group), ms))
     print(
         f"\nBrowser: a fresh line after Enter, and the next one after a Tab "
         f"({len(HEADERS)} block headers per setting, {accept['readMs']} ms read before Tab)"
