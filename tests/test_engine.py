@@ -82,6 +82,55 @@ def test_typing_through_a_suggestion_reuses_it_without_the_model(tiny_model_dir)
     assert other.stop_reason != "typed_through" and other.tokens > 0
 
 
+def test_the_continuation_after_an_accept_answers_the_next_request_without_the_model(
+    tiny_model_dir,
+):
+    """A warm with ``ahead`` (a suggestion was accepted there) generates what follows; each
+    request typing its start streams the rest from it, with no model step of its own."""
+    eng = make_engine(tiny_model_dir, typed_through=False)
+    prompt = CODE + "x = 1"
+    expected = eng.complete(prompt, mode="raw", max_tokens=10).wait().text
+    assert len(expected) > 3
+    w = eng.warm(prompt, mode="raw", max_tokens=10, ahead=True)
+    assert list(w) == [] and w.result.stop_reason == "warm" and w.result.tokens > 0
+    forward, calls = eng.session.forward, []
+    eng.session.forward = lambda *a, **k: calls.append(1) or forward(*a, **k)
+    for k in range(1, len(expected)):
+        r = eng.complete(prompt + expected[:k], mode="raw", max_tokens=10).wait()
+        assert (r.text, r.stop_reason, r.tokens) == (expected[k:], "ahead", 0)
+    assert calls == [], "followers run no model step"
+    other = eng.complete(prompt + "\u00e9\u00e9", mode="raw", max_tokens=4).wait()
+    assert other.stop_reason != "ahead" and calls, "text it does not start with: the model"
+
+
+def test_a_request_arriving_while_the_continuation_runs_streams_from_it(tiny_model_dir):
+    """The follower does not wait for the continuation to finish, nor cancel it: it streams
+    the rest as it grows (the continuation is slowed here so the follower comes early)."""
+    eng = make_engine(tiny_model_dir, typed_through=False)
+    prompt = CODE + "y = 2"
+    expected = eng.complete(prompt, mode="raw", max_tokens=12).wait().text
+    w = eng.warm(prompt, mode="raw", max_tokens=12, ahead=True)
+    forward = eng.session.forward
+    eng.session.forward = lambda *a, **k: (time.sleep(0.02), forward(*a, **k))[1]
+    runner = threading.Thread(target=w.wait)
+    runner.start()
+    f = eng.complete(prompt + expected[:1], mode="raw", max_tokens=12)
+    assert f.follows is w, "the server must not cancel what it streams from"
+    chunks = list(f)
+    runner.join()
+    assert f.result.stop_reason == "ahead" and f.result.text == expected[1:]
+    assert len(chunks) > 1 and w.result.stop_reason == "warm", "streamed while it grew"
+
+
+def test_a_request_that_does_not_follow_the_continuation_cancels_it(tiny_model_dir):
+    eng = make_engine(tiny_model_dir, typed_through=False)
+    w = eng.warm(CODE, mode="block", ahead=True)
+    r = eng.complete("import os\n", max_tokens=2)  # another cell: the continuation is moot
+    assert r.follows is None and w.cancelled
+    assert list(w) == [] and w.result.stop_reason == "cancelled"
+    r.wait()
+
+
 def test_reuse_across_two_prompts_uses_two_slots(tiny_model_dir):
     eng = make_engine(tiny_model_dir, kv_slots=2, typed_through=False)
     a, b = CODE, "import numpy as np\nimport pandas as pd\n" * 3

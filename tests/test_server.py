@@ -84,6 +84,31 @@ async def test_cancel_and_supersede(service, jp_ws_fetch):
     ws.close()
 
 
+async def test_the_suggestion_after_an_accept_streams_from_the_continuation(
+    service, jp_ws_fetch
+):
+    """`warm` with `ahead` (the client just accepted a suggestion there) generates what
+    follows; the next request, whose prompt types its start, is answered from it without a
+    model step and without cancelling it, even when sent before it finished."""
+    ws = await jp_ws_fetch("spark", "ws")
+    prompt, req = "x = np.zer", {"mode": "block", "max_tokens": 8}
+    ws.write_message(complete("plain", prompt, **req))
+    _, done = await until_done(ws, "plain")
+    expected = done["text"]
+    assert len(expected) > 1, done
+    ws.write_message(json.dumps({"type": "warm", "id": "w", "prefix": prompt, "ahead": True,
+                                 **req}))  # fmt: skip
+    ws.write_message(complete("next", prompt + expected[0], **req))
+    (_, warm), (_, nxt) = await until_done(ws, "w"), await until_done(ws, "next")
+    assert warm["stats"]["stop_reason"] == "warm" and not warm["cancelled"], warm
+    assert nxt["stats"]["stop_reason"] == "ahead" and nxt["text"] == expected[1:], nxt
+    assert nxt["stats"]["tokens"] == 0
+    ws.write_message(json.dumps({"type": "warm", "id": "bad", "prefix": "", "ahead": "yes"}))
+    err = await recv(ws)
+    assert err["type"] == "error" and err["code"] == "bad_field" and err["id"] == "bad", err
+    ws.close()
+
+
 async def test_sync_then_complete_without_cells(service, jp_ws_fetch):
     ws = await jp_ws_fetch("spark", "ws")
     ws.write_message(json.dumps({"type": "sync", "path": "n.ipynb", "cells": CELLS}))

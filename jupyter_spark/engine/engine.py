@@ -13,13 +13,15 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tokenizers import Tokenizer
 
 from ..models.errors import InvalidModelFile
+from .ahead import Ahead
+from .completion import Cancelled, Completion, CompletionResult
 from .config import EngineConfig
 from .encoding import PromptEncoder
 from .grounded import Choices, GroundedDecoder
@@ -49,29 +51,6 @@ _FIM_NAMES = {
     "suffix": ("<fim_suffix>", "<|fim_suffix|>", "<SUF>"),
     "middle": ("<fim_middle>", "<|fim_middle|>", "<MID>"),
 }
-
-
-class Cancelled(Exception):
-    """Raised inside generation when the caller cancelled; never escapes ``Completion``."""
-
-
-@dataclass
-class CompletionResult:
-    """What a finished completion reports (the protocol's ``done`` message carries this)."""
-
-    text: str
-    tokens: int
-    ttft_ms: float
-    total_ms: float
-    cached_tokens: int
-    prompt_tokens: int
-    stop_reason: str  # eos|newline|block|max_tokens|time|cancelled|context|typed_through|warm
-    model: str
-    # The site kind whose candidates constrained the start of the text ("" if none did).
-    grounded: str = ""
-
-    def stats(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k not in ("text", "model")}
 
 
 @dataclass(frozen=True)
@@ -112,33 +91,6 @@ def _load_specials(tok: Tokenizer, model_dir: Path) -> ModelSpecials:
     return ModelSpecials(frozenset(stop), fim, frozenset(special_ids))
 
 
-class Completion:
-    """A running completion: iterate for text-so-far; ``result`` once finished."""
-
-    def __init__(self, gen: Iterator[str]) -> None:
-        self._gen = gen
-        self._cancel = threading.Event()
-        self.result: CompletionResult | None = None
-
-    def cancel(self) -> None:
-        """Stop at the next token boundary; the result's stop_reason becomes "cancelled"."""
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def __iter__(self) -> Iterator[str]:
-        return self._gen
-
-    def wait(self) -> CompletionResult:
-        """Run to the end without streaming and return the result."""
-        for _ in self._gen:
-            pass
-        assert self.result is not None
-        return self.result
-
-
 class Engine:
     """A model loaded once and held warm; thread-safe."""
 
@@ -166,6 +118,8 @@ class Engine:
         self._score_slot: KVSlot | None = None  # for score(), apart from the completion slots
         # The last finished completion, for keystrokes that type into it (see _typed_through).
         self._last: tuple[str, str, str, str] | None = None
+        # The continuation generated after the last accepted suggestion (ahead.py).
+        self._ahead: Ahead | None = None
         if self.config.warmup:
             self.complete("import os\n", max_tokens=2).wait()
 
@@ -238,9 +192,52 @@ class Engine:
         """
         limit = self._limit(mode, max_tokens)
         completion = Completion(iter(()))
+        follower = self._follow(completion, prefix, suffix, mode, limit, choices)
+        if follower is not None:
+            completion._gen = follower
+            return completion
+        self._drop_ahead()
         reused = self._typed_through(completion, prefix, suffix, mode, choices)
         completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit, choices)
         return completion
+
+    def _follow(
+        self,
+        c: Completion,
+        prefix: str,
+        suffix: str,
+        mode: str,
+        limit: int,
+        choices: Choices | None,
+    ) -> Iterator[str] | None:
+        """The request streamed from the continuation generated ahead, if it can follow it
+        (its prompt is that one plus text the continuation starts with); else None."""
+        ahead = self._ahead
+        if ahead is None or (choices is not None and choices.texts):
+            return None  # a grounded site picks from its own set
+        typed = ahead.typed(prefix, suffix)
+        if typed is None:
+            return None
+        c.follows = ahead.completion
+
+        def fallback() -> Iterator[str]:
+            return self._generate(c, prefix, suffix, mode, limit, choices)
+
+        def gen() -> Iterator[str]:
+            rules = StopRules(mode, prefix, suffix)
+            budget_s = self.config.time_budget_ms / 1000
+            yield from ahead.follow(c, typed, rules, self.name, fallback, budget_s)
+            r = c.result
+            if r is not None and r.stop_reason == "ahead":
+                self._last = (prefix, suffix, mode, r.text)  # typed-through from here on
+
+        return gen()
+
+    def _drop_ahead(self) -> None:
+        """A request that does not follow the continuation generated ahead makes it moot."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.running:
+            ahead.completion.cancel()
 
     def score(self, text: str, max_tokens: int = 512) -> float:
         """Mean log-probability per token of ``text`` under the model (higher: more likely).
@@ -278,7 +275,12 @@ class Engine:
         return typed_through(c, self._last, prefix, suffix, mode, self.name, choices)
 
     def warm(
-        self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
+        self,
+        prefix: str,
+        suffix: str = "",
+        mode: str = "line",
+        max_tokens: int | None = None,
+        ahead: bool = False,
     ) -> Completion:
         """Prefill the KV cache for the prompt ``complete()`` would get, without generating.
 
@@ -288,11 +290,46 @@ class Engine:
         runs in small chunks (``warm_chunk``) so a keystroke's request that cancels it waits
         little, and whatever it prefilled before the cancel is kept for that request.
         Iterating yields nothing; the result's stop_reason is "warm" (or "cancelled").
+
+        ``ahead``: a suggestion was just accepted there; once prefilled, generate (in ``mode``)
+        what follows it across the coming line break, for the next request to stream (ahead.py).
         """
         limit = self._limit(mode, max_tokens)
         completion = Completion(iter(()))
-        completion._gen = self._warm(completion, prefix, suffix, limit)
+        self._drop_ahead()
+        if ahead:
+            self._ahead = Ahead(prefix, suffix, completion)
+            completion._gen = self._generate_ahead(completion, self._ahead, mode, limit)
+        else:
+            completion._gen = self._warm(completion, prefix, suffix, limit)
         return completion
+
+    def _generate_ahead(self, c: Completion, ahead: Ahead, mode: str, limit: int) -> Iterator[str]:
+        """Run the continuation into ``ahead`` (its followers read it as it grows); the warm
+        itself streams nothing and reports "warm"."""
+        t0 = time.perf_counter()
+        final: str | None = None
+        try:
+            gen = self._generate(c, ahead.prefix, ahead.suffix, mode, limit, after_line=True)
+            for text in gen:
+                ahead.grow(text)
+            r = c.result
+            if r is not None and r.stop_reason != "cancelled":
+                final = r.text
+        finally:
+            ahead.finish(final)
+        r = c.result
+        c.result = CompletionResult(
+            text="",
+            tokens=r.tokens if r else 0,
+            ttft_ms=0.0,
+            total_ms=round((time.perf_counter() - t0) * 1000, 3),
+            cached_tokens=r.cached_tokens if r else 0,
+            prompt_tokens=r.prompt_tokens if r else 0,
+            stop_reason="warm" if final is not None else "cancelled",
+            model=self.name,
+        )
+        yield from ()
 
     def _limit(self, mode: str, max_tokens: int | None) -> int:
         if mode not in ALL_MODES:
@@ -356,10 +393,14 @@ class Engine:
         mode: str,
         max_tokens: int,
         choices: Choices | None = None,
+        after_line: bool = False,
     ) -> Iterator[str]:
+        """Greedy decoding of the completion at ``prefix`` | ``suffix``; ``after_line``: of
+        what follows once the cursor's line is done (a continuation generated ahead, which
+        leaves the typed-through memory to its followers)."""
         t0 = time.perf_counter()
         deadline = t0 + self.config.time_budget_ms / 1000
-        rules = StopRules(mode, prefix, suffix)
+        rules = StopRules(mode, prefix, suffix, after_line=after_line)
         with self._lock:
             ids, heal_n, heal_text, slot, reuse = self._prepare(prefix, suffix, max_tokens)
             base = len(ids) - heal_n  # tokens before the healed tail
@@ -452,7 +493,7 @@ class Engine:
             text, rest = settle(rules, text, emitted, reason)
             if rest is not None:
                 yield rest
-            if reason != "cancelled":
+            if reason != "cancelled" and not after_line:
                 self._last = (prefix, suffix, mode, text)
             c.result = CompletionResult(
                 text=text,

@@ -227,7 +227,8 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             return
         self._rewarms += 1
         try:
-            self._complete(dataclasses.replace(last, id=f"rewarm-{self._rewarms}", warm=True))
+            rewarm = dataclasses.replace(last, id=f"rewarm-{self._rewarms}", warm=True, ahead=False)
+            self._complete(rewarm)
         except ProtocolError:  # the model went away meanwhile
             pass
         except Exception as e:  # nobody asked: log it, tell no one
@@ -330,13 +331,22 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.send(internal_error(self.log, e, req.id))
 
     def _complete(self, req: CompleteRequest) -> None:
-        if self._current is not None:  # the newest request of a connection wins
-            self._current[1].cancel()
+        try:
+            completion = self.service.start_completion(req)
+        except Exception:
+            self._supersede(None)
+            raise
+        self._supersede(completion)
         if req.kernel_id is not None:
             self._last_kernel_request = req
-        completion = self.service.start_completion(req)
         self._current = (req.id, completion)
         self._spawn(self._run(req, completion))
+
+    def _supersede(self, new: Any) -> None:
+        """The newest request of a connection wins: the older one is cancelled, unless the new
+        one streams from it (the continuation generated after an accept, engine/ahead.py)."""
+        if self._current is not None and (new is None or new.follows is not self._current[1]):
+            self._current[1].cancel()
 
     async def _run(self, req: CompleteRequest, completion: Any) -> None:
         try:

@@ -51,6 +51,9 @@ class CompleteRequest:
     # "warm": prefill this prompt ahead of the next keystroke, generate nothing (the reply is
     # a `done` with stop_reason "warm"); the server re-warms it when the kernel's state changes.
     warm: bool = False
+    # With "warm": a suggestion was just accepted here, so also generate what follows it (the
+    # next line or block, in `mode`) for the next request to stream at once (engine/ahead.py).
+    ahead: bool = False
     # Grounded completions for this request (None: the server's SparkExtension.grounding).
     grounding: bool | None = None
     # The project index (other files' definitions in the prompt and the candidate sets) for
@@ -246,6 +249,7 @@ def parse_message(msg: Any) -> Request:
                 rid,
             )
         cells = msg.get("cells")
+        ahead = _get(msg, "ahead", bool, rid, default=False)
         return CompleteRequest(
             id=rid,
             prefix=_get(msg, "prefix", str, rid, required=True),
@@ -258,6 +262,7 @@ def parse_message(msg: Any) -> Request:
             max_tokens=max_tokens,
             context_budget=budget,
             warm=mtype == "warm",
+            ahead=mtype == "warm" and ahead,
             grounding=_get(msg, "grounding", bool, rid),
             project=_get(msg, "project", bool, rid),
         )

@@ -109,6 +109,9 @@ class CompletionService:
         # waits behind a completion nor delays one; two, so diagnostics as you type do not wait
         # behind a fix that asked the model for a rewrite (bounded by REWRITE_TIMEOUT_S).
         self._fix_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spark-fix")
+        # A completion streaming from a continuation generated ahead runs no model step: it
+        # must not queue behind that continuation in the inference thread (engine/ahead.py).
+        self._follow_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-follow")
         self.fixes = FixService()
         # Per request, in ms, from the moment it reached the inference queue: the wait there
         # (apart, too) is what concurrent users feel, so ttft and total include it.
@@ -247,6 +250,7 @@ class CompletionService:
             self.project.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._fix_executor.shutdown(wait=False, cancel_futures=True)
+        self._follow_executor.shutdown(wait=False, cancel_futures=True)
 
     # -- requests -------------------------------------------------------------------------
 
@@ -452,7 +456,7 @@ class CompletionService:
         """The embedded engine prefills; a remote server caches prompts its own way (llama.cpp's
         cache_prompt), so a warm there (or with warm_ahead off) is answered at once."""
         if isinstance(engine, Engine) and self.warm_ahead:
-            return engine.warm(prefix, suffix, req.mode, req.max_tokens)
+            return engine.warm(prefix, suffix, req.mode, req.max_tokens, ahead=req.ahead)
         completion = Completion(iter(()))
         completion.result = CompletionResult("", 0, 0.0, 0.0, 0, 0, "warm", engine.name)
         return completion
@@ -468,7 +472,8 @@ class CompletionService:
             for text in completion:
                 loop.call_soon_threadsafe(send, {"type": "chunk", "id": req.id, "text": text})
 
-        await loop.run_in_executor(self._executor, work)
+        executor = self._executor if completion.follows is None else self._follow_executor
+        await loop.run_in_executor(executor, work)
         queue_ms = 1000 * ((started[0] if started else time.perf_counter()) - queued)
         r = completion.result
         if r is None:  # cancelled before it started

@@ -1,0 +1,145 @@
+"""The suggestion after an accepted one, generated before anyone asks for it.
+
+When the user accepts a suggestion, the client sends a ``warm`` with ``ahead``: the engine
+prefills the prompt as it now is and goes on to generate its continuation across the line break
+the user is about to type (``StopRules.after_line``), into an ``Ahead``. The next request whose
+prompt is that prompt plus text the continuation starts with (Enter and the auto-indent,
+typically) *follows* it: it streams the continuation's rest as it grows, cut by its own stop
+rules, with no model step of its own and without waiting for the continuation to finish. Any
+other request cancels the continuation, as a keystroke cancels a warm (Engine.complete).
+
+Why not simply prefill: the accepted tokens are a chunk or two of prefill, but a fresh line's
+first token still waits on a full step and its text on a few more; generated ahead, the text
+is on screen one round trip after Enter.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from .completion import Completion, CompletionResult
+from .stops import StopRules
+
+# How long a follower sleeps between looks at a continuation that has not grown (s); it is also
+# woken at once by each new token.
+_POLL_S = 0.01
+
+
+class Ahead:
+    """A continuation being generated (or generated) after ``prefix`` | ``suffix``."""
+
+    def __init__(self, prefix: str, suffix: str, completion: Completion) -> None:
+        self.prefix, self.suffix = prefix, suffix
+        self.completion = completion  # the warm generating it; cancel() stops it
+        self._text = ""
+        self._done = False
+        self._ok = True  # False: cancelled or failed, nothing to follow
+        self._cond = threading.Condition()
+
+    # -- the generating side (the inference thread) ---------------------------------------
+
+    def grow(self, text: str) -> None:
+        with self._cond:
+            self._text = text
+            self._cond.notify_all()
+
+    def finish(self, text: str | None) -> None:
+        """The continuation's final text, or None when it was cancelled or failed."""
+        with self._cond:
+            self._done, self._ok = True, text is not None
+            if text is not None:
+                self._text = text
+            self._cond.notify_all()
+
+    # -- the following side ---------------------------------------------------------------
+
+    def _state(self) -> tuple[str, bool, bool]:
+        with self._cond:
+            return self._text, self._done, self._ok
+
+    @property
+    def running(self) -> bool:
+        return not self._state()[1]
+
+    def typed(self, prefix: str, suffix: str) -> str | None:
+        """What was typed after the continuation's prompt, when a request at ``prefix`` |
+        ``suffix`` can follow it (the continuation starts with that, or may still); else None."""
+        if suffix != self.suffix or len(prefix) <= len(self.prefix):
+            return None
+        if not prefix.startswith(self.prefix):
+            return None
+        typed = prefix[len(self.prefix) :]
+        text, done, ok = self._state()
+        if not ok:
+            return None
+        if text.startswith(typed):
+            return typed if len(text) > len(typed) or not done else None
+        return typed if not done and typed.startswith(text) else None
+
+    def follow(
+        self,
+        c: Completion,
+        typed: str,
+        rules: StopRules,
+        model: str,
+        fallback: Callable[[], Iterator[str]],
+        deadline_s: float,
+    ) -> Iterator[str]:
+        """Stream the continuation's rest after ``typed`` as it grows, cut by ``rules``.
+
+        If the continuation turns out not to start with ``typed`` after all (or is cancelled
+        before it got there), the request is answered by ``fallback`` (the model, once the
+        continuation has let go of it).
+        """
+        t0 = time.perf_counter()
+        deadline = t0 + deadline_s
+        emitted, ttft, reason, rest = "", 0.0, "ahead", ""
+        while True:
+            with self._cond:
+                if not self._done and not c.cancelled:
+                    self._cond.wait(_POLL_S)
+                text, done, ok = self._text, self._done, self._ok
+            if c.cancelled:
+                reason = "cancelled"
+                break
+            if not text.startswith(typed):
+                if done or not ok or not typed.startswith(text):
+                    self.completion.cancel()
+                    yield from fallback()
+                    return
+                continue  # it has not reached the typed text yet
+            rest = text[len(typed) :]
+            final = rules.check(rest)
+            if final is not None:
+                rest, reason = final, ("newline" if rules.mode == "line" else "block")
+                break
+            if done:
+                if not ok:
+                    yield from fallback()
+                    return
+                break
+            if rest != emitted and rest.strip():
+                ttft = ttft or (time.perf_counter() - t0) * 1000
+                emitted = rest
+                yield rest
+            if time.perf_counter() > deadline:
+                reason = "time"
+                break
+        if reason != "cancelled":
+            rest = rules.finish(rest)
+            if rest != emitted:
+                ttft = ttft or (time.perf_counter() - t0) * 1000
+                yield rest
+        ms = round((time.perf_counter() - t0) * 1000, 3)
+        c.result = CompletionResult(
+            text=rest,
+            tokens=0,
+            ttft_ms=round(ttft, 3) if ttft else ms,
+            total_ms=ms,
+            cached_tokens=0,
+            prompt_tokens=0,
+            stop_reason="cancelled" if reason == "cancelled" else "ahead",
+            model=model,
+        )
