@@ -12,6 +12,7 @@ from conftest import make_engine
 from tinymodel import ReferenceLlama
 
 from jupyter_spark.engine.engine import Completion
+from jupyter_spark.engine.stops import is_statement
 
 CODE = "def forward(self, x):\n    return self.linear(x)\nfor i in range(10):\n    print(i)\n"
 
@@ -129,6 +130,26 @@ def test_a_request_that_does_not_follow_the_continuation_cancels_it(tiny_model_d
     assert r.follows is None and w.cancelled
     assert list(w) == [] and w.result.stop_reason == "cancelled"
     r.wait()
+
+
+def test_a_confident_request_shows_its_text_only_when_the_model_is_sure(tiny_model_dir):
+    """``confident`` holds the text to the end, then keeps it only if the tokens' mean
+    log-probability reaches ``confident_logprob`` and it parses as Python statements."""
+    prompt = CODE + "z = 3\n"
+    lax = make_engine(tiny_model_dir, typed_through=False, confident_logprob=-1e9)
+    plain = lax.complete(prompt, max_tokens=6).wait()
+    c = lax.complete(prompt, max_tokens=6, confident=True)
+    chunks = list(c)
+    r = c.result
+    assert r.logprob is not None and r.logprob < 0
+    if is_statement(plain.text):
+        assert (r.text, chunks) == (plain.text, [plain.text]), "whole, at the end"
+    else:
+        assert (r.text, r.stop_reason, chunks) == ("", "unsure", [])
+    strict = make_engine(tiny_model_dir, typed_through=False, confident_logprob=0.0)
+    r = strict.complete(prompt, max_tokens=6, confident=True).wait()
+    assert (r.text, r.stop_reason) == ("", "unsure"), "no model is that sure"
+    assert strict.complete(prompt, max_tokens=6).wait().logprob is None, "only when asked"
 
 
 def test_reuse_across_two_prompts_uses_two_slots(tiny_model_dir):

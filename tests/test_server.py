@@ -84,9 +84,7 @@ async def test_cancel_and_supersede(service, jp_ws_fetch):
     ws.close()
 
 
-async def test_the_suggestion_after_an_accept_streams_from_the_continuation(
-    service, jp_ws_fetch
-):
+async def test_the_suggestion_after_an_accept_streams_from_the_continuation(service, jp_ws_fetch):
     """`warm` with `ahead` (the client just accepted a suggestion there) generates what
     follows; the next request, whose prompt types its start, is answered from it without a
     model step and without cancelling it, even when sent before it finished."""
@@ -106,6 +104,24 @@ async def test_the_suggestion_after_an_accept_streams_from_the_continuation(
     ws.write_message(json.dumps({"type": "warm", "id": "bad", "prefix": "", "ahead": "yes"}))
     err = await recv(ws)
     assert err["type"] == "error" and err["code"] == "bad_field" and err["id"] == "bad", err
+    ws.close()
+
+
+async def test_a_confident_request_reports_the_model_s_confidence(service, jp_ws_fetch):
+    """`confident` (a fresh top-level line at the end of a cell): the text comes whole at the
+    end, or not at all (stop_reason "unsure"), with the mean log-probability it was judged by."""
+    ws = await jp_ws_fetch("spark", "ws")
+    ws.write_message(complete("c", "import numpy as np\nx = np.zeros(3)\n", confident=True))
+    chunks, done = await until_done(ws, "c")
+    stats = done["stats"]
+    assert isinstance(stats["logprob"], float) and stats["logprob"] <= 0, stats
+    if stats["stop_reason"] == "unsure":
+        assert done["text"] == "" and chunks == []
+    else:
+        assert [c["text"] for c in chunks] == [done["text"]] and done["text"]
+    ws.write_message(complete("bad", "x", confident="yes"))
+    err = await recv(ws)
+    assert err["type"] == "error" and err["code"] == "bad_field", err
     ws.close()
 
 

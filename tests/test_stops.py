@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_spark.engine.stops import StopRules
+from jupyter_spark.engine.stops import StopRules, is_statement
 
 
 def feed(rules: StopRules, text: str) -> str | None:
@@ -81,3 +81,9 @@ def test_block_incomplete_keeps_going():
 )
 def test_finish_against_suffix(text, suffix, want):
     assert StopRules("line", "x = ", suffix).finish(text) == want
+
+
+def test_is_statement():
+    assert is_statement("df.head()") and is_statement("import numpy as np\nx = 1")
+    assert not is_statement("```") and not is_statement("The sum of the values")
+    assert not is_statement("for x in xs:") and not is_statement("  \n")

@@ -26,12 +26,15 @@ class CompletionResult:
     total_ms: float
     cached_tokens: int
     prompt_tokens: int
-    # eos|newline|block|max_tokens|time|cancelled|context|typed_through|warm|ahead
-    # ("ahead": streamed from the continuation generated after an accept, see ahead.py)
+    # eos|newline|block|max_tokens|time|cancelled|context|typed_through|warm|ahead|unsure
+    # ("ahead": streamed from the continuation generated after an accept, see ahead.py;
+    # "unsure": asked for only if confident, and the model was not: no text)
     stop_reason: str
     model: str
     # The site kind whose candidates constrained the start of the text ("" if none did).
     grounded: str = ""
+    # Mean log-probability of the generated tokens, where it was asked for (``confident``).
+    logprob: float | None = None
 
     def stats(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k not in ("text", "model")}

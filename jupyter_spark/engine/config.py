@@ -48,6 +48,11 @@ class EngineConfig:
     # grounded choice spelled (or nothing). 12 is past any real literal run of one token.
     # 0 disables; "raw" mode (serving) never applies it.
     repeat_limit: int = 12
+    # A request asked "only if confident" (a fresh top-level line at the end of a cell, where
+    # the user may be done) shows its text only if the mean log-probability of its tokens is
+    # at least this (-0.5: the model's picks had a geometric-mean probability of ~0.6) and
+    # its text parses as Python statements.
+    confident_logprob: float = -0.5
     # Wall-time budget of one completion (ms); a late suggestion is worth nothing.
     time_budget_ms: float = 2000.0
     # Re-generate the last prompt token(s) constrained to their text ("token healing"), so a

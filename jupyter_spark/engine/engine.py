@@ -27,7 +27,7 @@ from .encoding import PromptEncoder
 from .grounded import Choices, GroundedDecoder
 from .healing import Healer
 from .session import DecoderSession, KVSlot
-from .stops import StopRules
+from .stops import StopRules, is_statement
 
 MODES = ("line", "block")
 # "raw": no stop rules (EOS and max tokens only): what `jupyter spark serve` gives OpenAI
@@ -184,21 +184,30 @@ class Engine:
         mode: str = "line",
         max_tokens: int | None = None,
         choices: Choices | None = None,
+        confident: bool = False,
     ) -> Completion:
         """Start a completion of the text at the cursor (``prefix`` | ``suffix``).
 
         ``choices``: where the continuation is a known set (a column after ``df['``), the
         completion starts with one of them, picked by the model (see grounded.py).
+        ``confident``: show it only if the model is sure of it (``confident_logprob``); its
+        text then comes whole at the end (stop_reason "unsure" and no text if not).
         """
         limit = self._limit(mode, max_tokens)
         completion = Completion(iter(()))
-        follower = self._follow(completion, prefix, suffix, mode, limit, choices)
+        follower = (
+            None if confident else self._follow(completion, prefix, suffix, mode, limit, choices)
+        )
         if follower is not None:
             completion._gen = follower
             return completion
         self._drop_ahead()
-        reused = self._typed_through(completion, prefix, suffix, mode, choices)
-        completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit, choices)
+        reused = (
+            None if confident else self._typed_through(completion, prefix, suffix, mode, choices)
+        )
+        completion._gen = reused or self._generate(
+            completion, prefix, suffix, mode, limit, choices, confident=confident
+        )
         return completion
 
     def _follow(
@@ -394,10 +403,11 @@ class Engine:
         max_tokens: int,
         choices: Choices | None = None,
         after_line: bool = False,
+        confident: bool = False,
     ) -> Iterator[str]:
         """Greedy decoding of the completion at ``prefix`` | ``suffix``; ``after_line``: of
         what follows once the cursor's line is done (a continuation generated ahead, which
-        leaves the typed-through memory to its followers)."""
+        leaves the typed-through memory to its followers); ``confident``: see complete()."""
         t0 = time.perf_counter()
         deadline = t0 + self.config.time_budget_ms / 1000
         rules = StopRules(mode, prefix, suffix, after_line=after_line)
@@ -408,6 +418,7 @@ class Engine:
             text, emitted, reason, ttft = "", "", "max_tokens", 0.0
             walk = None
             run, grounded_text = 0, ""
+            logps: list[float] = []  # per token, when ``confident`` asks for them
             loop_limit = self.config.repeat_limit if mode != "raw" else 0
             try:
                 # The healed tail is fed with the prompt and its logits kept: when the model
@@ -448,6 +459,8 @@ class Engine:
                         tok = int(np.argmax(logits))
                     if not ttft:
                         ttft = (time.perf_counter() - t0) * 1000
+                    if confident:
+                        logps.append(_log_softmax_at(logits, tok))
                     if tok in self.specials.stop:
                         reason = "eos"
                         break
@@ -465,7 +478,7 @@ class Engine:
                         text, reason = final, ("newline" if mode == "line" else "block")
                         break
                     held = loop_limit and run > 1  # a repeated token may start a loop
-                    if text != emitted and not remaining and not held:
+                    if text != emitted and not remaining and not held and not confident:
                         emitted = text
                         yield text
                     if c.cancelled:
@@ -491,6 +504,11 @@ class Engine:
             if reason == "repetition":
                 text = grounded_text
             text, rest = settle(rules, text, emitted, reason)
+            logprob = round(float(np.mean(logps)), 4) if logps else None
+            sure = logprob is not None and logprob >= self.config.confident_logprob
+            unsure = not (sure and is_statement(text))
+            if confident and reason != "cancelled" and unsure:
+                text, rest, reason = "", None, "unsure"
             if rest is not None:
                 yield rest
             if reason != "cancelled" and not after_line:
@@ -505,6 +523,7 @@ class Engine:
                 stop_reason=reason,
                 model=self.name,
                 grounded=choices.site if walk is not None else "",
+                logprob=logprob if confident else None,
             )
 
     def _prefill(self, slot: KVSlot, new_ids: list[int], keep: int, c: Completion) -> np.ndarray:
@@ -592,6 +611,12 @@ def typed_through(
         )
 
     return gen()
+
+
+def _log_softmax_at(logits: np.ndarray, tok: int) -> float:
+    """log p(tok) under the logits (one row): ~50 us at a 49k vocabulary."""
+    m = float(logits.max())
+    return float(logits[tok]) - m - float(np.log(np.exp(logits - m).sum()))
 
 
 def _byte(ch: str) -> int:

@@ -13,6 +13,7 @@ that duplicates the start of the suffix (the closing ")" already there) is cut.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 
@@ -95,3 +96,16 @@ class StopRules:
                     text = text[:-k]
                     break
         return text
+
+
+def is_statement(text: str) -> bool:
+    """Whether ``text`` is whole Python statements (it parses on its own). What a suggestion
+    shown only when the model is sure must also be: the small model is sometimes sure of a
+    Markdown fence or of prose after finished code."""
+    if not text.strip():
+        return False
+    try:
+        ast.parse(text.strip())
+    except (SyntaxError, ValueError):
+        return False
+    return True

@@ -54,6 +54,9 @@ class CompleteRequest:
     # With "warm": a suggestion was just accepted here, so also generate what follows it (the
     # next line or block, in `mode`) for the next request to stream at once (engine/ahead.py).
     ahead: bool = False
+    # Show the suggestion only if the model is confident of it (a fresh top-level line at the
+    # end of a cell: the user may well be done); it then comes whole, or not at all.
+    confident: bool = False
     # Grounded completions for this request (None: the server's SparkExtension.grounding).
     grounding: bool | None = None
     # The project index (other files' definitions in the prompt and the candidate sets) for
@@ -263,6 +266,7 @@ def parse_message(msg: Any) -> Request:
             context_budget=budget,
             warm=mtype == "warm",
             ahead=mtype == "warm" and ahead,
+            confident=_get(msg, "confident", bool, rid, default=False),
             grounding=_get(msg, "grounding", bool, rid),
             project=_get(msg, "project", bool, rid),
         )

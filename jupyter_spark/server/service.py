@@ -384,8 +384,14 @@ class CompletionService:
             return self._warm(engine, prompt.prefix, prompt.suffix, req)
         self.last_prompt = prompt
         choices = self._ground(req, kernel, notebook)
+        if not req.confident:
+            return engine.complete(
+                prompt.prefix, prompt.suffix, req.mode, req.max_tokens, choices=choices
+            )
+        if not isinstance(engine, Engine):  # a remote server tells nothing of its confidence
+            return _answered(CompletionResult("", 0, 0.0, 0.0, 0, 0, "unsure", engine.name))
         return engine.complete(
-            prompt.prefix, prompt.suffix, req.mode, req.max_tokens, choices=choices
+            prompt.prefix, prompt.suffix, req.mode, req.max_tokens, choices, confident=True
         )
 
     def _use_project(self, req: CompleteRequest) -> bool:
@@ -457,9 +463,7 @@ class CompletionService:
         cache_prompt), so a warm there (or with warm_ahead off) is answered at once."""
         if isinstance(engine, Engine) and self.warm_ahead:
             return engine.warm(prefix, suffix, req.mode, req.max_tokens, ahead=req.ahead)
-        completion = Completion(iter(()))
-        completion.result = CompletionResult("", 0, 0.0, 0.0, 0, 0, "warm", engine.name)
-        return completion
+        return _answered(CompletionResult("", 0, 0.0, 0.0, 0, 0, "warm", engine.name))
 
     async def run(self, req: CompleteRequest, completion: Completion, send: Send) -> None:
         """Stream ``completion`` in the inference thread; chunks reach ``send`` on this loop."""
@@ -500,3 +504,10 @@ class CompletionService:
                 "stats": {**r.stats(), "queue_ms": round(queue_ms, 2)},
             }
         )
+
+
+def _answered(result: CompletionResult) -> Completion:
+    """A completion answered without the model: nothing streams, ``result`` is its done."""
+    completion = Completion(iter(()))
+    completion.result = result
+    return completion
