@@ -192,6 +192,18 @@ def test_probe_expression_adds_no_names_and_ignores_shadowed_builtins():
     ]
 
 
+def test_probe_expression_compiles_the_source_for_another_python(monkeypatch):
+    """The marshalled probe is loaded only by a Python of our bytecode magic number; any other
+    kernel compiles the source sent along (here: a magic no Python has, and code that would
+    not load)."""
+    from jupyter_spark.kernel import state as kernel_state
+
+    monkeypatch.setattr(kernel_state, "_probe_code", lambda: (b"\0\0\0\0", b"not marshal"))
+    ns = {"__name__": "__main__", "__builtins__": __builtins__, "x": 1}
+    text = eval(probe_expression({"details": ["x"]}), ns, ns)
+    assert json.loads(text)["details"]["x"]["type"] == "int"
+
+
 # -- real kernels --------------------------------------------------------------------------------
 
 
