@@ -204,6 +204,11 @@ def test_probe_expression_compiles_the_source_for_another_python(monkeypatch):
     assert json.loads(text)["details"]["x"]["type"] == "int"
 
 
+def test_probe_answers_details_with_the_snapshot():
+    out = json.loads(kernel_probe.run({"d": {"k": 1}}, {**LIMITS, "details": ["d"], "snapshot": 1}))
+    assert out["details"]["d"]["keys"] == ["k"] and ["d", "dict"] in [v[:2] for v in out["vars"]]
+
+
 # -- real kernels --------------------------------------------------------------------------------
 
 
@@ -361,6 +366,40 @@ async def test_current_waits_for_the_snapshot_that_is_due(tmp_path):
             assert state is not None and state.members["cfg"].keys == ("batch_size", "epochs")
             again = await reader.current(kid, wait=10.0)
             assert again is state  # nothing ran since: the cache, as it was
+        finally:
+            await reader.close()
+
+
+async def test_fix_reads_snapshot_and_details_in_one_round_trip(tmp_path):
+    """A Fix right after the run that failed: the snapshot due then and the details it asks
+    come in one probe (one execute_request of ours), and leave no trace."""
+    async with kernel(tmp_path) as (km, kid, user):
+        await execute(user, TRAPS + DATA)
+        await execute(user, "armed = True")
+        _, before = await execute(user, TRACE)
+        reader = KernelStateReader(km, debounce=30.0)
+        try:
+            assert await reader.current(kid, wait=10.0) is not None
+            await execute(user, "cfg = {'batch_size': 32}")
+            await asyncio.sleep(0.2)  # the reader's iopub has seen the idle: a refresh is due
+            sent = []
+            w = reader._watches[kid]
+            execute_ = w.client.execute
+            w.client.execute = lambda *a, **k: sent.append(k) or execute_(*a, **k)
+            state, found = await reader.current_and_details(kid, ["cfg", "df"], wait=10.0)
+            assert len(sent) == 1 and state is not None
+            assert state.members["cfg"].keys == ("batch_size",)
+            assert found["cfg"]["keys"] == ["batch_size"]
+            assert found["df"]["keys"] == ["id", "price", "city"]
+            sent.clear()  # nothing due now: the details alone, the snapshot from the cache
+            again, found = await reader.current_and_details(kid, ["cfg"], wait=10.0)
+            assert len(sent) == 1 and again is state and found["cfg"]["keys"] == ["batch_size"]
+            w.client.execute = execute_
+            _, after = await execute(user, TRACE)
+            b, a = json.loads(before), json.loads(after)
+            assert a["calls"] == []
+            assert (a["count"], a["In"], a["db"]) == (b["count"] + 2, b["In"] + 2, b["db"] + 2)
+            assert (a["_"], a["last"], a["Out"]) == (b["_"], b["last"], b["Out"])
         finally:
             await reader.close()
 

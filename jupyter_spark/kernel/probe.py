@@ -20,7 +20,8 @@ Output: ``{"vars": [[name, kind, summary], ...], "modules": [[alias, module], ..
 (members only when ``limits`` has ``max_members``: what grounded completions may offer after
 ``x.``, ``x['`` or ``f(``, see :class:`_Members`) (or ``{"error": "TypeName"}``); with
 ``limits["details"]`` (a list of names) ``{"details": {name: {...}}}`` instead, see
-:func:`details`. Keep this file compatible with Python 3.8+ syntax: the kernel's Python is not ours.
+:func:`details` (with ``limits["snapshot"]`` true as well: the snapshot, plus ``"details"``).
+Keep this file compatible with Python 3.8+ syntax: the kernel's Python is not ours.
 """
 
 from __future__ import annotations
@@ -908,7 +909,12 @@ def run(ns, limits: dict) -> str:
     try:
         if "details" in limits:  # a targeted question from the fixes service
             found = details(ns, limits["details"], limits)
-            return json.dumps({"details": found}, ensure_ascii=True)
+            if not limits.get("snapshot"):
+                return json.dumps({"details": found}, ensure_ascii=True)
+            # the snapshot due after a failed run, and the fix's questions: one round trip
+            out = snapshot(ns, limits)
+            out["details"] = found
+            return json.dumps(out, ensure_ascii=True)
         return json.dumps(snapshot(ns, limits), ensure_ascii=True)
     except BaseException as e:  # nothing may reach IPython's error handler
         return json.dumps({"error": _str_or(_T_NAME(type(e)), "?")})

@@ -52,6 +52,7 @@ from ..kernel.state import (
     expression_json,
     parse_reply,
     probe_expression,
+    state_from_probe,
 )
 
 # -- tunables of the reader: each is the default of the KernelStateReader argument of its name
@@ -122,17 +123,16 @@ class KernelStateReader:
         self.debounce = debounce
         self.retry = retry
         self.log = log or logging.getLogger(__name__)
-        self.expression = probe_expression(
-            {
-                "max_vars": max_vars,
-                "max_bytes": max_bytes,
-                "max_summary": max_summary,
-                "max_items": max_items,
-                "budget_ms": probe_ms,
-                "max_members": MAX_MEMBERS,
-                "max_member_bytes": MAX_MEMBER_BYTES,
-            }
-        )
+        self.limits = {
+            "max_vars": max_vars,
+            "max_bytes": max_bytes,
+            "max_summary": max_summary,
+            "max_items": max_items,
+            "budget_ms": probe_ms,
+            "max_members": MAX_MEMBERS,
+            "max_member_bytes": MAX_MEMBER_BYTES,
+        }
+        self.expression = probe_expression(self.limits)
         self._states: dict[str, KernelState] = {}
         self._watches: dict[str, _Watch] = {}
         self._unsupported: set[str] = set()  # kernels we cannot reach over ZMQ (gateway)
@@ -202,6 +202,37 @@ class KernelStateReader:
             with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(task), wait)
         return self._states.get(kernel_id, state)
+
+    async def current_and_details(
+        self, kernel_id: str, names: list[str], wait: float = CURRENT_WAIT
+    ) -> tuple[KernelState | None, dict[str, dict[str, Any]]]:
+        """:meth:`current` and :meth:`details` (a Fix needs both), in one round trip when they
+        can share it: the snapshot due after the run that failed is taken with the details
+        asked along (one probe, one ``execute_request``); otherwise the details alone, after
+        a refresh already under way."""
+        w = self._watch(kernel_id) if self._known(kernel_id) and names else None
+        settled = False
+        if w is not None and not self._closed:
+            deadline = asyncio.get_running_loop().time() + self.timeout
+            with contextlib.suppress(Exception):  # (as details() waits: for the run's idle)
+                settled = await self._settled(self.km.get_kernel(kernel_id), w, deadline)
+        due = w is not None and (w.debounce is not None or w.retry is not None)
+        if not (settled and due) or _running(w.refreshing):
+            # the details first: the refresh they wait behind may be the one due
+            details = await self.details(kernel_id, names)
+            return await self.current(kernel_id, wait), details
+        if w.debounce is not None:  # the refresh after a user run, as _after_user_run makes it
+            w.retried = False
+        for due in (w.debounce, w.retry):
+            if due is not None:
+                due.cancel()
+        w.debounce = w.retry = None
+        found: dict[str, dict[str, Any]] = {}
+        task = self._start_refresh(kernel_id, names, found)
+        if task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), wait)
+        return self._states.get(kernel_id), found
 
     async def details(self, kernel_id: str, names: list[str]) -> dict[str, dict[str, Any]]:
         """Attribute names, keys/columns and call arity of ``names`` in the kernel (the fixes).
@@ -405,11 +436,15 @@ class KernelStateReader:
 
     # -- taking a snapshot ------------------------------------------------------------------
 
-    def _start_refresh(self, kernel_id: str) -> asyncio.Task[KernelState | None] | None:
+    def _start_refresh(
+        self, kernel_id: str, names: list[str] | None = None, found: dict[str, Any] | None = None
+    ) -> asyncio.Task[KernelState | None] | None:
+        """A refresh task; with ``names``, their details are asked along and put in ``found``."""
         w = self._watches.get(kernel_id)
         if w is None:
             return None
-        w.refreshing = asyncio.get_running_loop().create_task(self._refresh(kernel_id, w))
+        refresh = self._refresh(kernel_id, w, names, found)
+        w.refreshing = asyncio.get_running_loop().create_task(refresh)
         w.refreshing.add_done_callback(lambda t: self._refreshed(kernel_id, w, t))
         return w.refreshing
 
@@ -426,11 +461,23 @@ class KernelStateReader:
                 except Exception:  # a listener's bug must not stop the reader
                     self.log.exception("jupyter-spark: kernel refresh listener failed")
 
-    async def _refresh(self, kernel_id: str, w: _Watch) -> KernelState | None:
+    async def _refresh(
+        self,
+        kernel_id: str,
+        w: _Watch,
+        names: list[str] | None = None,
+        found: dict[str, Any] | None = None,
+    ) -> KernelState | None:
         async with w.lock:
-            return await self._refresh_locked(kernel_id, w)
+            return await self._refresh_locked(kernel_id, w, names, found)
 
-    async def _refresh_locked(self, kernel_id: str, w: _Watch) -> KernelState | None:
+    async def _refresh_locked(
+        self,
+        kernel_id: str,
+        w: _Watch,
+        names: list[str] | None = None,
+        found: dict[str, Any] | None = None,
+    ) -> KernelState | None:
         loop = asyncio.get_running_loop()
         w.last_try = loop.time()
         deadline = loop.time() + self.timeout
@@ -449,11 +496,14 @@ class KernelStateReader:
                 return None
             if w.state == "busy":  # (kernel_info may have waited behind a cell)
                 return None
+            expression = self.expression
+            if names:
+                expression = probe_expression({**self.limits, "details": names, "snapshot": True})
             msg_id = w.client.execute(
                 "",
                 silent=True,
                 store_history=False,
-                user_expressions={_EXPR_KEY: self.expression},
+                user_expressions={_EXPR_KEY: expression},
                 allow_stdin=False,
                 stop_on_error=False,
             )
@@ -462,7 +512,11 @@ class KernelStateReader:
                 w.pending = msg_id
                 self.log.debug("jupyter-spark: kernel %s: snapshot timed out", kernel_id)
                 return None
-            return self._store(kernel_id, w, reply)
+            data = expression_json(reply)
+            asked = data.get("details") if isinstance(data, dict) else None
+            if found is not None and isinstance(asked, dict):
+                found.update(asked)
+            return self._store(kernel_id, w, reply, data)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # never let a kernel's trouble reach a completion request
@@ -548,8 +602,12 @@ class KernelStateReader:
                 self._store(kernel_id, w, msg.get("content") or {})
         return True
 
-    def _store(self, kernel_id: str, w: _Watch, content: dict[str, Any]) -> KernelState | None:
-        state = parse_reply(content)
+    def _store(
+        self, kernel_id: str, w: _Watch, content: dict[str, Any], data: Any = None
+    ) -> KernelState | None:
+        """The snapshot in ``content`` (``data``: its JSON, when already read) kept as the
+        kernel's."""
+        state = parse_reply(content) if data is None else state_from_probe(data)
         if state is None:
             self.log.debug("jupyter-spark: kernel %s: no snapshot in the reply", kernel_id)
         elif self._watches.get(kernel_id) is w:  # (not a reply from before a restart)

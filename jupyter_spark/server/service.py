@@ -278,6 +278,7 @@ class CompletionService:
         the reader's timeout), the rules and ruff run in the fix thread."""
         others = self._other_cells(req)
         kernel, state = None, None
+        loop = asyncio.get_running_loop()
         if req.kernel_id and self.kernel_reader is not None:
             if self.kernel_reader.language(req.kernel_id) not in (None, "python"):
                 # An R or Julia notebook: Python rules and ruff have nothing true to say.
@@ -287,10 +288,11 @@ class CompletionService:
             details = {}
             if req.type == "fix" and req.error is not None:
                 wanted = needed_details(req.source, req.error)
-                details = await self.kernel_reader.details(req.kernel_id, wanted)
-            state = await self.kernel_reader.current(req.kernel_id)
+                # (the snapshot due after the failed run and the details: one round trip)
+                state, details = await self.kernel_reader.current_and_details(req.kernel_id, wanted)
+            else:
+                state = await self.kernel_reader.current(req.kernel_id)
             kernel = KernelInspector(state, details)
-        loop = asyncio.get_running_loop()
         try:
             if req.type == "diagnose":
                 known = tuple(kernel.names()) if kernel is not None else ()
