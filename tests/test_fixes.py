@@ -240,6 +240,26 @@ def test_every_candidate_compiles_and_runs_no_user_code():
         compile(f.new_source, "<f>", "exec")
 
 
+def test_ruff_runs_once_per_cell_text(monkeypatch):
+    """A Fix's prefetch (while the kernel is read), then its diagnostics, or diagnostics as
+    you type then a Fix: ruff runs once on the same text, and the findings are not shared
+    objects (each caller may change its own)."""
+    from jupyter_spark.fixes import ruff
+
+    runs = []
+    check = ruff._check
+    monkeypatch.setattr(ruff, "_check", lambda masked: runs.append(masked) or check(masked))
+    source = "x = 1\nif x == None:\n    y = undefined_c\n"
+    SERVICE.prefetch(source, ("error", "diagnostic"))
+    first = SERVICE.diagnose(source)
+    again = SERVICE.diagnose(source, known_names=("undefined_c",))
+    assert len(runs) == 1 and [d.code for d in first] == ["E711", "F821"]
+    assert [d.code for d in again] == ["E711"]  # (what is known is applied after ruff)
+    SERVICE.prefetch(source, ("error",))  # no diagnostics asked: nothing to prefetch
+    SERVICE.prefetch("x = 1\n", ("modernize",))
+    assert len(runs) == 1
+
+
 def test_diagnostics_are_notebook_aware():
     source = (
         "%matplotlib inline\n!ls\nx = !pwd\ndf?\nresult = await fetch()\n"

@@ -9,11 +9,15 @@ a notebook (an import used in another cell, a last expression that displays) are
 from __future__ import annotations
 
 import ast
+import contextlib
+import copy
 import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
 
@@ -46,6 +50,10 @@ MODERNIZE_RULES = "UP,C4,SIM105,SIM110,SIM118,RUF005"
 TARGET_VERSION = "py310"
 # A cell ruff takes longer than this on is given up on (seconds).
 RUFF_TIMEOUT_S = 5.0
+# Cells whose diagnostics findings are kept (by masked text; see _findings).
+MAX_KEPT_FINDINGS = 32
+_FINDINGS: dict[str, Future[list[dict]]] = {}
+_FINDINGS_LOCK = threading.Lock()
 
 
 @cache
@@ -76,11 +84,40 @@ def _run(args: list[str], source: str) -> subprocess.CompletedProcess[str]:
         raise FixError("timeout", "ruff took too long on this cell") from None
 
 
-def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
-    """ruff's findings on the cell; ``known_names``: names other cells or the kernel define."""
-    if is_cell_magic(source) or not source.strip():
-        return []
-    masked = mask_ipython(source)
+def prefetch(source: str) -> None:
+    """Run ruff on the cell now (its findings are kept for :func:`diagnose`): a Fix starts
+    it while the kernel is read, so ruff's 10-15 ms are spent waiting for the kernel."""
+    if not is_cell_magic(source) and source.strip():
+        with contextlib.suppress(FixError):
+            _findings(mask_ipython(source))
+
+
+def _findings(masked: str) -> list[dict]:
+    """ruff's JSON findings on the masked cell, run once per text: the last few are kept
+    (diagnostics as you type, then a Fix, ask for the same cell; so do a Fix's prefetch and
+    its fix), and a caller asking while ruff runs on it waits for that run."""
+    with _FINDINGS_LOCK:
+        future = _FINDINGS.get(masked)
+        mine = future is None
+        if mine:
+            future = _FINDINGS[masked] = Future()
+            while len(_FINDINGS) > MAX_KEPT_FINDINGS:
+                _FINDINGS.pop(next(iter(_FINDINGS)))
+    if not mine:
+        return copy.deepcopy(future.result())
+    try:
+        items = _check(masked)
+    except BaseException as e:
+        with _FINDINGS_LOCK:
+            if _FINDINGS.get(masked) is future:
+                del _FINDINGS[masked]  # (a timeout is not kept: the next asks again)
+        future.set_exception(e)
+        raise
+    future.set_result(items)
+    return copy.deepcopy(items)
+
+
+def _check(masked: str) -> list[dict]:
     proc = _run(
         [
             "check",
@@ -100,6 +137,15 @@ def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
         items = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:
         raise FixError("ruff_failed", (proc.stderr or "ruff gave no output").strip()) from None
+    return items if isinstance(items, list) else []
+
+
+def diagnose(source: str, known_names: Iterable[str] = ()) -> list[Diagnostic]:
+    """ruff's findings on the cell; ``known_names``: names other cells or the kernel define."""
+    if is_cell_magic(source) or not source.strip():
+        return []
+    masked = mask_ipython(source)
+    items = _findings(masked)
     tree = parse(source)
     known = set(known_names) | BUILTIN_NAMES | IPYTHON_NAMES
     # This cell's own star import or %run.

@@ -7,6 +7,7 @@ here runs user code: the kernel is only read through an ``Inspector``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from .errors import failing_line
 from .model import rerank, rewrite
 from .ruff import diagnose as ruff_diagnose
 from .ruff import modernize as ruff_modernize
+from .ruff import prefetch as ruff_prefetch
 from .rules import Context, error_fixes
 from .source import MAX_SOURCE_CHARS, compiles, names_in_cells
 from .types import KINDS, Diagnostic, Fix, FixError, FixRequest, make_fix
@@ -93,6 +95,13 @@ class FixService:
         if req.use_model and self.rank_with_model:
             ranked = rerank(self.engine, ranked)
         return ranked
+
+    def prefetch(self, source: str, kinds: tuple[str, ...]) -> None:
+        """What :meth:`fix` will ask of ruff, asked now (the server calls this in a fix thread
+        while it reads the kernel); nothing is returned and nothing raised."""
+        if "diagnostic" in kinds:
+            with contextlib.suppress(Exception):  # (fix() reports the source's trouble)
+                ruff_prefetch(check_source(source))
 
     def _checked(self, source: str, req: FixRequest) -> list[Fix]:
         """The kernel checks' certain fixes for what the error says at the line it failed on

@@ -287,6 +287,8 @@ class CompletionService:
                 return {"type": "fixes", "id": req.id, "fixes": []}
             details = {}
             if req.type == "fix" and req.error is not None:
+                # ruff, in a fix thread, while the kernel is read (the fix finds its findings)
+                loop.run_in_executor(self._fix_executor, self.fixes.prefetch, req.source, req.kinds)
                 wanted = needed_details(req.source, req.error)
                 # (the snapshot due after the failed run and the details: one round trip)
                 state, details = await self.kernel_reader.current_and_details(req.kernel_id, wanted)
