@@ -4,7 +4,7 @@
  * JupyterLab's inline completer asks its providers on every edit, except when the line before
  * the cursor is only indentation: there it asks nothing, so Enter after `def f(df):` left the
  * new line empty until Alt-\. The editor extension here watches for Enter (a typed line break)
- * and, where `wantsFreshLine` agrees, invokes the inline completer after the trigger delay,
+ * and, where `freshLineAsk` agrees, invokes the inline completer after the trigger delay,
  * telling the provider the request is ours so it is answered as typing, not as Alt-\.
  *
  * `acceptPart` inserts the next word or line of the suggestion on screen; JupyterLab then
@@ -15,7 +15,7 @@ import { ChangeSet, Transaction } from '@codemirror/state';
 import { EditorView, PluginValue, ViewPlugin, ViewUpdate } from '@codemirror/view';
 import { EditorExtensionRegistry, IEditorExtensionFactory } from '@jupyterlab/codemirror';
 import type { ISparkSettings } from './settings';
-import { nextLine, nextWord, wantsFreshLine } from './suggestion';
+import { freshLineAsk, nextLine, nextWord } from './suggestion';
 
 /** The user event of an edit made by a partial accept (not typing: no fresh-line trigger). */
 const ACCEPT_EVENT = 'input.complete.spark';
@@ -23,8 +23,11 @@ const ACCEPT_EVENT = 'input.complete.spark';
 /** What the extension and the accept commands need from the plugin. */
 export interface ISuggestionHost {
   settings(): ISparkSettings;
-  /** Ask the inline completer of the focused editor for a suggestion at `prefix`'s end. */
-  invoke(prefix: string): void;
+  /**
+   * Ask the inline completer of the focused editor for a suggestion at `prefix`'s end;
+   * `confident`: to be shown only if the model is sure of it.
+   */
+  invoke(prefix: string, confident?: boolean): void;
   /** What is left of the suggestion on screen, the text around the cursor being this. */
   remainderAt(prefix: string, suffix: string): string | null;
 }
@@ -63,13 +66,14 @@ class FreshLineView implements PluginValue {
       return;
     }
     const { prefix, suffix } = around(update.view);
-    if (!wantsFreshLine(prefix, suffix)) {
+    const ask = freshLineAsk(prefix, suffix);
+    if (ask === null) {
       return;
     }
     this._timer = setTimeout(() => {
       const now = around(this._view);
       if (this._view.hasFocus && now.prefix === prefix && now.suffix === suffix) {
-        this._host.invoke(prefix);
+        this._host.invoke(prefix, ask === 'confident');
       }
     }, settings.triggerDelay);
   }

@@ -182,10 +182,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const suggestions: ISuggestionHost = {
       settings: () => settings,
-      invoke: prefix => {
+      invoke: (prefix, confident) => {
         const widget = app.shell.currentWidget;
         if (widget && completions.inline) {
-          provider.expectInvoke(prefix);
+          provider.expectInvoke(prefix, confident);
           completions.inline.invoke(widget.id);
         }
       },

@@ -31,6 +31,10 @@ export interface ICompleteRequest {
   grounding?: boolean;
   /** false: leave the project index out of this request (the server's SparkExtension.project_index else). */
   project?: boolean;
+  /** With `warm`: a suggestion was just accepted here; also generate what follows it. */
+  ahead?: boolean;
+  /** Show the suggestion only if the model is sure of it; it then comes whole, or not at all. */
+  confident?: boolean;
 }
 
 export interface ICellChange {

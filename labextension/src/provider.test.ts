@@ -259,23 +259,36 @@ describe('SparkInlineProvider', () => {
     t.provider.expectInvoke('x = 1\n');
     await t.provider.fetch(request('x = 1\n', 6), ctx(INVOKE));
     expect(t.calls.map(c => c.mode)).toEqual(['line', 'block', 'block', 'line']);
+    // The end of a cell at the top level: asked for only if the model is sure.
+    t.provider.expectInvoke('x = 2\n', true);
+    await t.provider.fetch(request('x = 2\n'), ctx(INVOKE));
+    expect(t.calls.map(c => c.confident)).toEqual([undefined, undefined, undefined, undefined, true]);
   });
 
-  it('prefills the prompt as it will be after the accept once a suggestion has finished', async () => {
-    const t = setup({ prefetch: true });
+  it('asks the server for what follows once a suggestion is taken whole, and nothing else', async () => {
+    const t = setup();
     await shown(t, 'x = df', '.mean(axis=1)');
-    expect(t.warms).toEqual([asked('x = df.mean(axis=1)', '')]);
-    const off = setup(); // off by default
+    expect(t.warms).toEqual([]); // on screen only: the user may not take it
+    const before = t.calls.length;
+    // Tab (or typing to its end): the finished line needs no request, the next line is prepared
+    const accepted = await t.provider.fetch(request('x = df.mean(axis=1)'), ctx(AUTOMATIC));
+    expect(accepted.items).toEqual([]);
+    expect(t.calls.length).toBe(before);
+    expect(t.warms).toEqual([{ ...asked('x = df.mean(axis=1)', ''), ahead: true }]);
+    // Enter: a real request (the server streams it from what it generated ahead)
+    await t.provider.fetch(request('x = df.mean(axis=1)\n'), ctx(AUTOMATIC));
+    expect(t.calls.length).toBe(before + 1);
+    expect(t.warms.length).toBe(1);
+    // Inside a block the next line gets a block, as the fresh-line trigger asks for one.
+    const b = setup();
+    await shown(b, 'def f(df):\n    total = df', '.sum()');
+    await b.provider.fetch(request('def f(df):\n    total = df.sum()'), ctx(AUTOMATIC));
+    expect(b.warms.map(w => [w.mode, w.ahead])).toEqual([['block', true]]);
+    // Setting off: no continuation asked for.
+    const off = setup({ prefetch: false });
     await shown(off, 'x = df', '.mean(axis=1)');
+    await off.provider.fetch(request('x = df.mean(axis=1)'), ctx(AUTOMATIC));
     expect(off.warms).toEqual([]);
-    // A suggestion superseded before its end is not worth preparing.
-    const b = setup({ prefetch: true });
-    const a = await b.provider.fetch(request('x = d'), ctx(AUTOMATIC));
-    const streamA = drain(b.provider.stream(a.items[0].token!));
-    await b.provider.fetch(request('x = dz'), ctx(AUTOMATIC));
-    b.handles[0].finish('f.mean()');
-    await streamA;
-    expect(b.warms).toEqual([]);
   });
 
   it('does not answer our invoke when suggestions while typing are off', async () => {

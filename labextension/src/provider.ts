@@ -25,7 +25,7 @@ import { CompleteParams, ICompletionHandle, SparkConnection, SparkError } from '
 import type { Mode } from './protocol';
 import type { ISparkSettings } from './settings';
 import type { NotebookSync } from './sync';
-import { inBlock, IShownSuggestion, remainder } from './suggestion';
+import { inBlock, IShownSuggestion, modeAfterLine, remainder } from './suggestion';
 import { describeTarget, ITarget } from './target';
 
 export const PROVIDER_ID = 'jupyter-spark';
@@ -101,10 +101,11 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
   /**
    * The next request, an invoke at `prefix`, is ours (the fresh-line trigger's, or the one
    * after accepting a line), not the user's Alt-\: answer it as typing (typed-through, the
-   * enabled setting; a block on an indented line, else the mode setting).
+   * enabled setting; a block on an indented line, else the mode setting). `confident`: the
+   * server shows it only if the model is sure of it (a top-level line at the end of a cell).
    */
-  expectInvoke(prefix: string): void {
-    this._ourInvoke = prefix;
+  expectInvoke(prefix: string, confident = false): void {
+    this._ourInvoke = { prefix, confident };
   }
 
   async fetch(
@@ -117,13 +118,17 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     clearTimeout(this._warmTimer);
     const prefix = request.text.slice(0, request.offset);
     const suffix = request.text.slice(request.offset);
-    const ours = this._ourInvoke === prefix;
+    const ours = this._ourInvoke?.prefix === prefix;
+    const confident = ours && (this._ourInvoke?.confident ?? false);
     this._ourInvoke = null;
     const explicit = context.triggerKind === InlineCompletionTriggerKind.Invoke && !ours;
     if (!settings.enabled && !explicit) {
       this._active?.cancel();
       this._active = null;
       return { items: [] };
+    }
+    if (!explicit && this._accepted(prefix, suffix)) {
+      return { items: [] }; // the line it finished has nothing more; the next one is on its way
     }
     // An explicit request (Alt-\) asks the model again, for a block.
     const rest = explicit ? undefined : await this._typedThrough(prefix, suffix, generation);
@@ -154,6 +159,9 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     const started = performance.now();
     const mode = explicit || (ours && inBlock(prefix)) ? 'block' : settings.mode;
     const params: CompleteParams = { ...this._requestBase(settings, target, mode), prefix, suffix };
+    if (confident) {
+      params.confident = true;
+    }
     const handle = connection.complete(params);
     this._active = handle;
     this._streams.set(handle.id, { handle, started, prefix, suffix, params });
@@ -171,7 +179,6 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     }
     const { handle, started, prefix, suffix, params } = entry;
     let firstChunkMs: number | null = null;
-    let shown = '';
     try {
       for await (const text of handle.chunks) {
         if (firstChunkMs === null && text) {
@@ -187,11 +194,9 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
           // JupyterLab would show it after the newly typed characters.
           return;
         }
-        this._shown = { prefix, suffix, text, handle };
-        shown = text;
+        this._shown = { prefix, suffix, text, handle, params };
         yield { response: { insertText: text, isIncomplete: !handle.chunks.ended } };
       }
-      this._prefetch(handle, params, shown);
     } catch (err) {
       const code = err instanceof SparkError ? err.code : 'internal';
       if (!QUIET_ERRORS.has(code)) {
@@ -237,16 +242,23 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
   }
 
   /**
-   * The suggestion `text` finished streaming and is on screen: have the server prefill the
-   * prompt as it will be once it is accepted (a warm: nothing generated, superseded by the
-   * next request), so the suggestion after a Tab does not pay for the accepted tokens.
+   * Whether the text around the cursor is the suggestion on screen taken whole (Tab, its
+   * last word or line, or typing to its end). Then the server is asked (setting `prefetch`)
+   * to generate what follows while the user reads, so the suggestion after Enter streams from
+   * it at once (engine/ahead.py); the line just finished needs no request of its own.
    */
-  private _prefetch(handle: ICompletionHandle, params: CompleteParams, text: string): void {
-    const settings = this._settings();
-    if (!settings.prefetch || !text.trim() || this._active !== handle) {
-      return;
+  private _accepted(prefix: string, suffix: string): boolean {
+    const shown = this._shown;
+    if (!shown || !shown.text || suffix !== shown.suffix || prefix !== shown.prefix + shown.text) {
+      return false;
     }
-    this._connection().warm({ ...params, mode: settings.mode, prefix: params.prefix + text });
+    this._shown = null; // taken: nothing of it is left to type through
+    const settings = this._settings();
+    if (settings.prefetch) {
+      const mode = modeAfterLine(prefix, settings.mode);
+      this._connection().warm({ ...shown.params, mode, prefix, suffix, ahead: true });
+    }
+    return true;
   }
 
   /** The fields of a complete (or warm) request besides the text around the cursor. */
@@ -271,9 +283,11 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
   private _warmTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _generation = 0;
   private _active: ICompletionHandle | null = null;
-  private _ourInvoke: string | null = null;
+  private _ourInvoke: { prefix: string; confident: boolean } | null = null;
   /** The suggestion last streamed to the screen, with the request that gave it. */
-  private _shown: (IShownSuggestion & { handle: ICompletionHandle }) | null = null;
+  private _shown:
+    | (IShownSuggestion & { handle: ICompletionHandle; params: CompleteParams })
+    | null = null;
   private readonly _streams = new Map<
     string,
     {

@@ -9,7 +9,7 @@ export interface ISparkSettings {
   enabled: boolean;
   /** Ask for a suggestion on a fresh line after Enter (JupyterLab asks on none by itself). */
   freshLine: boolean;
-  /** Prefill the prompt after a finished suggestion as it will be once accepted (off: measured slower). */
+  /** When a suggestion is taken whole, have the server generate what follows it. */
   prefetch: boolean;
   /** Milliseconds of quiet after a keystroke before asking the server. */
   triggerDelay: number;
@@ -34,7 +34,7 @@ export interface ISparkSettings {
 export const DEFAULT_SETTINGS: ISparkSettings = {
   enabled: true,
   freshLine: true,
-  prefetch: false,
+  prefetch: true,
   triggerDelay: 20,
   mode: 'line',
   maxTokens: 48,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { insideString, nextLine, nextWord, inBlock, remainder, wantsFreshLine } from './suggestion';
+import {
+  insideString,
+  nextLine,
+  nextWord,
+  inBlock,
+  modeAfterLine,
+  remainder,
+  freshLineAsk
+} from './suggestion';
 
 describe('remainder', () => {
   const shown = { prefix: 'x = df', suffix: '', text: '.mean(axis=1)' };
@@ -57,23 +65,26 @@ describe('insideString', () => {
   });
 });
 
-describe('wantsFreshLine', () => {
-  it('wants the new line after a block opener, at the end of the cell too', () => {
-    expect(wantsFreshLine('def mean_price(df):\n    ', '')).toBe(true);
-    expect(wantsFreshLine('for x in xs:\n\t', '\nprint(1)')).toBe(true);
+describe('freshLineAsk', () => {
+  it('asks on the new line after a block opener, at the end of the cell too', () => {
+    expect(freshLineAsk('def mean_price(df):\n    ', '')).toBe('always');
+    expect(freshLineAsk('for x in xs:\n\t', '\nprint(1)')).toBe('always');
   });
 
-  it('wants a new line in the middle of a cell, even unindented', () => {
-    expect(wantsFreshLine('import pandas as pd\n', '\ndf = pd.read_csv("a.csv")')).toBe(true);
+  it('asks on a new line in the middle of a cell, even unindented', () => {
+    expect(freshLineAsk('import pandas as pd\n', '\ndf = pd.read_csv("a.csv")')).toBe('always');
   });
 
-  it('not on a blank top-level line at the end of a cell, in a string, or mid-line', () => {
-    expect(wantsFreshLine('x = 1\n', '')).toBe(false);
-    expect(wantsFreshLine('x = 1\n', '  \n')).toBe(false);
-    expect(wantsFreshLine('def f():\n    """Doc\n    ', '')).toBe(false);
-    expect(wantsFreshLine('x = (1 +\n    ', '2)')).toBe(false);
-    expect(wantsFreshLine('x = 1', '')).toBe(false);
-    expect(wantsFreshLine('\n\n    ', '')).toBe(false);
+  it('asks only if the model is sure on a blank top-level line at the end of a cell', () => {
+    expect(freshLineAsk('x = 1\n', '')).toBe('confident');
+    expect(freshLineAsk('x = 1\n', '  \n')).toBe('confident');
+  });
+
+  it('not in a string, mid-line, on the first line or under blank lines only', () => {
+    expect(freshLineAsk('def f():\n    """Doc\n    ', '')).toBeNull();
+    expect(freshLineAsk('x = (1 +\n    ', '2)')).toBeNull();
+    expect(freshLineAsk('x = 1', '')).toBeNull();
+    expect(freshLineAsk('\n\n    ', '')).toBeNull();
   });
 });
 
@@ -83,5 +94,14 @@ describe('inBlock', () => {
     expect(inBlock('if x:\n\tif y:\n\t\t')).toBe(true);
     expect(inBlock('x = 1\n')).toBe(false);
     expect(inBlock('')).toBe(false);
+  });
+});
+
+describe('modeAfterLine', () => {
+  it('is a block where the next line will be indented, else the setting', () => {
+    expect(modeAfterLine('def f(df):\n    total = df.sum()', 'line')).toBe('block');
+    expect(modeAfterLine('x = 1\nfor row in rows:', 'line')).toBe('block');
+    expect(modeAfterLine('import pandas as pd\ndf = pd.read_csv(path)', 'line')).toBe('line');
+    expect(modeAfterLine('df = load()', 'block')).toBe('block');
   });
 });

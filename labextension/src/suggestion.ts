@@ -5,6 +5,7 @@
  *
  * Pure functions only, unit-tested without a browser; the provider and the commands use them.
  */
+import type { Mode } from './protocol';
 
 /** A suggestion as it was shown: the text around the cursor when it was asked, and its text. */
 export interface IShownSuggestion {
@@ -99,34 +100,36 @@ export function insideString(code: string): boolean {
 }
 
 /**
- * Whether the cursor, after `prefix` and before `suffix`, sits on a fresh line that should get
- * a suggestion by itself (JupyterLab's inline completer never asks on a line with nothing but
- * indentation before the cursor). Yes on a new line with only indentation before the cursor,
- * after a line above, not inside a string being typed. At the end of the cell (nothing after
- * the cursor but white space) only inside a block (the new line is indented): a blank line
- * after finished top-level code is where the user runs the cell or stops, not where they want
- * a guess.
+ * Whether a fresh line asks for a suggestion by itself: `'always'`, `'confident'` (shown only
+ * if the model is sure of it), or `null`. JupyterLab's inline completer never asks on a line
+ * with nothing but indentation before the cursor, so the fresh-line trigger does, on a new
+ * line with only indentation before the cursor, after a line above, not inside a string being
+ * typed. At the end of the cell (nothing after the cursor but white space) a top-level line is
+ * only `'confident'`: after finished top-level code the user may be about to run the cell or
+ * stop, and a guess there is noise unless the model is sure.
  */
-export function wantsFreshLine(prefix: string, suffix: string): boolean {
+export type FreshLineAsk = 'always' | 'confident' | null;
+
+export function freshLineAsk(prefix: string, suffix: string): FreshLineAsk {
   const lineStart = prefix.lastIndexOf('\n') + 1;
   if (lineStart === 0) {
-    return false; // the first line: nothing above to go on
+    return null; // the first line: nothing above to go on
   }
   const indent = prefix.slice(lineStart);
   if (!/^[ \t]*$/.test(indent)) {
-    return false;
+    return null;
   }
   const rightOfCursor = suffix.slice(0, (suffix + '\n').indexOf('\n'));
   if (rightOfCursor.trim()) {
-    return false; // Enter split a line: the text after the cursor is what comes next
+    return null; // Enter split a line: the text after the cursor is what comes next
   }
   if (!prefix.slice(0, lineStart).trim()) {
-    return false; // only blank lines above
+    return null; // only blank lines above
   }
   if (insideString(prefix)) {
-    return false;
+    return null;
   }
-  return suffix.trim() !== '' || indent.length > 0;
+  return suffix.trim() !== '' || indent.length > 0 ? 'always' : 'confident';
 }
 
 /**
@@ -135,4 +138,14 @@ export function wantsFreshLine(prefix: string, suffix: string): boolean {
  */
 export function inBlock(prefix: string): boolean {
   return /^[ \t]+/.test(prefix.slice(prefix.lastIndexOf('\n') + 1));
+}
+
+/**
+ * The mode of the suggestion on the line after the cursor's, once Enter is pressed there: a
+ * block when that line will be indented (the cursor's line is, or opens a block), as the
+ * fresh-line trigger asks for it; else `mode` (the setting).
+ */
+export function modeAfterLine(prefix: string, mode: Mode): Mode {
+  const line = prefix.slice(prefix.lastIndexOf('\n') + 1);
+  return inBlock(line) || line.trimEnd().endsWith(':') ? 'block' : mode;
 }

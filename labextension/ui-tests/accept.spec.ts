@@ -24,15 +24,38 @@ async function settledGhost(page: Page, index: number): Promise<string> {
   return ghost.innerText();
 }
 
-/** Count the `complete` requests the page sends over spark/ws. */
-function countCompletes(page: Page): { n: number } {
-  const counter = { n: 0 };
+interface ISent {
+  type: string;
+  id: string;
+  prefix: string;
+  ahead?: boolean;
+  confident?: boolean;
+}
+
+/** The `complete` and `warm` requests the page sends over spark/ws, and the `done` replies. */
+function watchRequests(page: Page): {
+  n: number;
+  sent: ISent[];
+  warms: ISent[];
+  done: Map<string, { text: string; stats: { stop_reason: string } }>;
+} {
+  const counter = { n: 0, sent: [] as ISent[], warms: [] as ISent[], done: new Map() };
+  const text = (payload: string | Buffer) => (typeof payload === 'string' ? payload : payload.toString());
   page.on('websocket', ws => {
     if (ws.url().includes('spark/ws')) {
       ws.on('framesent', frame => {
-        const data = typeof frame.payload === 'string' ? frame.payload : frame.payload.toString();
+        const data = text(frame.payload);
         if (data.includes('"type":"complete"')) {
           counter.n += 1;
+          counter.sent.push(JSON.parse(data));
+        } else if (data.includes('"type":"warm"')) {
+          counter.warms.push(JSON.parse(data));
+        }
+      });
+      ws.on('framereceived', frame => {
+        const msg = JSON.parse(text(frame.payload));
+        if (msg.type === 'done') {
+          counter.done.set(msg.id, msg);
         }
       });
     }
@@ -41,6 +64,7 @@ function countCompletes(page: Page): { n: number } {
 }
 
 test('a fresh line after `def ...:` and Enter gets a suggestion without Alt-\\', async ({ page }) => {
+  const requests = watchRequests(page);
   await openNotebook(page, notebook);
   // The first test of the run: the kernel's state and the notebook's prompt are new to the
   // server; typing the header at a human pace lets it prefill them (as it does for a user).
@@ -57,18 +81,28 @@ test('a fresh line after `def ...:` and Enter gets a suggestion without Alt-\\',
   await page.keyboard.press('Tab');
   await expect.poll(() => cellText(page, 1)).toContain(header + suggestion.split('\n')[0]);
 
-  // A blank top-level line at the end of a cell is left alone.
+  // A blank top-level line at the end of a cell: asked for only if the model is sure of it,
+  // and shown only then.
   const other = cell(page, 3);
   await other.locator('.cm-content').click();
   await page.keyboard.type('x = 1', { delay: 30 });
   await page.keyboard.press('Enter');
   await expect.poll(() => cellText(page, 3)).toBe('x = 1\n');
-  await page.waitForTimeout(1500);
-  await expect(other.locator('.jp-GhostText')).toHaveCount(0);
+  const asked = () => requests.sent.find(r => r.prefix === 'x = 1\n');
+  await expect.poll(() => asked()?.confident).toBe(true);
+  await expect.poll(() => requests.done.has(asked()!.id), { timeout: 10_000 }).toBe(true);
+  const done = requests.done.get(asked()!.id)!;
+  await page.waitForTimeout(500);
+  if (done.stats.stop_reason === 'unsure') {
+    const shown = async () => (await other.locator('.jp-GhostText').allInnerTexts()).join('').trim();
+    expect(await shown()).toBe('');
+  } else {
+    await expect(other.locator('.jp-GhostText')).toHaveText(done.text, { useInnerText: true });
+  }
 });
 
 test('accept the next word, then the next line, then the rest with Tab', async ({ page }) => {
-  const completes = countCompletes(page);
+  const completes = watchRequests(page);
   await openNotebook(page, notebook);
   const target = cell(page, 2);
   await target.locator('.cm-content').click();
@@ -102,6 +136,10 @@ test('accept the next word, then the next line, then the rest with Tab', async (
 
   await page.keyboard.press('Tab');
   await expect.poll(() => cellText(page, 2)).toContain(start + suggestion);
+  // Taken whole: the server is asked to generate what follows it (no request for the line).
+  const taken = await cellText(page, 2);
+  await expect.poll(() => completes.warms.filter(w => w.ahead).map(w => w.prefix)).toEqual([taken]);
+  expect(completes.n).toBe(asked);
   // One keystroke after the accept, the next line has its suggestion.
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
