@@ -37,3 +37,29 @@ test('Notebook 7: the model state in the toolbar, ghost text, accept word', asyn
   await page.keyboard.press('Control+ArrowRight');
   await expect.poll(() => cellText(page, 1)).toBe(prefix + nextWord(suggestion));
 });
+
+test('Notebook 7: a problem to act on is told once, as a notification with what to do', async ({ page }) => {
+  // The model failed to load: every status poll says so; the notification comes once.
+  await page.route('**/spark/status*', async route => {
+    const response = await route.fetch();
+    const status = { ...(await response.json()), state: 'error', error: 'no model at /models/missing.gguf' };
+    await route.fulfill({ response, json: status });
+  });
+  await page.goto(`notebooks/${notebook}?token=${token}`);
+  await expect(cell(page, 0)).toBeVisible({ timeout: 120_000 });
+  const state = page.locator('.jp-NotebookPanel-toolbar .jp-spark-status');
+  await expect(state).toHaveAttribute('data-state', 'error');
+  await expect(state).toHaveText('Spark: error');
+  const toasts = page.locator('.Toastify__toast');
+  await expect(toasts.filter({ hasText: 'no model at /models/missing.gguf' })).toHaveCount(1);
+
+  // The server extension stops answering: after a few failed polls (1 s apart while not
+  // ready), one notification says what to check; more failures add none.
+  await page.unroute('**/spark/status*');
+  await page.route('**/spark/status*', route => route.fulfill({ status: 503, body: 'unavailable' }));
+  const down = toasts.filter({ hasText: 'the server extension does not answer' });
+  await expect(down).toHaveCount(1, { timeout: 60_000 });
+  await expect(down).toContainText('Check that jupyter-spark-assist is installed'); // what to do
+  await page.waitForTimeout(4000);
+  await expect(down).toHaveCount(1);
+});
