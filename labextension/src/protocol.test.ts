@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, diffCells, ICell, parseServerMessage } from './protocol';
 import { lineDiff } from './diff';
+import schema from '../schema/plugin.json';
 import { readSettings, DEFAULT_SETTINGS } from './settings';
 import { statusText } from './status-text';
 
@@ -138,6 +139,13 @@ describe('lineDiff', () => {
 });
 
 describe('readSettings', () => {
+  it('defaults to what the settings schema says (the one place they are written)', () => {
+    const defaults = Object.fromEntries(
+      Object.entries(schema.properties).map(([key, prop]) => [key, (prop as { default: unknown }).default])
+    );
+    expect(defaults).toEqual(DEFAULT_SETTINGS);
+  });
+
   it('keeps valid values and falls back per field', () => {
     expect(readSettings({})).toEqual(DEFAULT_SETTINGS);
     expect(
