@@ -64,7 +64,8 @@ _MEMBER_KINDS = frozenset({"DataFrame", "dict", "Series"})
 DEBOUNCE = 0.5  # s between a user execution going idle and the refresh (Run All: one refresh)
 # s the diagnostics and the fixes wait at most for a snapshot that is due (``current``).
 CURRENT_WAIT = 1.5
-# How often a details request re-checks a kernel it still believes busy (seconds).
+# How often a details request re-checks a kernel it still believes busy (seconds; the idle
+# read on iopub wakes it at once).
 IDLE_POLL_S = 0.02
 RETRY = 10.0  # s before get() asks again for a first snapshot after a failed one
 
@@ -95,6 +96,8 @@ class _Watch:
     debounce: asyncio.TimerHandle | None = None
     # One request of ours in flight per kernel: replies are matched on one shell channel.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Set when iopub reports a state other than busy (what a details request waits for).
+    unbusy: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class KernelStateReader:
@@ -403,6 +406,8 @@ class KernelStateReader:
         elif msg_type == "status" and parent.get("session") != w.session_id:
             # (our own requests' busy/idle are ours to know: the reply may precede their idle)
             w.state = str(msg.get("content", {}).get("execution_state", "unknown"))
+            if w.state != "busy":
+                w.unbusy.set()
             if w.state == "starting":  # a fresh process: the namespace we saw is gone
                 self._states.pop(kernel_id, None)
                 w.python, w.pending = None, None
@@ -555,7 +560,9 @@ class KernelStateReader:
                 return True
             if w.state != "busy" or w.python is False or loop.time() + IDLE_POLL_S > deadline:
                 return False
-            await asyncio.sleep(IDLE_POLL_S)
+            w.unbusy.clear()  # (no await since the state was read: its idle is still to come)
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                await asyncio.wait_for(w.unbusy.wait(), IDLE_POLL_S)
 
     async def _is_python(self, kernel: Any, w: _Watch, deadline: float) -> bool | None:
         """kernel_info: a Python kernel new enough for the probe (None: no answer in time)."""
