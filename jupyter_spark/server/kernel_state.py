@@ -74,6 +74,8 @@ MIN_PYTHON = (3, 10)
 # Executions of other clients remembered while waiting for their idle status.
 _MAX_TRACKED_RUNS = 64
 _EXPR_KEY = snapshot._EXPR_KEY
+# Details asked along with a refresh: the names, and the dict their details are put in.
+_Ask = tuple[list[str], dict[str, Any]]
 
 
 @dataclass
@@ -231,7 +233,7 @@ class KernelStateReader:
                 due.cancel()
         w.debounce = w.retry = None
         found: dict[str, dict[str, Any]] = {}
-        task = self._start_refresh(kernel_id, names, found)
+        task = self._start_refresh(kernel_id, (names, found))
         if task is not None:
             with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(task), wait)
@@ -442,13 +444,13 @@ class KernelStateReader:
     # -- taking a snapshot ------------------------------------------------------------------
 
     def _start_refresh(
-        self, kernel_id: str, names: list[str] | None = None, found: dict[str, Any] | None = None
+        self, kernel_id: str, ask: _Ask | None = None
     ) -> asyncio.Task[KernelState | None] | None:
-        """A refresh task; with ``names``, their details are asked along and put in ``found``."""
+        """A refresh task; with ``ask``, those names' details are asked along (into its dict)."""
         w = self._watches.get(kernel_id)
         if w is None:
             return None
-        refresh = self._refresh(kernel_id, w, names, found)
+        refresh = self._refresh(kernel_id, w, ask)
         w.refreshing = asyncio.get_running_loop().create_task(refresh)
         w.refreshing.add_done_callback(lambda t: self._refreshed(kernel_id, w, t))
         return w.refreshing
@@ -466,22 +468,12 @@ class KernelStateReader:
                 except Exception:  # a listener's bug must not stop the reader
                     self.log.exception("jupyter-spark: kernel refresh listener failed")
 
-    async def _refresh(
-        self,
-        kernel_id: str,
-        w: _Watch,
-        names: list[str] | None = None,
-        found: dict[str, Any] | None = None,
-    ) -> KernelState | None:
+    async def _refresh(self, kernel_id: str, w: _Watch, ask: _Ask | None) -> KernelState | None:
         async with w.lock:
-            return await self._refresh_locked(kernel_id, w, names, found)
+            return await self._refresh_locked(kernel_id, w, ask)
 
     async def _refresh_locked(
-        self,
-        kernel_id: str,
-        w: _Watch,
-        names: list[str] | None = None,
-        found: dict[str, Any] | None = None,
+        self, kernel_id: str, w: _Watch, ask: _Ask | None
     ) -> KernelState | None:
         loop = asyncio.get_running_loop()
         w.last_try = loop.time()
@@ -502,8 +494,9 @@ class KernelStateReader:
             if w.state == "busy":  # (kernel_info may have waited behind a cell)
                 return None
             expression = self.expression
-            if names:
-                expression = probe_expression({**self.limits, "details": names, "snapshot": True})
+            if ask is not None:
+                limits = {**self.limits, "details": ask[0], "snapshot": True}
+                expression = probe_expression(limits)
             msg_id = w.client.execute(
                 "",
                 silent=True,
@@ -519,8 +512,8 @@ class KernelStateReader:
                 return None
             data = expression_json(reply)
             asked = data.get("details") if isinstance(data, dict) else None
-            if found is not None and isinstance(asked, dict):
-                found.update(asked)
+            if ask is not None and isinstance(asked, dict):
+                ask[1].update(asked)
             return self._store(kernel_id, w, reply, data)
         except asyncio.CancelledError:
             raise
