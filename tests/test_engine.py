@@ -96,7 +96,7 @@ def test_the_continuation_after_an_accept_answers_the_next_request_without_the_m
     assert list(w) == [] and w.result.stop_reason == "warm" and w.result.tokens > 0
     forward, calls = eng.session.forward, []
     eng.session.forward = lambda *a, **k: calls.append(1) or forward(*a, **k)
-    for k in range(1, len(expected)):
+    for k in range(len(expected)):  # at the prompt itself, then typing the text's start
         r = eng.complete(prompt + expected[:k], mode="raw", max_tokens=10).wait()
         assert (r.text, r.stop_reason, r.tokens) == (expected[k:], "ahead", 0)
     assert calls == [], "followers run no model step"
@@ -146,6 +146,14 @@ def test_a_confident_request_shows_its_text_only_when_the_model_is_sure(tiny_mod
         assert (r.text, chunks) == (plain.text, [plain.text]), "whole, at the end"
     else:
         assert (r.text, r.stop_reason, chunks) == ("", "unsure", [])
+    # Generated ahead as a confident request, it answers the confident request there alone.
+    w = lax.warm(prompt, max_tokens=6, ahead=True, confident=True)
+    assert w.wait().stop_reason == "warm"
+    ahead = lax.complete(prompt, max_tokens=6, confident=True).wait()
+    assert ahead.stop_reason == ("ahead" if r.text else "unsure") and ahead.text == r.text
+    assert ahead.logprob == r.logprob and ahead.tokens == 0
+    lax.warm(prompt, max_tokens=6, ahead=True, confident=True).wait()
+    assert lax.complete(prompt, max_tokens=6).wait().stop_reason not in ("ahead", "unsure")
     strict = make_engine(tiny_model_dir, typed_through=False, confident_logprob=0.0)
     r = strict.complete(prompt, max_tokens=6, confident=True).wait()
     assert (r.text, r.stop_reason) == ("", "unsure"), "no model is that sure"

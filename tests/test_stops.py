@@ -30,22 +30,6 @@ def test_line_mode(prefix, generated, want):
 
 
 @pytest.mark.parametrize(
-    ("prefix", "suffix", "generated", "want"),
-    [
-        # a finished line: what follows once Enter is pressed is the next line, whole
-        ("df = load()", "", "\ndf.head()\nx = 1\n", "\ndf.head()"),
-        ("    return total", "\n", "\n    print(total)\n", "\n    print(total)"),
-        # text after the cursor on its line: the line is not done, the rule stays as it was
-        ("f(x", ")", "\ny\n", ""),
-    ],
-)
-def test_after_line_continues_on_the_next_line(prefix, suffix, generated, want):
-    assert feed(StopRules("line", prefix, suffix, after_line=True), generated) == want
-    plain = feed(StopRules("line", prefix, suffix), generated)
-    assert plain == "", "without it, a finished line has nothing to add"
-
-
-@pytest.mark.parametrize(
     ("prefix", "generated", "want"),
     [
         # opener written by the user: its body, up to the dedent

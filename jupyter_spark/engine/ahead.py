@@ -1,16 +1,18 @@
 """The suggestion after an accepted one, generated before anyone asks for it.
 
-When the user accepts a suggestion, the client sends a ``warm`` with ``ahead``: the engine
-prefills the prompt as it now is and goes on to generate its continuation across the line break
-the user is about to type (``StopRules.after_line``), into an ``Ahead``. The next request whose
-prompt is that prompt plus text the continuation starts with (Enter and the auto-indent,
-typically) *follows* it: it streams the continuation's rest as it grows, cut by its own stop
-rules, with no model step of its own and without waiting for the continuation to finish. Any
-other request cancels the continuation, as a keystroke cancels a warm (Engine.complete).
+When the user takes a suggestion whole, the client sends a ``warm`` with ``ahead`` whose prompt
+is the text as it will be once Enter is pressed (the line break and the indent the editor will
+add). The engine prefills it and goes on to generate its completion into an ``Ahead``. The
+request that comes at that prompt (or at that prompt plus text the completion starts with)
+*follows* it: it streams the completion as it grows, cut by its own stop rules, with no model
+step of its own and without waiting for the generation to finish. Any other request cancels the
+generation, as a keystroke cancels a warm (Engine.complete).
 
-Why not simply prefill: the accepted tokens are a chunk or two of prefill, but a fresh line's
-first token still waits on a full step and its text on a few more; generated ahead, the text
-is on screen one round trip after Enter.
+Why not only prefill: the accepted tokens are a chunk of prefill, but a fresh line's first
+token still waits on a full step and its text on a few more; generated ahead, the text is on
+screen one round trip after Enter. Why the client adds the line break: left to itself after a
+finished line the small model often ends the block (a blank line) where the user, by pressing
+Enter, asks for its next line.
 """
 
 from __future__ import annotations
@@ -30,9 +32,15 @@ _POLL_S = 0.01
 class Ahead:
     """A continuation being generated (or generated) after ``prefix`` | ``suffix``."""
 
-    def __init__(self, prefix: str, suffix: str, completion: Completion) -> None:
+    def __init__(
+        self, prefix: str, suffix: str, completion: Completion, confident: bool = False
+    ) -> None:
         self.prefix, self.suffix = prefix, suffix
         self.completion = completion  # the warm generating it; cancel() stops it
+        # Generated as a ``confident`` request (held to its end, kept only if the model was
+        # sure); only such requests follow it, and they get its mean log-probability.
+        self.confident = confident
+        self.logprob: float | None = None
         self._text = ""
         self._done = False
         self._ok = True  # False: cancelled or failed, nothing to follow
@@ -64,9 +72,10 @@ class Ahead:
         return not self._state()[1]
 
     def typed(self, prefix: str, suffix: str) -> str | None:
-        """What was typed after the continuation's prompt, when a request at ``prefix`` |
-        ``suffix`` can follow it (the continuation starts with that, or may still); else None."""
-        if suffix != self.suffix or len(prefix) <= len(self.prefix):
+        """What was typed after the continuation's prompt ("" for none), when a request at
+        ``prefix`` | ``suffix`` can follow it (the continuation starts with that, or may
+        still); else None."""
+        if suffix != self.suffix or len(prefix) < len(self.prefix):
             return None
         if not prefix.startswith(self.prefix):
             return None
@@ -75,7 +84,8 @@ class Ahead:
         if not ok:
             return None
         if text.startswith(typed):
-            return typed if len(text) > len(typed) or not done else None
+            # (at the prompt itself even an empty completion is the answer: nothing to show)
+            return typed if len(text) > len(typed) or not done or not typed else None
         return typed if not done and typed.startswith(text) else None
 
     def follow(
@@ -140,6 +150,13 @@ class Ahead:
             total_ms=ms,
             cached_tokens=0,
             prompt_tokens=0,
-            stop_reason="cancelled" if reason == "cancelled" else "ahead",
+            stop_reason=(
+                "cancelled"
+                if reason == "cancelled"
+                else "unsure"
+                if self.confident and not rest
+                else "ahead"
+            ),
             model=model,
+            logprob=self.logprob,
         )

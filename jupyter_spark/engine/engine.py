@@ -195,9 +195,7 @@ class Engine:
         """
         limit = self._limit(mode, max_tokens)
         completion = Completion(iter(()))
-        follower = (
-            None if confident else self._follow(completion, prefix, suffix, mode, limit, choices)
-        )
+        follower = self._follow(completion, prefix, suffix, mode, limit, choices, confident)
         if follower is not None:
             completion._gen = follower
             return completion
@@ -218,11 +216,15 @@ class Engine:
         mode: str,
         limit: int,
         choices: Choices | None,
+        confident: bool,
     ) -> Iterator[str] | None:
         """The request streamed from the continuation generated ahead, if it can follow it
-        (its prompt is that one plus text the continuation starts with); else None."""
+        (its prompt is that one, or that one plus text the continuation starts with, and it
+        was judged the same way: ``confident`` or not); else None."""
         ahead = self._ahead
-        if ahead is None or (choices is not None and choices.texts):
+        if ahead is None or ahead.confident != confident:
+            return None
+        if choices is not None and choices.texts:
             return None  # a grounded site picks from its own set
         typed = ahead.typed(prefix, suffix)
         if typed is None:
@@ -230,7 +232,7 @@ class Engine:
         c.follows = ahead.completion
 
         def fallback() -> Iterator[str]:
-            return self._generate(c, prefix, suffix, mode, limit, choices)
+            return self._generate(c, prefix, suffix, mode, limit, choices, confident=confident)
 
         def gen() -> Iterator[str]:
             rules = StopRules(mode, prefix, suffix)
@@ -290,6 +292,7 @@ class Engine:
         mode: str = "line",
         max_tokens: int | None = None,
         ahead: bool = False,
+        confident: bool = False,
     ) -> Completion:
         """Prefill the KV cache for the prompt ``complete()`` would get, without generating.
 
@@ -300,14 +303,16 @@ class Engine:
         little, and whatever it prefilled before the cancel is kept for that request.
         Iterating yields nothing; the result's stop_reason is "warm" (or "cancelled").
 
-        ``ahead``: a suggestion was just accepted there; once prefilled, generate (in ``mode``)
-        what follows it across the coming line break, for the next request to stream (ahead.py).
+        ``ahead``: the prompt is the one the user is about to ask at (a suggestion was just
+        accepted, and the client added the line break and indent Enter will add): once
+        prefilled, generate its completion (in ``mode``; ``confident`` as in complete()) for
+        that request to stream from (ahead.py).
         """
         limit = self._limit(mode, max_tokens)
         completion = Completion(iter(()))
         self._drop_ahead()
         if ahead:
-            self._ahead = Ahead(prefix, suffix, completion)
+            self._ahead = Ahead(prefix, suffix, completion, confident)
             completion._gen = self._generate_ahead(completion, self._ahead, mode, limit)
         else:
             completion._gen = self._warm(completion, prefix, suffix, limit)
@@ -319,12 +324,14 @@ class Engine:
         t0 = time.perf_counter()
         final: str | None = None
         try:
-            gen = self._generate(c, ahead.prefix, ahead.suffix, mode, limit, after_line=True)
+            gen = self._generate(
+                c, ahead.prefix, ahead.suffix, mode, limit, confident=ahead.confident
+            )
             for text in gen:
                 ahead.grow(text)
             r = c.result
             if r is not None and r.stop_reason != "cancelled":
-                final = r.text
+                final, ahead.logprob = r.text, r.logprob
         finally:
             ahead.finish(final)
         r = c.result
@@ -402,15 +409,13 @@ class Engine:
         mode: str,
         max_tokens: int,
         choices: Choices | None = None,
-        after_line: bool = False,
         confident: bool = False,
     ) -> Iterator[str]:
-        """Greedy decoding of the completion at ``prefix`` | ``suffix``; ``after_line``: of
-        what follows once the cursor's line is done (a continuation generated ahead, which
-        leaves the typed-through memory to its followers); ``confident``: see complete()."""
+        """Greedy decoding of the completion at ``prefix`` | ``suffix``; ``confident``: see
+        complete()."""
         t0 = time.perf_counter()
         deadline = t0 + self.config.time_budget_ms / 1000
-        rules = StopRules(mode, prefix, suffix, after_line=after_line)
+        rules = StopRules(mode, prefix, suffix)
         with self._lock:
             ids, heal_n, heal_text, slot, reuse = self._prepare(prefix, suffix, max_tokens)
             base = len(ids) - heal_n  # tokens before the healed tail
@@ -511,7 +516,7 @@ class Engine:
                 text, rest, reason = "", None, "unsure"
             if rest is not None:
                 yield rest
-            if reason != "cancelled" and not after_line:
+            if reason != "cancelled":
                 self._last = (prefix, suffix, mode, text)
             c.result = CompletionResult(
                 text=text,

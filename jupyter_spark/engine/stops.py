@@ -3,9 +3,6 @@
 line  mode: the rest of the current line. If the cursor ends a line (nothing typed on the new
             line yet is fine), the first newline of the completion is allowed and the next one
             stops it, so "def f(x):" continues with the body's first line.
-            ``after_line``: the same at the end of any line whose rest is empty: the text asked
-            for is what follows once the user presses Enter (the suggestion after an accepted
-            one, ahead.py).
 block mode: whole lines until a blank line or a dedent out of the block the cursor is in.
 Both modes: a completion that only repeats the text after the cursor is dropped, and a tail
 that duplicates the start of the suffix (the closing ")" already there) is cut.
@@ -28,7 +25,6 @@ class StopRules:
     mode: str  # "line" | "block" | "raw" (no rules: max tokens and EOS only, for serving)
     prefix: str
     suffix: str
-    after_line: bool = False  # the cursor's line is done: continue on the next (see above)
 
     def __post_init__(self) -> None:
         self.current_line = self.prefix.rsplit("\n", 1)[-1]
@@ -44,8 +40,7 @@ class StopRules:
 
     def _check_line(self, text: str) -> str | None:
         start = 0
-        opens = not self.current_line.strip() or self.current_line.rstrip().endswith(":")
-        if opens or (self.after_line and not self.suffix_line.strip()):
+        if not self.current_line.strip() or self.current_line.rstrip().endswith(":"):
             # Cursor on an empty line or after a block opener: skip one leading newline.
             stripped = text.lstrip(" \t")
             if stripped.startswith("\n"):

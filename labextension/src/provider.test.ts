@@ -274,16 +274,22 @@ describe('SparkInlineProvider', () => {
     const accepted = await t.provider.fetch(request('x = df.mean(axis=1)'), ctx(AUTOMATIC));
     expect(accepted.items).toEqual([]);
     expect(t.calls.length).toBe(before);
-    expect(t.warms).toEqual([{ ...asked('x = df.mean(axis=1)', ''), ahead: true }]);
+    // (for the fresh line after Enter; at the end of the cell, shown only if the model is sure)
+    expect(t.warms).toEqual([
+      { ...asked('x = df.mean(axis=1)\n', ''), ahead: true, confident: true }
+    ]);
     // Enter: a real request (the server streams it from what it generated ahead)
-    await t.provider.fetch(request('x = df.mean(axis=1)\n'), ctx(AUTOMATIC));
+    t.provider.expectInvoke('x = df.mean(axis=1)\n', true);
+    await t.provider.fetch(request('x = df.mean(axis=1)\n'), ctx(INVOKE));
     expect(t.calls.length).toBe(before + 1);
     expect(t.warms.length).toBe(1);
     // Inside a block the next line gets a block, as the fresh-line trigger asks for one.
     const b = setup();
     await shown(b, 'def f(df):\n    total = df', '.sum()');
     await b.provider.fetch(request('def f(df):\n    total = df.sum()'), ctx(AUTOMATIC));
-    expect(b.warms.map(w => [w.mode, w.ahead])).toEqual([['block', true]]);
+    expect(b.warms.map(w => [w.prefix, w.mode, w.ahead, w.confident])).toEqual([
+      ['def f(df):\n    total = df.sum()\n    ', 'block', true, undefined]
+    ]);
     // Setting off: no continuation asked for.
     const off = setup({ prefetch: false });
     await shown(off, 'x = df', '.mean(axis=1)');

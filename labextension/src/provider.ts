@@ -25,7 +25,7 @@ import { CompleteParams, ICompletionHandle, SparkConnection, SparkError } from '
 import type { Mode } from './protocol';
 import type { ISparkSettings } from './settings';
 import type { NotebookSync } from './sync';
-import { inBlock, IShownSuggestion, modeAfterLine, remainder } from './suggestion';
+import { afterEnter, freshLineAsk, inBlock, IShownSuggestion, remainder } from './suggestion';
 import { describeTarget, ITarget } from './target';
 
 export const PROVIDER_ID = 'jupyter-spark';
@@ -243,9 +243,10 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
 
   /**
    * Whether the text around the cursor is the suggestion on screen taken whole (Tab, its
-   * last word or line, or typing to its end). Then the server is asked (setting `prefetch`)
-   * to generate what follows while the user reads, so the suggestion after Enter streams from
-   * it at once (engine/ahead.py); the line just finished needs no request of its own.
+   * last word or line, or typing to its end). Then (setting `prefetch`) the server is asked to
+   * generate, while the user reads, the suggestion the fresh line after Enter will ask for
+   * (same prompt, mode and `confident`), so it streams from there at once (engine/ahead.py);
+   * the line just finished needs no request of its own.
    */
   private _accepted(prefix: string, suffix: string): boolean {
     const shown = this._shown;
@@ -254,9 +255,15 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     }
     this._shown = null; // taken: nothing of it is left to type through
     const settings = this._settings();
-    if (settings.prefetch) {
-      const mode = modeAfterLine(prefix, settings.mode);
-      this._connection().warm({ ...shown.params, mode, prefix, suffix, ahead: true });
+    const next = afterEnter(prefix);
+    const ask = settings.freshLine ? freshLineAsk(next, suffix) : null;
+    if (settings.prefetch && ask !== null) {
+      const mode = inBlock(next) ? 'block' : settings.mode;
+      const params: CompleteParams = { ...shown.params, mode, prefix: next, suffix, ahead: true };
+      if (ask === 'confident') {
+        params.confident = true;
+      }
+      this._connection().warm(params);
     }
     return true;
   }

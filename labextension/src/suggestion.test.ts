@@ -4,7 +4,7 @@ import {
   nextLine,
   nextWord,
   inBlock,
-  modeAfterLine,
+  afterEnter,
   remainder,
   freshLineAsk
 } from './suggestion';
@@ -97,11 +97,11 @@ describe('inBlock', () => {
   });
 });
 
-describe('modeAfterLine', () => {
-  it('is a block where the next line will be indented, else the setting', () => {
-    expect(modeAfterLine('def f(df):\n    total = df.sum()', 'line')).toBe('block');
-    expect(modeAfterLine('x = 1\nfor row in rows:', 'line')).toBe('block');
-    expect(modeAfterLine('import pandas as pd\ndf = pd.read_csv(path)', 'line')).toBe('line');
-    expect(modeAfterLine('df = load()', 'block')).toBe('block');
+describe('afterEnter', () => {
+  it('adds the line break and the indent the editor adds', () => {
+    expect(afterEnter('def f(df):\n    total = df.sum()')).toBe('def f(df):\n    total = df.sum()\n    ');
+    expect(afterEnter('x = 1\nfor row in rows:')).toBe('x = 1\nfor row in rows:\n    ');
+    expect(afterEnter('if a:\n\tif b:')).toBe('if a:\n\tif b:\n\t\t');
+    expect(afterEnter('df = load()')).toBe('df = load()\n');
   });
 });

@@ -5,7 +5,6 @@
  *
  * Pure functions only, unit-tested without a browser; the provider and the commands use them.
  */
-import type { Mode } from './protocol';
 
 /** A suggestion as it was shown: the text around the cursor when it was asked, and its text. */
 export interface IShownSuggestion {
@@ -141,11 +140,12 @@ export function inBlock(prefix: string): boolean {
 }
 
 /**
- * The mode of the suggestion on the line after the cursor's, once Enter is pressed there: a
- * block when that line will be indented (the cursor's line is, or opens a block), as the
- * fresh-line trigger asks for it; else `mode` (the setting).
+ * The text before the cursor once Enter is pressed at the end of `prefix`: the line break and
+ * the indent CodeMirror's Python mode adds (the line's own, one unit more after a `:`).
  */
-export function modeAfterLine(prefix: string, mode: Mode): Mode {
+export function afterEnter(prefix: string): string {
   const line = prefix.slice(prefix.lastIndexOf('\n') + 1);
-  return inBlock(line) || line.trimEnd().endsWith(':') ? 'block' : mode;
+  const indent = /^[ \t]*/.exec(line)![0];
+  const unit = indent.startsWith('\t') ? '\t' : '    ';
+  return prefix + '\n' + indent + (line.trimEnd().endsWith(':') ? unit : '');
 }

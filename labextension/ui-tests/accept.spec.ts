@@ -7,7 +7,7 @@
  */
 import { expect, Page, test } from '@playwright/test';
 import * as path from 'path';
-import { nextLine, nextWord } from '../src/suggestion';
+import { afterEnter, nextLine, nextWord } from '../src/suggestion';
 import { cell, cellText, openNotebook, runCell, token } from './helpers';
 
 const notebook = process.env.SPARK_ACCEPT_NOTEBOOK ?? 'accept.ipynb';
@@ -136,14 +136,20 @@ test('accept the next word, then the next line, then the rest with Tab', async (
 
   await page.keyboard.press('Tab');
   await expect.poll(() => cellText(page, 2)).toContain(start + suggestion);
-  // Taken whole: the server is asked to generate what follows it (no request for the line).
+  // Taken whole: no request for the finished line; the server is asked to generate the
+  // suggestion of the fresh line Enter will open.
   const taken = await cellText(page, 2);
-  await expect.poll(() => completes.warms.filter(w => w.ahead).map(w => w.prefix)).toEqual([taken]);
+  await expect.poll(() => completes.warms.filter(w => w.ahead).map(w => w.prefix)).toEqual([
+    afterEnter(taken)
+  ]);
   expect(completes.n).toBe(asked);
-  // One keystroke after the accept, the next line has its suggestion.
+  // One keystroke after the accept, the next line has its suggestion, streamed from that.
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
   await expect(target.locator('.jp-GhostText')).toBeVisible({ timeout: 10_000 });
+  await expect.poll(() => cellText(page, 2)).toBe(afterEnter(taken));
+  const next = () => completes.sent.find(r => r.prefix === afterEnter(taken));
+  await expect.poll(() => completes.done.get(next()?.id ?? '')?.stats.stop_reason).toBe('ahead');
 });
 
 test('in a plain .py file: a fresh line gets a suggestion, and its first word is accepted', async ({ page }) => {
