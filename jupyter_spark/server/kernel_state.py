@@ -214,23 +214,25 @@ class KernelStateReader:
         """:meth:`current` and :meth:`details` (a Fix needs both), in one round trip when they
         can share it: the snapshot due after the run that failed is taken with the details
         asked along (one probe, one ``execute_request``); otherwise the details alone, after
-        a refresh already under way."""
-        w = self._watch(kernel_id) if self._known(kernel_id) and names else None
+        a refresh already under way. Either way the idle of the run that failed is waited for
+        first (within ``timeout``): a Fix sent the moment a cell failed arrives before it."""
+        w = self._watch(kernel_id) if self._known(kernel_id) else None
         settled = False
         if w is not None and not self._closed:
             deadline = asyncio.get_running_loop().time() + self.timeout
-            with contextlib.suppress(Exception):  # (as details() waits: for the run's idle)
+            with contextlib.suppress(Exception):  # (as details() waits: for the run's idle,
+                # without which the refresh due after it is not known to be due yet)
                 settled = await self._settled(self.km.get_kernel(kernel_id), w, deadline)
         due = w is not None and (w.debounce is not None or w.retry is not None)
-        if not (settled and due) or _running(w.refreshing):
+        if not (settled and due and names) or _running(w.refreshing):
             # the details first: the refresh they wait behind may be the one due
             details = await self.details(kernel_id, names)
             return await self.current(kernel_id, wait), details
         if w.debounce is not None:  # the refresh after a user run, as _after_user_run makes it
             w.retried = False
-        for due in (w.debounce, w.retry):
-            if due is not None:
-                due.cancel()
+        for timer in (w.debounce, w.retry):
+            if timer is not None:
+                timer.cancel()
         w.debounce = w.retry = None
         found: dict[str, dict[str, Any]] = {}
         task = self._start_refresh(kernel_id, (names, found))
