@@ -9,8 +9,9 @@ first token is the floor; see latency.py).
 
 Then (labextension/ui-tests/accept.bench.ts), per block header in its own cell: Enter after the
 header -> ghost text on the fresh line (no Alt-\\), and, once that suggestion is accepted with
-Tab, Enter again -> the next suggestion; both with the `prefetch` setting on (the prompt after
-a finished suggestion prefilled before the Tab) and off, in the same run.
+Tab, Enter again -> the next suggestion; both with the `prefetch` setting on (once a suggestion
+is taken whole the server generates what follows it, and the request after Enter streams from
+that: engine/ahead.py) and off, in the same run (on/off/off/on).
 
     python benchmarks/browser.py [--json]
 """
@@ -137,6 +138,9 @@ def main() -> None:
         f"({len(HEADERS)} block headers per setting, {accept['readMs']} ms read before Tab)"
     )
     print(table(["case", "n", "no ghost", "p50 ms", "p95 ms"], rows))
+    on = [r for r in accept["results"] if r["prefetch"] and r["accepted"]]
+    ahead = sum(1 for r in on if r.get("streamedAhead"))
+    print(f"prefetch on: {ahead} of {len(on)} suggestions after a Tab came from the continuation")
     server = status.get("latency", {}).get("ttft_ms", {})
     p50, p95 = fmt(server.get("p50")), fmt(server.get("p95"))
     print(f"server TTFT over the run: p50 {p50} ms, p95 {p95} ms")

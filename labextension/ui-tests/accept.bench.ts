@@ -3,8 +3,9 @@
  * by benchmarks/browser.py, not by the tests). Per block header, in its own cell: type it,
  * press Enter and time Enter -> ghost text on the new line (no Alt-\); let that suggestion
  * finish, accept it with Tab, press Enter again and time Enter -> the next suggestion. With
- * the `prefetch` setting on and off in turn (a new page reads the setting), so the prepared
- * prompt after a finished suggestion is measured against none in the same run.
+ * the `prefetch` setting on and off in turn (a new page reads the setting), so the continuation
+ * the server generates after an accept is measured against none in the same run; each result
+ * says whether the suggestion after the accept was streamed from it.
  * Results go to $SPARK_ACCEPT_OUT as JSON.
  */
 import { expect, Page, test } from '@playwright/test';
@@ -97,6 +98,16 @@ test('fresh line and the suggestion after an accept', async ({ browser }) => {
   for (const [n, phase] of phases.entries()) {
     setPrefetch(phase.prefetch);
     const page = await browser.newPage();
+    // Replies streamed from the continuation generated after an accept (engine/ahead.py).
+    const fromAhead = { n: 0 };
+    page.on('websocket', ws => {
+      ws.on('framereceived', frame => {
+        const data = typeof frame.payload === 'string' ? frame.payload : frame.payload.toString();
+        if (data.includes('"stop_reason": "ahead"') || data.includes('"stop_reason":"ahead"')) {
+          fromAhead.n += 1;
+        }
+      });
+    });
     await openNotebook(page, notebook);
     if (n === 0) {
       await runCell(page, 0);
@@ -110,15 +121,19 @@ test('fresh line and the suggestion after an accept', async ({ browser }) => {
       const freshMs = await enterToGhost(page);
       let afterAcceptMs: number | null = null;
       let accepted = false;
+      let streamedAhead = false;
       if (freshMs !== null) {
         await expect(target.locator('.jp-GhostText-streamingIndicator')).toHaveCount(0, { timeout: 10_000 });
         await page.waitForTimeout(READ_MS);
         await page.keyboard.press('Tab');
         accepted = true;
         await page.waitForTimeout(100);
+        const before = fromAhead.n;
         afterAcceptMs = await enterToGhost(page);
+        await page.waitForTimeout(200); // its done frame
+        streamedAhead = fromAhead.n > before;
       }
-      results.push({ prefetch: phase.prefetch, header, freshMs, accepted, afterAcceptMs });
+      results.push({ prefetch: phase.prefetch, header, freshMs, accepted, afterAcceptMs, streamedAhead });
     }
     await page.close({ runBeforeUnload: false });
   }
