@@ -197,7 +197,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const diagnostics = new DiagnosticsController({
       settings: () => settings,
-      locate: model => editorContext(model, notebooks, fileEditors, sync),
+      locate: model => editorContext(model, notebooks, fileEditors, sync, app.shell.currentWidget),
       diagnose: (source, context) => getConnection().diagnose({ source, ...context })
     });
     editorExtensions?.addExtension(diagnostics.factory);

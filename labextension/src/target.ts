@@ -73,14 +73,15 @@ export function cellContext(
 /**
  * The request context of the editor showing `model` (a cell's or a file's model, compared by
  * identity): a notebook cell's as `cellContext`; a file editor's is empty (no cells, no
- * kernel). `null` for an editor that is neither (a console prompt, a dialog): diagnostics
- * there would flag names the session defines.
+ * kernel); a console prompt's (in `current`, the shell's current widget) is its kernel, which
+ * holds every name the session defined. `null` for any other editor (a dialog).
  */
 export function editorContext(
   model: object,
   notebooks: INotebookTracker,
   files: IEditorTracker | null,
-  sync: NotebookSync
+  sync: NotebookSync,
+  current: Widget | null = null
 ): ICellContext | null {
   let cellId: string | undefined;
   const panel = notebooks.find(p => {
@@ -95,5 +96,25 @@ export function editorContext(
   if (panel && cellId !== undefined) {
     return cellContext(panel, cellId, sync);
   }
+  if (isConsole(current) && current.console.promptCell?.model === model) {
+    return { kernel_id: current.sessionContext.session?.kernel?.id };
+  }
   return files?.find(w => w.content.model === model) ? {} : null;
+}
+
+/**
+ * What is needed of a console panel: its prompt cell and session. Recognised by that shape,
+ * so the console package (which only consoles need) is no dependency of the extension.
+ */
+interface IConsoleLike {
+  console: { promptCell: { model: object } | null };
+  sessionContext: { session: Session.ISessionConnection | null };
+}
+
+function isConsole(widget: Widget | null): widget is Widget & IConsoleLike {
+  if (widget === null || !('sessionContext' in widget)) {
+    return false;
+  }
+  const inner = (widget as Partial<IConsoleLike>).console;
+  return typeof inner === 'object' && inner !== null && 'promptCell' in inner;
 }

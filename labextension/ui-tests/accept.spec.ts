@@ -173,7 +173,7 @@ test('in a plain .py file: a fresh line gets a suggestion, and its first word is
     .toBe(before + nextWord(suggestion));
 });
 
-test('in a console: a fresh line gets a suggestion, and its first word is accepted', async ({ page }) => {
+test('in a console: a fresh line gets a suggestion, its first word is accepted, diagnostics know the session', async ({ page }) => {
   await page.goto(`lab?reset&token=${token}`); // a fresh workspace shows the launcher
   await page.locator('.jp-LauncherCard[data-category="Console"]').first().click();
   const prompt = page.locator('.jp-CodeConsole-promptCell .cm-content');
@@ -192,4 +192,16 @@ test('in a console: a fresh line gets a suggestion, and its first word is accept
   expect(suggestion.trim().length).toBeGreaterThan(0);
   await page.keyboard.press('Control+ArrowRight');
   await expect.poll(text).toBe('def circle_area(r):\n    ' + nextWord(suggestion));
+
+  // Diagnostics in the prompt know what the session defined (the console's kernel holds it).
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type('area_unit = 2', { delay: 20 });
+  await page.keyboard.press('Shift+Enter');
+  await expect(page.locator('.jp-CodeConsole-content .jp-InputArea-prompt', { hasText: '[1]' })).toBeVisible();
+  await prompt.click();
+  await page.keyboard.type('print(area_unit * radius_cm)', { delay: 20 });
+  const cell = page.locator('.jp-CodeConsole-promptCell');
+  await expect(cell.locator('.cm-lintRange', { hasText: 'radius_cm' })).toHaveCount(1);
+  await expect(cell.locator('.cm-lintRange', { hasText: 'area_unit' })).toHaveCount(0);
 });
