@@ -8,15 +8,15 @@ error is sent as a `fix` message with the path, cell id and kernel id, as the fr
 rewrites the line when no rule matches). Then the top fix (and the 2nd and 3rd) is applied, run
 after the setup, and the case's check must pass.
 
-Three sets, scored apart: `cases.py` (written alongside the rules), `heldout.py` and
-`heldout2.py` (each written from the error messages users post, blind to the rules, before the
+Five sets, scored apart: `cases.py` (written alongside the rules), `heldout.py` to
+`heldout4.py` (each written from the error messages users post, blind to the rules, before the
 rules for them; the first scoring of each is kept in benchmarks/README.md as its "before"
 figure). Prints top-1 / top-3 by
 family and set, and the fix latency p50 split by who answered (a rule, or the model's rewrite).
 Targets: top-1 >= 90 % overall, >= 70 % on the held-out set; p50 <= 30 ms with a rule, <= 400
 ms with the model.
 
-    python benchmarks/fixes/run.py [--case SUBSTRING] [--set cases|heldout|heldout2|heldout3]
+    python benchmarks/fixes/run.py [--case SUBSTRING] [--set cases|heldout|heldout2|heldout3|heldout4]
         [--verbose] [--model PATH]
 """
 
@@ -49,6 +49,10 @@ try:
     from heldout3 import HELDOUT3
 except ImportError:
     HELDOUT3 = []
+try:
+    from heldout4 import HELDOUT4
+except ImportError:
+    HELDOUT4 = []
 
 TOP_K = 3
 # A cell (setup, buggy, fixed or check) running longer than this is interrupted (seconds).
@@ -58,7 +62,13 @@ TARGET_TOP1 = 0.90
 TARGET_HELDOUT_TOP1 = 0.70
 TARGET_RULE_P50_MS = 30.0
 TARGET_MODEL_P50_MS = 400.0
-SETS = {"cases": CASES, "heldout": HELDOUT, "heldout2": HELDOUT2, "heldout3": HELDOUT3}
+SETS = {
+    "cases": CASES,
+    "heldout": HELDOUT,
+    "heldout2": HELDOUT2,
+    "heldout3": HELDOUT3,
+    "heldout4": HELDOUT4,
+}
 PATH = "fixes-bench.ipynb"
 
 
