@@ -105,14 +105,14 @@ class Ahead:
         """
         t0 = time.perf_counter()
         deadline = t0 + deadline_s
-        emitted, ttft, reason, rest = "", 0.0, "ahead", ""
+        emitted, ttft, cancelled, rest = "", 0.0, False, ""
         while True:
             with self._cond:
                 if not self._done and not c.cancelled:
                     self._cond.wait(_POLL_S)
                 text, done, ok = self._text, self._done, self._ok
             if c.cancelled:
-                reason = "cancelled"
+                cancelled = True
                 break
             if not text.startswith(typed):
                 if done or not ok or not typed.startswith(text):
@@ -123,7 +123,7 @@ class Ahead:
             rest = text[len(typed) :]
             final = rules.check(rest)
             if final is not None:
-                rest, reason = final, ("newline" if rules.mode == "line" else "block")
+                rest = final
                 break
             if done:
                 if not ok:
@@ -135,9 +135,8 @@ class Ahead:
                 emitted = rest
                 yield rest
             if time.perf_counter() > deadline:
-                reason = "time"
                 break
-        if reason != "cancelled":
+        if not cancelled:
             rest = rules.finish(rest)
             if rest != emitted:
                 ttft = ttft or (time.perf_counter() - t0) * 1000
@@ -150,13 +149,12 @@ class Ahead:
             total_ms=ms,
             cached_tokens=0,
             prompt_tokens=0,
-            stop_reason=(
-                "cancelled"
-                if reason == "cancelled"
-                else "unsure"
-                if self.confident and not rest
-                else "ahead"
-            ),
+            stop_reason=self._stop_reason(cancelled, rest),
             model=model,
             logprob=self.logprob,
         )
+
+    def _stop_reason(self, cancelled: bool, rest: str) -> str:
+        if cancelled:
+            return "cancelled"
+        return "unsure" if self.confident and not rest else "ahead"

@@ -510,9 +510,7 @@ class Engine:
                 text = grounded_text
             text, rest = settle(rules, text, emitted, reason)
             logprob = round(float(np.mean(logps)), 4) if logps else None
-            sure = logprob is not None and logprob >= self.config.confident_logprob
-            unsure = not (sure and is_statement(text))
-            if confident and reason != "cancelled" and unsure:
+            if confident and reason != "cancelled" and not self._sure(logprob, text):
                 text, rest, reason = "", None, "unsure"
             if rest is not None:
                 yield rest
@@ -530,6 +528,13 @@ class Engine:
                 grounded=choices.site if walk is not None else "",
                 logprob=logprob if confident else None,
             )
+
+    def _sure(self, logprob: float | None, text: str) -> bool:
+        """Whether a ``confident`` request keeps ``text``: the model was sure of its tokens
+        and it is whole Python statements."""
+        if logprob is None or logprob < self.config.confident_logprob:
+            return False
+        return is_statement(text)
 
     def _prefill(self, slot: KVSlot, new_ids: list[int], keep: int, c: Completion) -> np.ndarray:
         """Feed the uncached prompt tokens in bounded chunks; return the last ``keep`` logits."""
