@@ -120,15 +120,17 @@ def write_vocab_gguf(
     merges: list[str] | None = None,
     model: str | None = "gpt2",
     pre: str | None = "smollm",
-    **uint32_keys: int,
+    arch: str = "llama",
+    **keys: int | bool | str,
 ) -> Path:
-    """A GGUF holding only a tokenizer (the tiny vocab unless given); kwargs are uint32 keys.
+    """A GGUF holding only a tokenizer (the tiny vocab unless given); kwargs are metadata keys,
+    written as uint32, bool or string by their Python type.
 
     ``tokenizer_ggml_fim_pre_token_id=3`` writes key ``tokenizer.ggml.fim_pre_token_id``.
     """
     tiny_tokens, tiny_types, tiny_merges = tiny_vocab()
     tokens = tiny_tokens if tokens is None else tokens
-    writer = gguf.GGUFWriter(str(path), "llama")
+    writer = gguf.GGUFWriter(str(path), arch)
     if model is not None:
         writer.add_tokenizer_model(model)
     if pre is not None:
@@ -136,8 +138,14 @@ def write_vocab_gguf(
     writer.add_token_list(tokens)
     writer.add_token_types(tiny_types if types is None else types)
     writer.add_token_merges(tiny_merges if merges is None else merges)
-    for key, value in uint32_keys.items():
-        writer.add_uint32(key.replace("_", ".", 2), value)
+    for name, value in keys.items():
+        key = name.replace("_", ".", 2)
+        if isinstance(value, bool):
+            writer.add_bool(key, value)
+        elif isinstance(value, str):
+            writer.add_string(key, value)
+        else:
+            writer.add_uint32(key, value)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

@@ -28,71 +28,23 @@ from typing import Any
 import gguf
 
 from jupyter_spark.models.errors import InvalidModelFile, UnsupportedModel
+from jupyter_spark.models.metadata import (
+    ADDED_TYPES,
+    KEY_MODEL,
+    KEY_PRE,
+    KEY_TOKEN_TYPE,
+    KEY_TOKENS,
+    SPECIAL_TYPES,
+    ModelMetadata,
+    control_by_name,
+)
 
 log = logging.getLogger(__name__)
 
-# GGUF metadata keys (spelled out rather than taken from gguf.Keys: older gguf releases lack some).
-KEY_MODEL = "tokenizer.ggml.model"
-KEY_PRE = "tokenizer.ggml.pre"
-KEY_TOKENS = "tokenizer.ggml.tokens"
-KEY_TOKEN_TYPE = "tokenizer.ggml.token_type"
+# Tokenizer GGUF keys; the special-token keys and names live in metadata.py.
 KEY_MERGES = "tokenizer.ggml.merges"
-KEY_BOS = "tokenizer.ggml.bos_token_id"
-KEY_EOS = "tokenizer.ggml.eos_token_id"
-KEY_EOT = "tokenizer.ggml.eot_token_id"
-KEY_EOM = "tokenizer.ggml.eom_token_id"
-KEY_ADD_BOS = "tokenizer.ggml.add_bos_token"
-# Fill-in-the-middle ids; the second key of each pair is the deprecated spelling.
-KEYS_FIM_PRE = ("tokenizer.ggml.fim_pre_token_id", "tokenizer.ggml.prefix_token_id")
-KEYS_FIM_SUF = ("tokenizer.ggml.fim_suf_token_id", "tokenizer.ggml.suffix_token_id")
-KEYS_FIM_MID = ("tokenizer.ggml.fim_mid_token_id", "tokenizer.ggml.middle_token_id")
-# FIM padding / repo-name / file-separator ids: llama.cpp ends generation on these.
-KEYS_FIM_END = (
-    "tokenizer.ggml.fim_pad_token_id",
-    "tokenizer.ggml.fim_rep_token_id",
-    "tokenizer.ggml.fim_sep_token_id",
-)
 
 BYTE_LEVEL_BPE = "gpt2"  # tokenizer.ggml.model value of byte-level BPE vocabularies
-
-# Token types llama.cpp matches verbatim in the input before BPE ("special tokens cache").
-_ADDED_TYPES = frozenset(
-    {gguf.TokenType.UNKNOWN, gguf.TokenType.CONTROL, gguf.TokenType.USER_DEFINED}
-)
-# Of those, the ones that are special (skippable on decode, never ordinary text).
-_SPECIAL_TYPES = frozenset({gguf.TokenType.UNKNOWN, gguf.TokenType.CONTROL})
-
-# Tokens that end generation when present (llama.cpp's end-of-generation names, plus '</s>').
-_STOP_NAMES = (
-    "<|endoftext|>",
-    "<|im_end|>",
-    "<|eot_id|>",
-    "<|eom_id|>",
-    "<|end|>",
-    "<|end_of_text|>",
-    "<end_of_turn>",
-    "<EOT>",
-    "<｜end▁of▁sentence｜>",
-    "<end_of_utterance>",
-    "</s>",
-)
-# Of the stop names, those that a byte-level BPE may also hold as plain merged text ('</s>' is
-# HTML strikethrough): they only count when the GGUF marks them as special tokens.
-_STOP_NAMES_IF_SPECIAL = frozenset({"</s>"})
-# FIM tokens by name, for GGUFs without FIM metadata (the names llama.cpp looks for).
-_FIM_PRE_NAMES = ("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>")
-_FIM_SUF_NAMES = ("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>")
-_FIM_MID_NAMES = ("<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>")
-_FIM_END_NAMES = (
-    "<|fim_pad|>",
-    "<fim-pad>",
-    "<fim_pad>",
-    "<|fim_repo|>",
-    "<|repo_name|>",
-    "<fim-repo>",
-    "<reponame>",
-    "<|file_sep|>",
-)
 
 # Names of the tokenizer models we cannot run, for the error message.
 _OTHER_MODELS = {
@@ -273,6 +225,11 @@ def pre_tokenizer_spec(pre: str | None, source: str | Path) -> PreTokenizerSpec:
     return spec
 
 
+def pre_tokenizer_defaults(pre: str | None) -> PreTokenizerSpec:
+    """``pre_tokenizer_spec`` without the warnings, for reading defaults such as add_bos."""
+    return PRE_TOKENIZERS.get(pre or "default", _GPT2_SPEC)
+
+
 # ---------------------------------------------------------------------------------------------
 # reading the GGUF metadata
 
@@ -296,15 +253,6 @@ def _token_types(reader: gguf.GGUFReader, n_tokens: int) -> list[int]:
     if types is None or len(types) != n_tokens:
         return [gguf.TokenType.NORMAL] * n_tokens
     return types
-
-
-def _token_id(reader: gguf.GGUFReader, keys: tuple[str, ...] | str, n_tokens: int) -> int | None:
-    """The first of ``keys`` present with an id inside the vocabulary (GGUFs use -1 for none)."""
-    for key in (keys,) if isinstance(keys, str) else keys:
-        value = _value(reader, key)
-        if isinstance(value, int) and 0 <= value < n_tokens:
-            return value
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,10 +344,17 @@ def _decodes_verbatim(text: str) -> bool:
 
 
 def _added_tokens(tokens: list[str], types: list[int], source: str | Path) -> list[dict[str, Any]]:
-    """Control, user-defined and unknown tokens: matched whole in the text, never split."""
+    """Control, user-defined and unknown tokens: matched whole in the text, never split.
+
+    Tokens llama.cpp makes control by their name (EOG and FIM names) count as control too,
+    whatever their GGUF type, so both split text containing them alike.
+    """
     added = []
+    forced = control_by_name(tokens)
     for i, (tok, typ) in enumerate(zip(tokens, types, strict=True)):
-        if typ not in _ADDED_TYPES or not tok:
+        if i in forced:
+            typ = gguf.TokenType.CONTROL
+        if typ not in ADDED_TYPES or not tok:
             continue
         if not _decodes_verbatim(tok):
             log.warning("%s: added token %d %r will not decode to its own text", source, i, tok)
@@ -411,7 +366,7 @@ def _added_tokens(tokens: list[str], types: list[int], source: str | Path) -> li
                 "lstrip": False,
                 "rstrip": False,
                 "normalized": False,
-                "special": typ in _SPECIAL_TYPES,
+                "special": typ in SPECIAL_TYPES,
             }
         )
     return added
@@ -479,7 +434,7 @@ def build_tokenizer_json(reader: gguf.GGUFReader, source: str | Path) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# special tokens
+# special tokens (kept for callers of the format-1 API; ModelMetadata has them all)
 
 
 @dataclass(frozen=True)
@@ -495,57 +450,15 @@ class SpecialTokens:
     add_bos: bool  # prepend bos to prompts (tokenizer.ggml.add_bos_token)
 
 
-def _first_named(ids: dict[str, int], names: tuple[str, ...]) -> int | None:
-    return next((ids[n] for n in names if n in ids), None)
-
-
-def _stop_ids(
-    reader: gguf.GGUFReader, tokens: list[str], types: list[int], ids: dict[str, int]
-) -> tuple[int, ...]:
-    """llama.cpp's end-of-generation set: eos/eot/eom, FIM pad/repo/sep, and stop names."""
-    n = len(tokens)
-    found = [_token_id(reader, key, n) for key in (KEY_EOS, KEY_EOT, KEY_EOM, *KEYS_FIM_END)]
-    found += [ids.get(name) for name in _FIM_END_NAMES]
-    for name in _STOP_NAMES:
-        i = ids.get(name)
-        if i is not None and (name not in _STOP_NAMES_IF_SPECIAL or types[i] in _ADDED_TYPES):
-            found.append(i)
-    return tuple(dict.fromkeys(i for i in found if i is not None))
-
-
-def _add_bos(reader: gguf.GGUFReader) -> bool:
-    """tokenizer.ggml.add_bos_token, else llama.cpp's default for the tokenizer type."""
-    value = _value(reader, KEY_ADD_BOS)
-    if value is not None:
-        return bool(value)
-    if _value(reader, KEY_MODEL) != BYTE_LEVEL_BPE:
-        return True  # SentencePiece models start with BOS
-    spec = PRE_TOKENIZERS.get(_value(reader, KEY_PRE) or "default", _GPT2_SPEC)
-    return spec.add_bos
-
-
 def special_token_ids(reader: gguf.GGUFReader) -> SpecialTokens:
-    """The GGUF's BOS/EOS, stop and FIM token ids and whether prompts start with BOS.
-
-    FIM ids come from the fim_*_token_id metadata, else from tokens with the usual FIM names.
-    """
-    tokens = _value(reader, KEY_TOKENS) or []
-    n = len(tokens)
-    types = _token_types(reader, n)
-    ids: dict[str, int] = {}
-    for i, tok in enumerate(tokens):
-        ids.setdefault(tok, i)
-
-    def fim(keys: tuple[str, ...], names: tuple[str, ...]) -> int | None:
-        found = _token_id(reader, keys, n)
-        return found if found is not None else _first_named(ids, names)
-
+    """The GGUF's BOS/EOS, stop and FIM token ids and whether prompts start with BOS."""
+    m = ModelMetadata.from_gguf(reader)
     return SpecialTokens(
-        bos=_token_id(reader, KEY_BOS, n),
-        eos=_token_id(reader, KEY_EOS, n),
-        stop=_stop_ids(reader, tokens, types, ids),
-        fim_prefix=fim(KEYS_FIM_PRE, _FIM_PRE_NAMES),
-        fim_suffix=fim(KEYS_FIM_SUF, _FIM_SUF_NAMES),
-        fim_middle=fim(KEYS_FIM_MID, _FIM_MID_NAMES),
-        add_bos=_add_bos(reader),
+        bos=m.bos_id,
+        eos=m.eos_id,
+        stop=m.stop_ids,
+        fim_prefix=m.fim_prefix_id,
+        fim_suffix=m.fim_suffix_id,
+        fim_middle=m.fim_middle_id,
+        add_bos=m.add_bos,
     )
