@@ -1,5 +1,7 @@
 """A small OpenAI-compatible server over the embedded engine: ``GET /v1/models`` and
-``POST /v1/completions`` (with and without ``stream``).
+``POST /v1/completions`` (with and without ``stream``; ``suffix`` for fill-in-the-middle), plus
+llama.cpp's ``POST /infill`` and ``GET /health`` for the editors that speak it (llama.vim,
+llama.vscode; see infill.py).
 
 Greedy decoding only (``temperature`` is accepted and ignored); ``stop`` strings cut the text
 and end generation; the engine's stop rules are off ("raw" mode): the client decides where a
@@ -8,7 +10,7 @@ engine and the IO loop keeps answering; a client that disconnects cancels its ge
 Binds to 127.0.0.1 unless told otherwise; with an API key, every request must carry
 ``Authorization: Bearer <key>`` (the scheme in any case).
 
-Untrusted input has one boundary, ``CompletionsHandler.post``: every failure is a JSON error
+Untrusted input has one boundary per endpoint, the handler's ``post``: every failure is a JSON error
 body (400 for a bad request, 413 for a body over ``MAX_BODY``, 500 logged for ours). A prompt is
 cut to what the model could see (``max_context`` tokens, ``MAX_CHARS_PER_TOKEN`` characters
 each) before it is tokenized, so a huge one does not hold the IO loop.
@@ -22,6 +24,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,6 +34,7 @@ from tornado.iostream import StreamClosedError
 
 from ..context.config import MAX_CHARS_PER_TOKEN
 from ..server.protocol import text_problem
+from . import infill
 
 log = logging.getLogger("jupyter_spark.serve")
 
@@ -44,8 +48,15 @@ DEFAULT_MAX_TOKENS = 16  # OpenAI's default for /v1/completions
 
 
 class _Base(web.RequestHandler):
-    def initialize(self, engine: Any, executor: ThreadPoolExecutor, api_key: str | None) -> None:
+    def initialize(
+        self,
+        engine: Any,
+        executor: ThreadPoolExecutor,
+        api_key: str | None,
+        layout: frozenset[str] = frozenset(),
+    ) -> None:
         self.engine, self.executor, self.api_key = engine, executor, api_key
+        self.layout = layout  # the repo-level FIM token names the model has (for /infill)
 
     def prepare(self) -> None:
         if self.api_key:
@@ -59,7 +70,11 @@ class _Base(web.RequestHandler):
     def fail(self, status: int, code: str, message: str) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": {"message": message, "type": code, "code": code}}))
+        self.finish(json.dumps(self.error_body(status, code, message)))
+
+    def error_body(self, status: int, code: str, message: str) -> dict[str, Any]:
+        """OpenAI's error shape: a string code."""
+        return {"error": {"message": message, "type": code, "code": code}}
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.fail(status_code, "server_error", self._reason)
@@ -70,6 +85,15 @@ class ModelsHandler(_Base):
         self.set_header("Content-Type", "application/json")
         model = {"id": self.engine.name, "object": "model", "created": 0, "owned_by": "local"}
         self.finish(json.dumps({"object": "list", "data": [model]}))
+
+
+class HealthHandler(web.RequestHandler):
+    """GET /health, llama.cpp's liveness probe (llama.vscode checks it): no API key, as there;
+    the model is loaded before the server listens, so it is "ok" whenever it answers."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish('{"status":"ok"}')
 
 
 class NotFoundHandler(_Base):
@@ -83,9 +107,12 @@ class NotFoundHandler(_Base):
 
 
 @web.stream_request_body
-class CompletionsHandler(_Base):
-    """POST /v1/completions. The body is streamed in so one over MAX_BODY is answered with a
-    JSON 413 (tornado's own limit would cut the connection with an empty 400)."""
+class _JsonPost(_Base):
+    """A POST whose JSON body is streamed in, so one over MAX_BODY is answered with a JSON 413
+    (tornado's own limit would cut the connection with an empty 400); a client that
+    disconnects cancels the running completion."""
+
+    _completion: Any = None
 
     def prepare(self) -> None:
         super().prepare()
@@ -110,76 +137,112 @@ class CompletionsHandler(_Base):
         self.fail(413, "invalid_request_error", f"request body of {size} bytes; limit {MAX_BODY}")
 
     def on_connection_close(self) -> None:
-        completion = getattr(self, "_completion", None)
-        if completion is not None:
-            completion.cancel()
+        if self._completion is not None:
+            self._completion.cancel()
 
     async def post(self) -> None:
         if self._size > MAX_BODY:
             self._too_large(self._size)
             return
         try:
-            req = parse_request(b"".join(self._chunks))
+            req = self.parse(b"".join(self._chunks))
         except ValueError as e:
             self.fail(400, "invalid_request_error", str(e))
             return
         try:
-            await self._complete(req)
+            await self.answer(req)
         except Exception as e:  # ours: logged, answered (if nothing was sent yet), not a hang
             log.error("jupyter spark serve: a completion failed", exc_info=e)
             if not self._finished and not self._headers_written:
                 self.fail(500, "server_error", f"{type(e).__name__}: {e}"[:500])
 
-    async def _complete(self, req: dict[str, Any]) -> None:
+    def parse(self, body: bytes) -> Any:
+        raise NotImplementedError
+
+    async def answer(self, req: Any) -> None:
+        raise NotImplementedError
+
+    def _start(self, completion: Any, check: Check) -> tuple[asyncio.Future, asyncio.Queue]:
+        """Run ``completion`` on the inference thread through ``check`` (see _drive); returns
+        the future of (text, stop) and the queue of text deltas (None once done)."""
+        self._completion = completion
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def push(delta: str) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, delta)
+
+        future = loop.run_in_executor(self.executor, _drive, completion, check, push)
+        future.add_done_callback(lambda _: loop.call_soon_threadsafe(queue.put_nowait, None))
+        return future, queue
+
+    async def _stream(self, queue: asyncio.Queue, event: Callable[[str], str]) -> bool:
+        """Send each delta as an SSE ``data:`` event; False if the client went away."""
+        # Small events must leave at once (Nagle would hold each ~40 ms).
+        self.request.connection.stream.set_nodelay(True)
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        try:
+            while (delta := await queue.get()) is not None:
+                self.write(f"data: {event(delta)}\n\n")
+                await self.flush()
+        except StreamClosedError:
+            self._completion.cancel()
+            return False
+        return True
+
+
+# (text so far) -> (text to keep, why generation must stop or None); runs on the inference thread.
+Check = Callable[[str], tuple[str, str | None]]
+
+
+def _drive(completion: Any, check: Check, push: Callable[[str], None]) -> tuple[str, str | None]:
+    """Generate; text deltas go to ``push``; returns (text, why ``check`` stopped it or None).
+
+    The completion is always iterated to its end (a cancel ends it at the next token): the
+    engine's generator holds the engine's lock while it runs, so one left suspended after a
+    stop would hold every later request until collected."""
+    sent, why = "", None
+    for text in completion:
+        if why is not None:
+            continue  # draining after the cancel
+        text, why = check(text)
+        if why is not None:
+            completion.cancel()
+        if text.startswith(sent) and len(text) > len(sent):
+            push(text[len(sent) :])
+            sent = text
+    return sent, why
+
+
+class CompletionsHandler(_JsonPost):
+    """POST /v1/completions (OpenAI's legacy completions; ``suffix`` makes it FIM)."""
+
+    def parse(self, body: bytes) -> dict[str, Any]:
+        return parse_request(body)
+
+    async def answer(self, req: dict[str, Any]) -> None:
         # What the model could see: the prompt's end and the suffix's head, cut by characters
         # before the engine tokenizes them (its own left cut keeps max_context tokens).
         room = self.engine.config.max_context * MAX_CHARS_PER_TOKEN
         prompt, suffix = req["prompt"][-room:], req["suffix"][:room]
         completion = self.engine.complete(prompt, suffix, "raw", req["max_tokens"])
-        self._completion = completion
         stops: list[str] = req["stop"]
-        loop = asyncio.get_running_loop()
-        rid, created = f"cmpl-{uuid.uuid4().hex[:24]}", int(time.time())
-        queue: asyncio.Queue[str | None] = asyncio.Queue()
 
-        def work() -> tuple[str, bool]:
-            """Generate; text deltas go to the loop; returns (text, hit a stop string).
+        def check(text: str) -> tuple[str, str | None]:
+            cut = _cut_at_stop(text, stops)
+            return (text, None) if cut is None else (cut, "stop")
 
-            The completion is always iterated to its end (a cancel ends it at the next token):
-            the engine's generator holds the engine's lock while it runs, so one left
-            suspended after a stop string would hold every later request until collected."""
-            sent, stopped = "", False
-            for text in completion:
-                if stopped:
-                    continue  # draining after the cancel
-                cut = _cut_at_stop(text, stops)
-                if cut is not None:
-                    completion.cancel()
-                    text, stopped = cut, True
-                if text.startswith(sent) and len(text) > len(sent):
-                    loop.call_soon_threadsafe(queue.put_nowait, text[len(sent) :])
-                    sent = text
-            return sent, stopped
-
-        future = loop.run_in_executor(self.executor, work)
-        future.add_done_callback(lambda _: loop.call_soon_threadsafe(queue.put_nowait, None))
+        future, queue = self._start(completion, check)
         base = {
-            "id": rid,
+            "id": f"cmpl-{uuid.uuid4().hex[:24]}",
             "object": "text_completion",
-            "created": created,
+            "created": int(time.time()),
             "model": self.engine.name,
         }
         if req["stream"]:
-            # Small events must leave at once (Nagle would hold each ~40 ms).
-            self.request.connection.stream.set_nodelay(True)
-            self.set_header("Content-Type", "text/event-stream")
-            self.set_header("Cache-Control", "no-cache")
-            try:
-                while (delta := await queue.get()) is not None:
-                    self.write(_event({**base, "choices": [_choice(delta, None)]}))
-                    await self.flush()
-            except StreamClosedError:
-                completion.cancel()
+            event = lambda delta: json.dumps({**base, "choices": [_choice(delta, None)]})  # noqa: E731
+            if not await self._stream(queue, event):
                 return
         try:
             text, stopped = await future
@@ -188,7 +251,8 @@ class CompletionsHandler(_Base):
                 self.fail(500, "server_error", f"{type(e).__name__}: {e}")
             return
         r = completion.result
-        finish = "stop" if stopped or (r is not None and r.stop_reason == "eos") else "length"
+        eos = r is not None and r.stop_reason == "eos"
+        finish = "stop" if stopped or eos else "length"
         if req["stream"]:
             try:
                 self.write(_event({**base, "choices": [_choice("", finish)]}))
@@ -207,6 +271,76 @@ class CompletionsHandler(_Base):
         self.finish(json.dumps({**base, "choices": [_choice(text, finish)], "usage": usage}))
 
 
+class InfillHandler(_JsonPost):
+    """POST /infill, llama.cpp's fill-in-the-middle endpoint (request, limits and reply: see
+    infill.py). ``n_predict: 0`` only processes the prompt, so the next request finds it in the
+    KV cache (what llama.vim and llama.vscode send when their extra context changes)."""
+
+    def error_body(self, status: int, code: str, message: str) -> dict[str, Any]:
+        """llama.cpp's error shape: the HTTP status as the code, the kind as the type."""
+        kind = {401: "authentication_error", 404: "not_found_error"}.get(status, code)
+        if status >= 500:
+            kind = "server_error"
+        return {"error": {"code": status, "message": message, "type": kind}}
+
+    def parse(self, body: bytes) -> infill.InfillRequest:
+        return infill.parse_infill(_json_body(body))
+
+    async def answer(self, req: infill.InfillRequest) -> None:
+        engine = self.engine
+        room = engine.config.max_context * MAX_CHARS_PER_TOKEN
+        before = infill.pack_extra(req.extra, self.layout) + req.prefix
+        prefix, suffix = before[-room:], req.suffix[:room]
+        # A prompt-only request is cut as the usual request after it will be (same budget).
+        n_predict = req.n_predict or infill.DEFAULT_N_PREDICT
+        limit = infill.predict_limit(n_predict, engine.session.max_context)
+        if req.n_predict == 0:
+            completion = engine.warm(prefix, suffix, "raw", limit)
+        else:
+            completion = engine.complete(prefix, suffix, "raw", limit)
+        limits = infill.Limits(req)
+        started: list[float] = []  # when the first text came: the generation's start
+
+        def check(text: str) -> tuple[str, str | None]:
+            now = time.perf_counter()
+            if not started:
+                started.append(now)
+            return limits.check(text, (now - started[0]) * 1000)
+
+        future, queue = self._start(completion, check)
+        if req.stream:
+            partial = {"index": 0, "tokens": [], "stop": False, "id_slot": -1}
+            event = lambda delta: infill.dumps({**partial, "content": delta})  # noqa: E731
+            if not await self._stream(queue, event):
+                return
+        text, why = await future
+        n_ctx = engine.session.max_context
+        # The prompt did not fit: its start (extra chunks first) was left out.
+        truncated = len(before) > room
+        reply = infill.final_reply(
+            req,
+            text,
+            why,
+            completion.result,
+            stopping_word=limits.stopping_word,
+            model=engine.name,
+            n_ctx=n_ctx,
+            limit=limit,
+        )
+        reply["truncated"] = truncated or reply["truncated"]
+        if req.response_fields:
+            reply = infill.select_fields(req.response_fields, reply)
+        try:
+            if req.stream:
+                self.write(f"data: {infill.dumps(reply)}\n\n")
+                self.finish()
+                return
+            self.set_header("Content-Type", "application/json")
+            self.finish(infill.dumps([reply] if req.n_cmpl > 1 else reply))
+        except StreamClosedError:
+            pass
+
+
 def _choice(text: str, finish: str | None) -> dict[str, Any]:
     return {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
 
@@ -220,14 +354,19 @@ def _cut_at_stop(text: str, stops: list[str]) -> str | None:
     return text[: min(hits)] if hits else None
 
 
-def parse_request(body: bytes) -> dict[str, Any]:
-    """The fields of an OpenAI completions request we use, validated (ValueError if not)."""
+def _json_body(body: bytes) -> Any:
+    """A request body decoded as JSON (an empty body is ``{}``); ValueError if it is not."""
     if len(body) > MAX_BODY:
         raise ValueError(f"request body over {MAX_BODY} bytes")
     try:
-        msg = json.loads(body or b"{}")
+        return json.loads(body or b"{}")
     except (ValueError, RecursionError, MemoryError) as e:  # syntax, UTF-8, 4,300+ digits
         raise ValueError(f"not valid JSON: {str(e)[:200]}") from None
+
+
+def parse_request(body: bytes) -> dict[str, Any]:
+    """The fields of an OpenAI completions request we use, validated (ValueError if not)."""
+    msg = _json_body(body)
     if not isinstance(msg, dict):
         raise ValueError("the request must be a JSON object")
     prompt = msg.get("prompt", "")
@@ -266,12 +405,32 @@ def parse_request(body: bytes) -> dict[str, Any]:
 
 def make_app(engine: Any, api_key: str | None = None) -> web.Application:
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spark-serve")
-    args = {"engine": engine, "executor": executor, "api_key": api_key}
+    args = {
+        "engine": engine,
+        "executor": executor,
+        "api_key": api_key,
+        "layout": _fim_layout(engine),
+    }
     return web.Application(
-        [(r"/v1/models", ModelsHandler, args), (r"/v1/completions", CompletionsHandler, args)],
+        [
+            (r"/v1/models", ModelsHandler, args),
+            (r"/v1/completions", CompletionsHandler, args),
+            (r"/infill", InfillHandler, args),
+            (r"/health", HealthHandler),
+        ],
         default_handler_class=NotFoundHandler,
         default_handler_args=args,
     )
+
+
+def _fim_layout(engine: Any) -> frozenset[str]:
+    """The repo-level FIM token names (repo name, file separator) the model's vocabulary has."""
+    tokenizer = getattr(engine, "tokenizer", None)
+    if tokenizer is None:
+        return frozenset()
+    vocab = tokenizer.get_vocab(with_added_tokens=True)
+    names = (*infill.REPO_TOKEN_NAMES, *infill.FILE_SEP_TOKEN_NAMES)
+    return frozenset(n for n in names if n in vocab)
 
 
 async def serve(engine: Any, host: str, port: int, api_key: str | None = None) -> None:
