@@ -25,7 +25,6 @@ decode step copies nothing. Only the last ``logits_to_keep`` positions go throug
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -491,7 +490,8 @@ def convert_gguf(
     ``out_dir`` must exist; the caller (the registry) makes it a temporary directory and renames
     it into place only after this returns, so a failure never leaves a half-written model.
     """
-    from .tokenizer import build_tokenizer_json, special_token_ids
+    from .metadata import ModelMetadata
+    from .tokenizer import build_tokenizer_json
 
     gguf_path, out_dir = Path(gguf_path), Path(out_dir)
     if progress:
@@ -499,7 +499,7 @@ def convert_gguf(
     reader = read_gguf(gguf_path)
     cfg = llama_config(reader, gguf_path)
     tokenizer_json = build_tokenizer_json(reader, gguf_path)
-    special = special_token_ids(reader)
+    meta = ModelMetadata.from_gguf(reader, gguf_path)
     try:
         model = build_graph(reader, cfg, accuracy_level, progress)
     except (ValueError, IndexError) as e:  # shape mismatches in a damaged file
@@ -514,10 +514,9 @@ def convert_gguf(
         "kv_layout": "shared",  # past and present may be the same preallocated buffer
         "accuracy_level": accuracy_level,
         "config": asdict(cfg),
-        "special_tokens": asdict(special),
         "quantization": quantization_summary(reader),
     }
-    (out_dir / "spark_model.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
+    meta.write(out_dir, extra=info)  # + the model metadata and its format-1 copy
     if progress:
         progress("writing", 1.0)
     return {
