@@ -128,10 +128,11 @@ def serve(tiny_model_dir):
 @pytest.fixture(scope="module")
 def fim_model_dir(tiny_model_dir, tmp_path_factory):
     """The tiny model with <fim_prefix>, <fim_suffix>, <fim_middle>, <file_sep> and
-    <repo_name>: five byte tokens no test text holds (bytes 0-4) renamed and made special."""
+    <reponame> (StarCoder's spellings, SmolLM2's for the last two): five byte tokens no test
+    text holds (bytes 0-4) renamed and made special."""
     d = tmp_path_factory.mktemp("fim") / "tiny-fim"
     shutil.copytree(tiny_model_dir, d)
-    names = ["<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<file_sep>", "<repo_name>"]
+    names = ["<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<file_sep>", "<reponame>"]
     tok = json.loads((d / "tokenizer.json").read_text())
     vocab = tok["model"]["vocab"]
     by_id = {i: t for t, i in vocab.items()}
@@ -313,9 +314,9 @@ def test_a_disconnected_client_cancels_its_generation(serve):
 
 def test_extra_chunks_use_repo_and_file_separator_tokens_when_the_model_has_them():
     chunks = (("a.py", "x = 1\n"), ("b.py", "y = 2"))
-    packed = infill.pack_extra(chunks, {"<repo_name>", "<file_sep>"})
+    packed = infill.pack_extra(chunks, {"<reponame>", "<file_sep>"})
     assert packed == (
-        "<repo_name>myproject\n<file_sep>a.py\nx = 1\n<file_sep>b.py\ny = 2<file_sep>filename\n"
+        "<reponame>myproject\n<file_sep>a.py\nx = 1\n<file_sep>b.py\ny = 2<file_sep>filename\n"
     )
     assert infill.pack_extra(chunks, {"<|file_sep|>"}).startswith("<|file_sep|>a.py\n")
     plain = infill.pack_extra(chunks, set())
@@ -332,8 +333,9 @@ def test_fim_prompt_holds_the_extra_prefix_and_suffix(fim_serve, fim_model_dir):
             "input_extra": EXTRA, "n_predict": 3}  # fmt: skip
     reply = infill_ok(fim_serve, body)
     chunks = tuple((e["filename"], e["text"]) for e in EXTRA)
-    before = infill.pack_extra(chunks, {"<repo_name>", "<file_sep>"}) + PREFIX + MIDDLE
+    before = infill.pack_extra(chunks, {"<reponame>", "<file_sep>"}) + PREFIX + MIDDLE
     assert ids(before).count(tok.token_to_id("<file_sep>")) == 3
+    assert ids(before)[0] == tok.token_to_id("<reponame>")
     assert reply["tokens_evaluated"] == 3 + len(ids(before)) + len(ids(SUFFIX))
     no_extra = infill_ok(fim_serve, {**body, "input_extra": []})
     assert no_extra["tokens_evaluated"] == 3 + len(ids(PREFIX + MIDDLE)) + len(ids(SUFFIX))

@@ -24,6 +24,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
+from ..models.metadata import FILE_SEP_NAMES, REPO_NAME_NAMES
 from ..server.protocol import text_problem
 
 # n_predict when the request has none, or asks for "no limit" (-1, llama.cpp's default): a
@@ -41,9 +42,9 @@ MAX_STOP_STRINGS = 8
 # and the name of the file being edited, after the last file separator.
 REPO_NAME = "myproject"
 CURRENT_FILE = "filename"
-# Token names of the repo-level FIM layout (StarCoder2/SmolLM2 and Qwen2.5-Coder spellings).
-REPO_TOKEN_NAMES = ("<repo_name>", "<|repo_name|>")
-FILE_SEP_TOKEN_NAMES = ("<file_sep>", "<|file_sep|>")
+# Token names of the repo-level FIM layout: llama.cpp's lists (models/metadata.py).
+REPO_TOKEN_NAMES = REPO_NAME_NAMES
+FILE_SEP_TOKEN_NAMES = FILE_SEP_NAMES
 # The header of a chunk for a model without a file separator token.
 PLAIN_CHUNK_HEADER = "# file: {filename}\n"
 
