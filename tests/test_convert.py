@@ -100,6 +100,6 @@ def test_unsupported_architecture(tmp_path):
 
 
 def test_unsupported_tensor_type(tmp_path):
-    p = write_tiny_gguf(tmp_path / "q5.gguf", TinyConfig(qtype="Q5_0"))
-    with pytest.raises(UnsupportedModel, match="Q5_0"):
+    p = write_tiny_gguf(tmp_path / "q8_1.gguf", TinyConfig(qtype="Q8_1"))
+    with pytest.raises(UnsupportedModel, match="Q8_1"):
         convert_gguf(p, tmp_path)

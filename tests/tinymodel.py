@@ -1,5 +1,9 @@
 """A tiny Llama-shaped GGUF model that the tests build themselves, and a numpy reference for it.
 
+Besides Llama it writes qwen2 (q/k/v biases, NEOX RoPE) and starcoder2 (LayerNorm with bias,
+GELU MLP, biases everywhere, NEOX RoPE), Llama 3's rope_freqs tensor, and K-quant weights: gguf
+cannot quantize those, so their blocks are random bytes with the fp16 scales written explicitly.
+
 The weights are random, so the model says nothing sensible; what matters is that the converted
 ONNX graph computes exactly what a plain numpy forward pass over the same (dequantized) GGUF
 weights computes, with the llama.cpp conventions: RMSNorm, interleaved RoPE (GGUF stores Q/K
@@ -102,6 +106,18 @@ class TinyConfig:
     embed_qtype: str = "Q8_0"
     tied: bool = True
     arch: str = "llama"
+    rope_freqs: bool = False  # Llama 3.x: write a rope_freqs.weight tensor
+    norm_qtype: str = "F32"  # type of the 1-D norm weights and biases
+    pre: str = ""  # tokenizer.ggml.pre; "" = smollm for llama, else the arch's own
+
+    @property
+    def biases(self) -> tuple[str, ...]:
+        """Linear layers with a bias in this architecture (llama.cpp's loader looks for them)."""
+        if self.arch == "qwen2":
+            return ("attn_q", "attn_k", "attn_v")
+        if self.arch == "starcoder2":
+            return ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_up", "ffn_down")
+        return ()
 
     @property
     def head_dim(self) -> int:
@@ -117,7 +133,11 @@ def _weights(cfg: TinyConfig, vocab: int, seed: int) -> dict[str, np.ndarray]:
     def norm(n: int) -> np.ndarray:
         return (1.0 + 0.1 * rng.standard_normal(n)).astype(np.float32)
 
+    def bias(n: int) -> np.ndarray:
+        return (0.1 * rng.standard_normal(n)).astype(np.float32)
+
     hd, h = cfg.head_dim, cfg.hidden
+    layer_norm = cfg.arch == "starcoder2"
     w: dict[str, np.ndarray] = {"token_embd.weight": mat(vocab, h, 0.5)}
     for i in range(cfg.n_layers):
         p = f"blk.{i}."
@@ -127,13 +147,57 @@ def _weights(cfg: TinyConfig, vocab: int, seed: int) -> dict[str, np.ndarray]:
         w[p + "attn_v.weight"] = mat(cfg.n_kv_heads * hd, h)
         w[p + "attn_output.weight"] = mat(h, cfg.n_heads * hd)
         w[p + "ffn_norm.weight"] = norm(h)
-        w[p + "ffn_gate.weight"] = mat(cfg.ff, h)
+        if not layer_norm:
+            w[p + "ffn_gate.weight"] = mat(cfg.ff, h)
         w[p + "ffn_up.weight"] = mat(cfg.ff, h)
         w[p + "ffn_down.weight"] = mat(h, cfg.ff)
+        for name in cfg.biases:
+            w[f"{p}{name}.bias"] = bias(w[f"{p}{name}.weight"].shape[0])
+        if layer_norm:
+            w[p + "attn_norm.bias"] = bias(h)
+            w[p + "ffn_norm.bias"] = bias(h)
     w["output_norm.weight"] = norm(h)
+    if layer_norm:
+        w["output_norm.bias"] = bias(h)
     if not cfg.tied:
         w["output.weight"] = mat(vocab, h, 0.5)
+    if cfg.rope_freqs:  # like Llama 3.1's: 1 for high frequencies, up to 8 for low ones
+        w["rope_freqs.weight"] = np.geomspace(1.0, 8.0, hd // 2).astype(np.float32)
     return w
+
+
+# GGUF K-quant layouts the tests write as random blocks: bytes per 256 weights, offset of the
+# fp16 d (and of dmin, or None), and dmin / d making the weights' mean about zero.
+_RANDOM_BLOCK_TYPES = {
+    "Q4_K": (144, 0, 2, 7.5),
+    "Q5_K": (176, 0, 2, 15.5),
+    "Q6_K": (210, 208, None, 0.0),
+}
+# The tokenizer.ggml.pre llama.cpp expects for each architecture's real models.
+PRE_TOKENIZER = {"llama": "smollm", "qwen2": "qwen2", "starcoder2": "starcoder"}
+
+
+def random_quant_blocks(
+    qtype: str, rows: int, cols: int, rng: np.random.Generator, std: float
+) -> np.ndarray:
+    """(rows, bytes) random but valid blocks of ``qtype``, scaled to weights of about ``std``.
+
+    Any byte pattern is a valid K-quant block except for its fp16 scales, which are written
+    here: first as 1 (and the min ratio) to measure the weights' spread, then rescaled.
+    """
+    size, d_off, dmin_off, ratio = _RANDOM_BLOCK_TYPES[qtype]
+    qt = gguf.GGMLQuantizationType[qtype]
+    blocks = rng.integers(0, 256, (rows, cols // 256, size), dtype=np.uint8)
+
+    def set_scales(d: float) -> None:
+        blocks[..., d_off : d_off + 2] = np.float16(d).reshape(1).view(np.uint8)
+        if dmin_off is not None:
+            blocks[..., dmin_off : dmin_off + 2] = np.float16(d * ratio).reshape(1).view(np.uint8)
+
+    set_scales(1.0)
+    spread = float(gguf.quants.dequantize(blocks.reshape(rows, -1), qt).std())
+    set_scales(std / spread)
+    return blocks.reshape(rows, -1)
 
 
 def write_tiny_gguf(path: Path, cfg: TinyConfig = TinyConfig(), seed: int = 0) -> Path:
@@ -149,22 +213,35 @@ def write_tiny_gguf(path: Path, cfg: TinyConfig = TinyConfig(), seed: int = 0) -
     writer.add_head_count_kv(cfg.n_kv_heads)
     writer.add_rope_freq_base(cfg.rope_base)
     writer.add_layer_norm_rms_eps(cfg.eps)
+    if cfg.arch == "starcoder2":
+        writer.add_layer_norm_eps(cfg.eps)
     writer.add_rope_dimension_count(cfg.head_dim)
     writer.add_vocab_size(len(tokens))
     writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre("smollm")
+    writer.add_tokenizer_pre(cfg.pre or PRE_TOKENIZER.get(cfg.arch, "smollm"))
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     writer.add_token_merges(merges)
     writer.add_bos_token_id(1)
     writer.add_eos_token_id(0)
     writer.add_add_bos_token(False)
+    rng = np.random.default_rng(seed + 1000)
     for name, arr in _weights(cfg, len(tokens), seed).items():
         qname = cfg.embed_qtype if name == "token_embd.weight" else cfg.qtype
-        if arr.ndim == 1 or qname == "F32":
+        if arr.ndim == 1:
+            qname = "F32" if name == "rope_freqs.weight" else cfg.norm_qtype
+        if qname == "F32":
             writer.add_tensor(name, arr)
         elif qname == "F16":
             writer.add_tensor(name, arr.astype(np.float16))
+        elif qname in _RANDOM_BLOCK_TYPES:
+            blocks = random_quant_blocks(qname, arr.shape[0], arr.shape[1], rng, float(arr.std()))
+            writer.add_tensor(name, blocks, raw_dtype=gguf.GGMLQuantizationType[qname])
+        elif (
+            qname == "Q8_1"
+        ):  # no dequantizer in gguf: the unsupported type (f32 d, f32 s, 32 int8)
+            blocks = rng.integers(0, 256, (arr.shape[0], arr.shape[1] // 32 * 40), dtype=np.uint8)
+            writer.add_tensor(name, blocks, raw_dtype=gguf.GGMLQuantizationType.Q8_1)
         else:
             qt = gguf.GGMLQuantizationType[qname]
             writer.add_tensor(name, gguf.quants.quantize(arr, qt), raw_dtype=qt)
@@ -180,15 +257,22 @@ def write_tiny_gguf(path: Path, cfg: TinyConfig = TinyConfig(), seed: int = 0) -
 
 
 class ReferenceLlama:
-    """Plain fp32 numpy Llama forward over the dequantized GGUF tensors (no KV cache)."""
+    """Plain fp32 numpy forward over the dequantized GGUF tensors (no KV cache).
+
+    Follows llama.cpp's graphs for llama, qwen2 and starcoder2: RMSNorm or LayerNorm (with a
+    bias), interleaved ("normal") or NEOX RoPE with Llama 3's frequency factors, any bias the
+    file has, SwiGLU or tanh-GELU MLP.
+    """
 
     def __init__(self, gguf_path: Path) -> None:
         r = gguf.GGUFReader(str(gguf_path))
         arch = r.fields["general.architecture"].contents()
+        self.arch = arch
         self.n_layers = int(r.fields[f"{arch}.block_count"].contents())
         self.n_heads = int(r.fields[f"{arch}.attention.head_count"].contents())
         self.n_kv = int(r.fields[f"{arch}.attention.head_count_kv"].contents())
-        self.eps = float(r.fields[f"{arch}.attention.layer_norm_rms_epsilon"].contents())
+        eps_key = "layer_norm_epsilon" if arch == "starcoder2" else "layer_norm_rms_epsilon"
+        self.eps = float(r.fields[f"{arch}.attention.{eps_key}"].contents())
         self.base = float(r.fields[f"{arch}.rope.freq_base"].contents())
         self.w: dict[str, np.ndarray] = {}
         for t in r.tensors:
@@ -196,19 +280,36 @@ class ReferenceLlama:
             self.w[t.name] = d.reshape([int(x) for x in reversed(t.shape)])
         self.hd = self.w["blk.0.attn_q.weight"].shape[0] // self.n_heads
 
-    def _rms(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return x / np.sqrt((x * x).mean(-1, keepdims=True) + self.eps) * g
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        g, b = self.w[name + ".weight"], self.w.get(name + ".bias")
+        if b is None:
+            return x / np.sqrt((x * x).mean(-1, keepdims=True) + self.eps) * g
+        x = x - x.mean(-1, keepdims=True)
+        return x / np.sqrt((x * x).mean(-1, keepdims=True) + self.eps) * g + b
+
+    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+        y = x @ self.w[name + ".weight"].T
+        b = self.w.get(name + ".bias")
+        return y if b is None else y + b
 
     def _rope(self, x: np.ndarray) -> np.ndarray:
-        # x: (T, nh, hd); interleaved pairs (x[2i], x[2i+1]) rotate by pos * base^(-2i/hd)
+        # x: (T, nh, hd); pair i rotates by pos * base^(-2i/hd) / freq_factor_i. Llama pairs
+        # (x[2i], x[2i+1]); qwen2 and starcoder2 (NEOX) pair (x[i], x[i + hd/2]).
         t = np.arange(x.shape[0])[:, None]
         inv = self.base ** (-np.arange(0, self.hd, 2) / self.hd)
+        if "rope_freqs.weight" in self.w:
+            inv = inv / self.w["rope_freqs.weight"].astype(np.float64)
         ang = (t * inv)[:, None, :]  # (T, 1, hd/2)
         cos, sin = np.cos(ang), np.sin(ang)
-        x0, x1 = x[..., 0::2], x[..., 1::2]
+        half = self.hd // 2
+        neox = self.arch != "llama"
+        i0, i1 = (
+            (slice(0, half), slice(half, None)) if neox else (slice(0, None, 2), slice(1, None, 2))
+        )
+        x0, x1 = x[..., i0], x[..., i1]
         out = np.empty_like(x)
-        out[..., 0::2] = x0 * cos - x1 * sin
-        out[..., 1::2] = x0 * sin + x1 * cos
+        out[..., i0] = x0 * cos - x1 * sin
+        out[..., i1] = x0 * sin + x1 * cos
         return out
 
     def logits(self, ids: list[int]) -> np.ndarray:
@@ -220,21 +321,25 @@ class ReferenceLlama:
         g = self.n_heads // self.n_kv
         for i in range(self.n_layers):
             p = f"blk.{i}."
-            h = self._rms(x, w[p + "attn_norm.weight"])
-            q = (h @ w[p + "attn_q.weight"].T).reshape(T, self.n_heads, self.hd)
-            k = (h @ w[p + "attn_k.weight"].T).reshape(T, self.n_kv, self.hd)
-            v = (h @ w[p + "attn_v.weight"].T).reshape(T, self.n_kv, self.hd)
+            h = self._norm(x, p + "attn_norm")
+            q = self._linear(h, p + "attn_q").reshape(T, self.n_heads, self.hd)
+            k = self._linear(h, p + "attn_k").reshape(T, self.n_kv, self.hd)
+            v = self._linear(h, p + "attn_v").reshape(T, self.n_kv, self.hd)
             q, k = self._rope(q), self._rope(k)
             k, v = np.repeat(k, g, axis=1), np.repeat(v, g, axis=1)
             att = np.einsum("qhd,khd->hqk", q, k) / np.sqrt(self.hd) + mask
             att = np.exp(att - att.max(-1, keepdims=True))
             att /= att.sum(-1, keepdims=True)
             o = np.einsum("hqk,khd->qhd", att, v).reshape(T, -1)
-            x = x + o @ w[p + "attn_output.weight"].T
-            h = self._rms(x, w[p + "ffn_norm.weight"])
-            gate = h @ w[p + "ffn_gate.weight"].T
-            up = h @ w[p + "ffn_up.weight"].T
-            x = x + (gate / (1 + np.exp(-gate)) * up) @ w[p + "ffn_down.weight"].T
-        x = self._rms(x, w["output_norm.weight"])
+            x = x + self._linear(o, p + "attn_output")
+            h = self._norm(x, p + "ffn_norm")
+            up = self._linear(h, p + "ffn_up")
+            if p + "ffn_gate.weight" in w:
+                gate = self._linear(h, p + "ffn_gate")
+                act = gate / (1 + np.exp(-gate)) * up
+            else:  # tanh GELU, as llama.cpp's ggml_gelu
+                act = 0.5 * up * (1 + np.tanh(np.sqrt(2 / np.pi) * (up + 0.044715 * up**3)))
+            x = x + self._linear(act, p + "ffn_down")
+        x = self._norm(x, "output_norm")
         head = w.get("output.weight", w["token_embd.weight"])
         return x @ head.T
