@@ -246,3 +246,57 @@ def test_hf_dir_without_bos_template_adds_no_bos(tmp_path):
     assert (m.bos_id, m.add_bos) == (3, False)
     (d / "tokenizer_config.json").write_text(json.dumps({"add_bos_token": True}))
     assert ModelMetadata.load(d).add_bos is True
+
+
+# ---------------------------------------------------------------------------------------------
+# the engine follows the metadata: BOS, FIM order, stops
+
+
+@pytest.fixture
+def bos_model_dir(tiny_model_dir, tmp_path) -> Path:
+    """The tiny conversion, but saying prompts start with BOS (id 1), as Llama 3's do."""
+    import shutil
+
+    d = tmp_path / "bos"
+    shutil.copytree(tiny_model_dir, d)
+    info = json.loads((d / SPARK_MODEL_JSON).read_text())
+    info["metadata"]["add_bos"] = True
+    (d / SPARK_MODEL_JSON).write_text(json.dumps(info))
+    return d
+
+
+def test_engine_reads_the_converted_metadata(tiny_model_dir):
+    from conftest import make_engine
+
+    eng = make_engine(tiny_model_dir, warmup=False)
+    assert eng.metadata == ModelMetadata.load(tiny_model_dir)
+    assert eng.specials.stop == {0, 2} and eng.specials.all_special == {0, 1, 2, 3}
+    assert eng.specials.bos == () and eng._prompt_ids("x = 1", "", 200) == eng.encode("x = 1")
+
+
+def test_engine_starts_prompts_with_bos_and_still_reuses_the_kv_prefix(bos_model_dir):
+    from conftest import make_engine
+
+    eng = make_engine(bos_model_dir, warmup=False, typed_through=False, token_healing=False)
+    assert eng._prompt_ids("x = 1", "", 200) == [1, *eng.encode("x = 1")]
+    assert eng._prompt_ids("", "", 200) == [1, *eng.encode("\n")]
+    first = eng.complete("import numpy as np\nx = np.", max_tokens=2).wait()
+    again = eng.complete("import numpy as np\nx = np.zeros(", max_tokens=2).wait()
+    assert first.prompt_tokens == len(eng.encode("import numpy as np\nx = np.")) + 1
+    assert again.cached_tokens >= len(eng.encode("import numpy as np\n")) + 1  # BOS included
+
+
+def test_engine_fim_prompt_follows_the_model_order(bos_model_dir):
+    from dataclasses import replace
+
+    from conftest import make_engine
+
+    eng = make_engine(bos_model_dir, warmup=False)
+    pre, suf, mid = 0, 2, 3  # stand-ins: the tiny vocabulary has no FIM tokens of its own
+    p, s = eng.encode("x = f("), eng.encode(")\nprint(x)")
+    eng.specials = replace(eng.specials, fim=(pre, suf, mid))
+    assert eng._prompt_ids("x = f(", ")\nprint(x)", 200) == [1, pre, *p, suf, *s, mid]
+    eng.specials = replace(eng.specials, fim_order="spm")
+    assert eng._prompt_ids("x = f(", ")\nprint(x)", 200) == [1, suf, *s, pre, *p, mid]
+    ids = eng._prompt_ids("x = f(" * 100, ")\nprint(x)", 60)  # trimmed to the budget
+    assert len(ids) <= 60 and ids[:2] == [1, suf] and ids[-1] == mid

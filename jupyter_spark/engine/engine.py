@@ -9,7 +9,6 @@ keep running, and a newer request waits at most one step if the caller cancels t
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from ..models.errors import InvalidModelFile
+from ..models.metadata import DEFAULT_FIM_ORDER, ModelMetadata, assemble_prompt
 from .ahead import Ahead
 from .completion import Cancelled, Completion, CompletionResult
 from .config import EngineConfig
@@ -34,61 +34,27 @@ MODES = ("line", "block")
 # clients, whose own post-processing (ours, in a remote backend) decides where to stop.
 ALL_MODES = (*MODES, "raw")
 
-# Token names that end generation in models whose metadata does not list them.
-_STOP_TOKEN_NAMES = (
-    "<|endoftext|>",
-    "<|im_end|>",
-    "<|eot_id|>",
-    "</s>",
-    "<|end|>",
-    "<eos>",
-    "<file_sep>",
-    "<jupyter_output>",
-    "<|file_separator|>",
-)
-_FIM_NAMES = {
-    "prefix": ("<fim_prefix>", "<|fim_prefix|>", "<PRE>"),
-    "suffix": ("<fim_suffix>", "<|fim_suffix|>", "<SUF>"),
-    "middle": ("<fim_middle>", "<|fim_middle|>", "<MID>"),
-}
-
 
 @dataclass(frozen=True)
 class ModelSpecials:
-    """Special token ids the generation loop cares about."""
+    """The special tokens as the generation loop looks them up (sets, per step), taken from
+    ModelMetadata, the one place that knows them."""
 
     stop: frozenset[int]
     fim: tuple[int, int, int] | None  # prefix, suffix, middle
     all_special: frozenset[int]
+    bos: tuple[int, ...] = ()  # every prompt's first tokens: (bos,) when the model expects BOS
+    fim_order: str = DEFAULT_FIM_ORDER
 
-
-def _load_specials(tok: Tokenizer, model_dir: Path) -> ModelSpecials:
-    """From spark_model.json (our conversions) or tokenizer/config files (bring your own)."""
-    vocab = tok.get_vocab(with_added_tokens=True)
-    added = {t.content for t in tok.get_added_tokens_decoder().values() if t.special}
-    stop = {vocab[n] for n in _STOP_TOKEN_NAMES if n in vocab}
-    fim = None
-    meta_path = model_dir / "spark_model.json"
-    if meta_path.is_file():
-        sp = json.loads(meta_path.read_text(encoding="utf-8")).get("special_tokens", {})
-        stop |= {int(i) for i in sp.get("stop", []) if i is not None}
-        if sp.get("eos") is not None:
-            stop.add(int(sp["eos"]))
-        if None not in (sp.get("fim_prefix"), sp.get("fim_suffix"), sp.get("fim_middle")):
-            fim = (int(sp["fim_prefix"]), int(sp["fim_suffix"]), int(sp["fim_middle"]))
-    for cfg_name in ("generation_config.json", "config.json"):
-        p = model_dir / cfg_name
-        if p.is_file():
-            eos = json.loads(p.read_text(encoding="utf-8")).get("eos_token_id")
-            stop |= set(eos) if isinstance(eos, list) else {eos} if isinstance(eos, int) else set()
-    if fim is None:
-        found = [
-            next((vocab[n] for n in names if n in vocab), None) for names in _FIM_NAMES.values()
-        ]
-        if None not in found:
-            fim = tuple(found)  # type: ignore[assignment]
-    special_ids = {vocab[n] for n in added if n in vocab}
-    return ModelSpecials(frozenset(stop), fim, frozenset(special_ids))
+    @classmethod
+    def of(cls, meta: ModelMetadata) -> ModelSpecials:
+        return cls(
+            stop=frozenset(meta.stop_ids),
+            fim=meta.fim_ids,
+            all_special=frozenset(meta.special_ids),
+            bos=meta.bos_prefix,
+            fim_order=meta.fim_order,
+        )
 
 
 class Engine:
@@ -109,7 +75,8 @@ class Engine:
         except Exception as e:
             raise InvalidModelFile(tokenizer_path, f"not a tokenizers tokenizer.json ({e})") from e
         self.session = DecoderSession(onnx_path, self.config)
-        self.specials = _load_specials(self.tokenizer, Path(model_dir))
+        self.metadata = ModelMetadata.load(model_dir)
+        self.specials = ModelSpecials.of(self.metadata)
         self.healer = Healer(self.tokenizer, set(self.specials.all_special))
         self.grounder = GroundedDecoder(self.healer)  # constrained starts (grounded.py)
         self.prompts = PromptEncoder(self.tokenizer)  # re-encodes only what a keystroke changed
@@ -142,22 +109,23 @@ class Engine:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
     def _prompt_ids(self, prefix: str, suffix: str, budget: int) -> list[int]:
-        """Token ids of the prompt, cut at the left on a stable boundary to fit ``budget``."""
-        fim = self.specials.fim if suffix.strip() else None
-        if fim is not None:
-            sfx = self.encode(suffix)[: budget // 4]
-            head, tail = [fim[0]], [fim[1], *sfx, fim[2]]
-            budget -= len(head) + len(tail)
-        ids = self.prompts.encode(prefix)
+        """Token ids of the prompt, cut at the left on a stable boundary to fit ``budget``.
+
+        BOS first when the model expects it; with a suffix and FIM tokens, the FIM layout
+        of the model's order (the suffix capped at a quarter of the budget).
+        """
+        sp = self.specials
+        fim = sp.fim if suffix.strip() else None
+        sfx = self.encode(suffix)[: budget // 4] if fim is not None else None
+        budget -= len(sp.bos) + (len(sfx) + 3 if sfx is not None else 0)
+        ids = self.prompts.encode(prefix) or ([] if fim else self.encode("\n"))
         if len(ids) > budget:
             g = max(1, self.config.trim_granularity)
             cut = len(ids) - budget
             cut = min(len(ids), -(-cut // g) * g)  # round up to the granularity
             ids = ids[cut:]
-        if fim is not None:
-            # PSM order; the suffix goes last so typing in the prefix keeps <fim_prefix>... warm
-            return [*head, *ids, *tail]
-        return ids
+        # PSM keeps the suffix last so typing in the prefix keeps <fim_prefix>... warm.
+        return assemble_prompt(ids, sfx, bos=sp.bos, fim=fim, order=sp.fim_order)
 
     # -- KV slots -------------------------------------------------------------------------
 
@@ -257,7 +225,7 @@ class Engine:
         scored, so texts compare fairly; it runs on a KV slot of its own (created on first use)
         so the completion slots keep their cached prompts.
         """
-        ids = self.encode(text)[:max_tokens]
+        ids = [*self.specials.bos, *self.encode(text)][:max_tokens]
         if len(ids) < 2:
             return 0.0
         with self._lock:
@@ -365,7 +333,7 @@ class Engine:
         with the lock held; the slot is truncated to the reused prefix.
         """
         budget = self.session.max_context - max_tokens - 1
-        ids = self._prompt_ids(prefix, suffix, budget) or self.encode("\n")
+        ids = self._prompt_ids(prefix, suffix, budget)
         heal_n, heal_text = self.healer.rollback(ids) if self.config.token_healing else (0, "")
         slot, reuse = self._pick_slot(ids)
         if not self.config.prefix_reuse:

@@ -12,7 +12,6 @@ Two cache layouts, read off the graph:
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import onnxruntime as ort
 
 from ..models.errors import InvalidModelFile
+from ..models.metadata import ModelMetadata, read_spark_json
 from .config import EngineConfig
 
 _ORT_DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
@@ -65,15 +65,12 @@ class DecoderSession:
         self.kv_heads, self.head_dim = int(first.shape[1]), int(first.shape[3])
         self.has_position_ids = "position_ids" in inputs
         self.has_logits_to_keep = "logits_to_keep" in inputs
-        meta = {}
-        spark_json = Path(onnx_path).parent / "spark_model.json"
-        if spark_json.is_file():
-            meta = json.loads(spark_json.read_text(encoding="utf-8"))
-        self.shared_kv = meta.get("kv_layout") == "shared"
+        model_dir = Path(onnx_path).parent
+        self.shared_kv = read_spark_json(model_dir).get("kv_layout") == "shared"
         self.max_context = cfg.max_context
-        if self.shared_kv:
-            ctx = int(meta.get("config", {}).get("context_length", cfg.max_context))
-            self.max_context = min(cfg.max_context, ctx)
+        if self.shared_kv:  # our conversion: the buffer need not outgrow what the model knows
+            ctx = ModelMetadata.load(model_dir).context_length
+            self.max_context = min(cfg.max_context, ctx or cfg.max_context)
         self.vocab = int(self.sess.get_outputs()[0].shape[-1] or 0)
         # One-token logits land in this array: the OrtValue wraps its memory (CPU values are
         # not copied), so a step reads them without OrtValue.numpy()'s 200 KB copy.

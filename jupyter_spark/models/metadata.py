@@ -145,6 +145,28 @@ def control_by_name(tokens: Iterable[str]) -> set[int]:
     return {i for i, t in enumerate(tokens) if t in names}
 
 
+def assemble_prompt(
+    prefix: list[int],
+    suffix: list[int] | None,
+    *,
+    bos: tuple[int, ...] = (),
+    fim: tuple[int, int, int] | None = None,
+    order: str = DEFAULT_FIM_ORDER,
+) -> list[int]:
+    """A prompt from token ids: ``bos`` + ``prefix``, or with ``fim`` and a ``suffix`` the FIM
+    layout of ``order``.
+
+    PSM: <pre> prefix <suf> suffix <mid>; SPM: <suf> suffix <pre> prefix <mid> (llama.cpp's
+    spm_infill layout). BOS is a constant first token, so prompts still share their KV prefix.
+    """
+    if fim is None or suffix is None:
+        return [*bos, *prefix]
+    pre, suf, mid = fim
+    if order == "spm":
+        return [*bos, suf, *suffix, pre, *prefix, mid]
+    return [*bos, pre, *prefix, suf, *suffix, mid]
+
+
 # ---------------------------------------------------------------------------------------------
 # the type
 
@@ -202,16 +224,13 @@ class ModelMetadata:
     def fim_prompt(self, prefix: list[int], suffix: list[int]) -> list[int]:
         """The FIM prompt for token ids ``prefix`` | ``suffix`` in the model's order, BOS first.
 
-        PSM: <pre> prefix <suf> suffix <mid>; SPM: <suf> suffix <pre> prefix <mid> (llama.cpp's
-        spm_infill layout). Raises ValueError for a model without FIM tokens.
+        Raises ValueError for a model without FIM tokens.
         """
-        fim = self.fim_ids
-        if fim is None:
+        if self.fim_ids is None:
             raise ValueError(f"{self.name}: the model has no fill-in-the-middle tokens")
-        pre, suf, mid = fim
-        if self.fim_order == "spm":
-            return [*self.bos_prefix, suf, *suffix, pre, *prefix, mid]
-        return [*self.bos_prefix, pre, *prefix, suf, *suffix, mid]
+        return assemble_prompt(
+            prefix, suffix, bos=self.bos_prefix, fim=self.fim_ids, order=self.fim_order
+        )
 
     # -- JSON --------------------------------------------------------------------------------
 
