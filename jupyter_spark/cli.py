@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from .models.errors import ModelError
@@ -44,11 +45,23 @@ def _add_model_parser(subparsers: argparse._SubParsersAction) -> None:
     pull.add_argument("--force", action="store_true", help="redo it even if the cache is good")
     pull.set_defaults(func=_cmd_pull)
 
-    lst = actions.add_parser("list", help="list the models in the cache")
+    lst = actions.add_parser(
+        "list",
+        help="list the models in the cache",
+        description="The cached models: architecture, context length, fill-in-the-middle "
+        "support, size on disk, tensor types, where each came from and whether it is stale.",
+    )
     lst.add_argument("--json", action="store_true", help="print JSON instead of a table")
     lst.set_defaults(func=_cmd_list)
 
-    info = actions.add_parser("info", help="show a model's manifest")
+    info = actions.add_parser(
+        "info",
+        help="show a model's facts and manifest, or a GGUF file's without converting it",
+        description="A cached model (by name), an ONNX directory, or a GGUF file: "
+        "architecture, context length, fill-in-the-middle support, tensor types and size on "
+        "disk. A GGUF file is read, not converted; one this cannot run is shown with the "
+        "reason, and the command exits with status 2.",
+    )
     info.add_argument("model", nargs="?", help=_MODEL_HELP)
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_cmd_info)
@@ -79,15 +92,21 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if not models:
         print(f"no models in {cache_root()}; `jupyter spark model pull` fetches the default one")
         return 0
-    header = ("NAME", "SIZE MB", "QUANTIZATION", "SOURCE", "CONVERTER", "CREATED", "STATUS")
+    header = (
+        "NAME", "ARCH", "CONTEXT", "FIM", "SIZE MB", "QUANTIZATION", "SOURCE", "CONVERTER",
+        "CREATED", "STATUS",
+    )  # fmt: skip
     rows = [header]
     for m in models:
         d = _describe(m)
         rows.append(
             (
                 m.name,
+                d["architecture"],
+                str(d["context_length"] or "?"),
+                _yes_no(d["fim"]),
                 f"{d['size_bytes'] / MB:.1f}",
-                _quant_summary(d["manifest"].get("quantization")),
+                _quant_summary(d["quantization"]),
                 m.source,
                 str(d["manifest"].get("converter_version", "?")),
                 _short_time(d["manifest"].get("created")),
@@ -103,25 +122,64 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_info(args: argparse.Namespace) -> int:
     from .models import model_info
 
+    gguf = _gguf_file(args.model)
+    if gguf is not None:
+        return _gguf_info(gguf, args.json)
     d = _describe(model_info(args.model))
     if args.json:
         print(json.dumps(d, indent=1))
         return 0
     manifest = d.pop("manifest") or {}
     d["stale"] = d["stale"] or "no"
-    for key, value in {**d, **manifest}.items():
+    d["fim"] = _yes_no(d["fim"])
+    _print_fields({**d, **manifest})
+    return 0
+
+
+def _gguf_file(spec: str | None) -> Path | None:
+    """``spec`` as a GGUF file to read in place (the registry treats any file but .onnx so)."""
+    if not spec:
+        return None
+    path = Path(spec).expanduser()
+    return path.resolve() if path.is_file() and path.suffix.lower() != ".onnx" else None
+
+
+def _gguf_info(path: Path, as_json: bool) -> int:
+    """A GGUF file's facts, read without converting; exit 2 (after them) if it cannot run."""
+    from .models.registry import gguf_facts
+
+    d = {"path": str(path), **gguf_facts(path)}
+    refused = d["refused"]
+    if as_json:
+        print(json.dumps(d, indent=1))
+    else:
+        shown = {k: v for k, v in d.items() if k != "refused"}
+        _print_fields({**shown, "fim": _yes_no(d["fim"])})
+        print(f"supported: {f'no ({refused})' if refused else 'yes'}")
+    if refused:
+        print(f"error: {path}: {refused}", file=sys.stderr)
+        return ERROR_EXIT
+    return 0
+
+
+def _print_fields(fields: dict[str, Any]) -> None:
+    for key, value in fields.items():
         if isinstance(value, dict):
             print(f"{key}:")
             for k, v in value.items():
                 print(f"  {k}: {v}")
         else:
             print(f"{key}: {value}")
-    return 0
+
+
+def _yes_no(flag: bool | None) -> str:
+    return "?" if flag is None else "yes" if flag else "no"
 
 
 def _describe(info) -> dict[str, Any]:
     """A model as plain data, for --json and for the human-readable views."""
     from .models import stale_reason
+    from .models.registry import model_facts
 
     return {
         "name": info.name,
@@ -130,6 +188,7 @@ def _describe(info) -> dict[str, Any]:
         "tokenizer_path": str(info.tokenizer_path),
         "source": info.source,
         "size_bytes": info.size_bytes,
+        **model_facts(info),
         "stale": stale_reason(info),
         "manifest": info.manifest or {},
     }
@@ -364,10 +423,12 @@ def _run_fix(args: argparse.Namespace) -> int:
 def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve",
-        help="serve the local model over an OpenAI-compatible API (/v1/completions)",
+        help="serve the local model over an OpenAI-compatible API (/v1/completions) and "
+        "llama.cpp's /infill",
         description="Load the model warm and serve GET /v1/models and POST /v1/completions "
-        "(stream or not), e.g. as the remote backend of other Jupyter servers "
-        "(SparkExtension.backend = 'remote').",
+        "(stream or not; suffix for fill-in-the-middle), e.g. as the remote backend of other "
+        "Jupyter servers (SparkExtension.backend = 'remote'), and llama.cpp's POST /infill and "
+        "GET /health for llama.vim and llama.vscode.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")

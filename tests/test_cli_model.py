@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_spark.cli import ERROR_EXIT, main
-from jupyter_spark.models import cache_root, model_info
+from jupyter_spark.models import InvalidModelFile, UnsupportedModel, cache_root, model_info
 from jupyter_spark.models.convert import CONVERTER_VERSION
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,14 +33,16 @@ def test_pull_then_list_and_info(pulled, capsys):
     assert main(["model", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
-        "NAME", "SIZE", "MB", "QUANTIZATION", "SOURCE", "CONVERTER", "CREATED", "STATUS"
+        "NAME", "ARCH", "CONTEXT", "FIM", "SIZE", "MB", "QUANTIZATION", "SOURCE", "CONVERTER",
+        "CREATED", "STATUS",
     ]  # fmt: skip
     row = lines[1].split()
     assert row[0] == pulled
-    assert float(row[1]) > 0
-    assert row[2].startswith("Q4_1/")
-    assert row[3:5] == ["gguf-file", str(model_info(pulled).manifest["source"]["ref"])]
-    assert row[5] == CONVERTER_VERSION
+    assert row[1:4] == ["llama", "256", "no"]  # the tiny model: 256 tokens, no FIM tokens
+    assert float(row[4]) > 0
+    assert row[5].startswith("Q4_1/")
+    assert row[6:8] == ["gguf-file", str(model_info(pulled).manifest["source"]["ref"])]
+    assert row[8] == CONVERTER_VERSION
     assert row[-1] == "ok"
 
     assert main(["model", "list", "--json"]) == 0
@@ -50,11 +54,15 @@ def test_pull_then_list_and_info(pulled, capsys):
     assert f"name: {pulled}" in out
     assert f"converter_version: {CONVERTER_VERSION}" in out
     assert "kind: gguf-file" in out
+    for line in ("architecture: llama", "context_length: 256", "fim: no", "  Q4_1: 14"):
+        assert line in out.splitlines()
 
     assert main(["model", "info", pulled, "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["manifest"] == model_info(pulled).manifest
     assert Path(info["onnx_path"]).is_file()
+    assert (info["architecture"], info["context_length"], info["fim"]) == ("llama", 256, False)
+    assert info["quantization"] == info["manifest"]["quantization"]
 
 
 def test_second_pull_and_force(pulled, tiny_gguf, capsys):
@@ -162,3 +170,107 @@ def test_complete_is_grounded_on_the_code_itself(tiny_model_dir, capsys):
     assert out["grounded"] == "key" and out["text"].startswith(("warmup_steps'", "lr_decay'"))
     assert main([*base, "--json", "--no-grounding"]) == 0
     assert json.loads(capsys.readouterr().out)["grounded"] == ""
+
+
+# -- a GGUF read in place, and the files we refuse ------------------------------------------
+
+
+def _cache_files() -> list[str]:
+    root = cache_root()
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")) if root.exists() else []
+
+
+def test_info_reads_a_gguf_without_converting_it(tiny_gguf, capsys):
+    assert main(["model", "info", str(tiny_gguf)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for line in ("architecture: llama", "context_length: 256", "fim: no", "  Q4_1: 14",
+                 f"size_bytes: {tiny_gguf.stat().st_size}", "supported: yes"):  # fmt: skip
+        assert line in lines
+    assert main(["model", "info", str(tiny_gguf), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["refused"] is None and d["quantization"] == {"Q4_1": 14, "F32": 5, "Q8_0": 1}
+    assert _cache_files() == []  # nothing converted, nothing written
+
+
+def _without_tokenizer(src: Path, dst: Path) -> Path:
+    """A copy of the GGUF ``src`` with every tokenizer.* key left out."""
+    import gguf
+    import numpy as np
+
+    r = gguf.GGUFReader(str(src))
+    w = gguf.GGUFWriter(str(dst), r.fields["general.architecture"].contents())
+    for name, f in r.fields.items():
+        if name.startswith(("GGUF.", "tokenizer.")) or name == "general.architecture":
+            continue
+        sub = f.types[-1] if f.types[0] == gguf.GGUFValueType.ARRAY else None
+        w.add_key_value(name, f.contents(), f.types[0], sub)
+    for t in r.tensors:
+        w.add_tensor(t.name, np.asarray(t.data), raw_dtype=t.tensor_type)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return dst
+
+
+@pytest.fixture
+def bad_models(tmp_path, tiny_gguf, tiny_model_dir) -> dict[str, tuple[Path, type, str]]:
+    """name -> (path, the typed error, what its message says)."""
+    from tinymodel import TinyConfig, write_tiny_gguf
+
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(tiny_gguf.read_bytes()[:3000])
+    onnx_dir = tmp_path / "onnx-no-tokenizer"
+    shutil.copytree(tiny_model_dir, onnx_dir)
+    (onnx_dir / "tokenizer.json").unlink()
+    return {
+        "architecture": (
+            write_tiny_gguf(tmp_path / "mamba.gguf", TinyConfig(arch="mamba")),
+            UnsupportedModel,
+            "architecture 'mamba' is not supported",
+        ),
+        "truncated": (truncated, InvalidModelFile, "GGUF"),
+        "tokenizer": (
+            _without_tokenizer(tiny_gguf, tmp_path / "no-tokenizer.gguf"),
+            InvalidModelFile,
+            "no tokenizer metadata",
+        ),
+        "onnx": (onnx_dir, InvalidModelFile, "tokenizer.json: no such file"),
+    }
+
+
+def test_models_we_cannot_run_are_refused_before_any_work(
+    pulled, bad_models, tiny_model_dir, capsys
+):
+    """Each is one typed error naming the file and the reason; the cache is as it was, and a
+    serve started on the cached model before goes on serving it."""
+    from labserver import ServeProcess
+
+    from jupyter_spark.models import resolve_model
+
+    capsys.readouterr()
+    before = _cache_files()
+    serve = ServeProcess(pulled).start()
+    try:
+        for path, error, says in bad_models.values():
+            with pytest.raises(error, match=re.escape(says)) as exc:
+                resolve_model(path, progress=False)
+            assert str(path) in str(exc.value)
+            assert main(["model", "pull", str(path)]) == ERROR_EXIT
+            err = capsys.readouterr().err
+            assert err.startswith(f"error: {path}") and says in err
+            assert len(err.splitlines()) == 1
+            assert _cache_files() == before
+            status, body = serve.request("POST", "/v1/completions", {"prompt": "import"})
+            assert status == 200 and json.loads(body)["model"] == pulled
+        # model info says why, after what it could read (exit 2); serve refuses to start.
+        path, _, says = bad_models["architecture"]
+        assert main(["model", "info", str(path)]) == ERROR_EXIT
+        out, err = capsys.readouterr()
+        assert "architecture: mamba" in out and f"supported: no ({says}" in out
+        assert err.startswith(f"error: {path}: {says}")
+        proc = run_cli("serve", "--model", str(path), "--port", "9")
+        assert proc.returncode == ERROR_EXIT and proc.stderr.startswith(f"error: {path}: {says}")
+    finally:
+        serve.stop()
+    assert _cache_files() == before

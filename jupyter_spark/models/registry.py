@@ -271,8 +271,11 @@ def _default_source(spec: DefaultModelSpec) -> _Source:
 
 
 def _gguf_source(path: Path) -> _Source:
-    """A user's GGUF file, keyed on its content: same bytes, same cache entry."""
+    """A user's GGUF file, keyed on its content: same bytes, same cache entry.
+
+    A file we could not run is refused here, before it is hashed or anything is written."""
     check_gguf_header(path)
+    check_gguf_runnable(path)
     sha = sha256_file(path)
     stem = _UNSAFE_NAME_CHARS.sub("-", path.stem.lower()).strip("-.") or "model"
     name = f"{stem}-{sha[:NAME_HASH_HEX]}"
@@ -290,6 +293,63 @@ def check_gguf_header(path: Path) -> None:
         raise InvalidModelFile(path, f"not a GGUF file (starts with {magic!r}, expected b'GGUF')")
     if size < GGUF_MIN_BYTES:
         raise InvalidModelFile(path, f"truncated GGUF file ({size} bytes, no complete header)")
+
+
+def check_gguf_runnable(path: Path) -> None:
+    """Raise the error converting ``path`` would raise (UnsupportedModel: its architecture or
+    tensor types; InvalidModelFile: truncated, missing metadata or tokenizer), without
+    converting: only the header and tensor directory are read (the data is memory-mapped)."""
+    from . import convert
+    from .metadata import KEY_MODEL, KEY_TOKENS
+
+    reader = convert.read_gguf(path)
+    convert.llama_config(reader, path)
+    missing = [k for k in (KEY_MODEL, KEY_TOKENS) if k not in reader.fields]
+    if missing:
+        raise InvalidModelFile(
+            path, f"no tokenizer metadata ({', '.join(missing)}): the GGUF cannot be tokenized"
+        )
+
+
+def gguf_facts(path: Path) -> dict[str, Any]:
+    """What ``jupyter spark model info`` shows of a GGUF file without converting it, with
+    ``refused``: why it cannot run here (None if it can). Raises for an unreadable file."""
+    from .metadata import ModelMetadata
+
+    check_gguf_header(path)
+    meta = ModelMetadata.from_gguf(path)
+    try:
+        check_gguf_runnable(path)
+        refused = None
+    except ModelError as e:
+        refused = e.problem
+    return {
+        **_metadata_facts(meta),
+        "quantization": dict(meta.tensor_types),
+        "size_bytes": path.stat().st_size,
+        "refused": refused,
+    }
+
+
+def model_facts(info: ModelInfo) -> dict[str, Any]:
+    """Architecture, context length, FIM support and tensor types of a cached model or ONNX
+    export, from its spark_model.json or HF files ("?" where they do not say)."""
+    from .metadata import ModelMetadata
+
+    try:
+        meta = ModelMetadata.load(info.path)
+    except ModelError:
+        return {"architecture": "?", "context_length": None, "fim": None, "quantization": {}}
+    quant = (info.manifest or {}).get("quantization") or dict(meta.tensor_types)
+    return {**_metadata_facts(meta), "quantization": quant}
+
+
+def _metadata_facts(meta: Any) -> dict[str, Any]:
+    return {
+        "architecture": meta.architecture or "?",
+        "context_length": meta.context_length,
+        "fim": meta.fim_ids is not None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
