@@ -34,6 +34,9 @@ class Removed:
     whole: bool = False
     # the release that brought it back (NumPy 2.0 has ``np.bool`` again); None: never
     until: tuple[int, ...] | None = None
+    # the replacement is the new text of the whole no-argument call ``owner.attr()``, with
+    # ``{0}`` for the owner (``s.mad()`` -> ``(s - s.mean()).abs().mean()``)
+    call: bool = False
 
 
 _TABLE = (
@@ -108,9 +111,12 @@ _TABLE = (
             "pandas 2.0"),
     Removed("pandas", (2, 0), "DataFrame", "lookup", None, "DataFrame.lookup was removed in "
             "pandas 2.0: use df.loc / df.to_numpy() indexing"),
-    Removed("pandas", (2, 0), "DataFrame", "mad", None, "DataFrame.mad was removed in pandas "
-            "2.0: use (df - df.mean()).abs().mean()"),
-    Removed("pandas", (2, 0), "Series", "mad", None, "Series.mad was removed in pandas 2.0"),
+    *(
+        Removed("pandas", (2, 0), owner, "mad", "({0} - {0}.mean()).abs().mean()",
+                f"{owner}.mad was removed in pandas 2.0: the mean absolute deviation is "
+                "(x - x.mean()).abs().mean()", call=True)
+        for owner in ("DataFrame", "Series")
+    ),
     Removed("pandas", (2, 1), "DataFrame", "applymap", "map", "DataFrame.applymap is deprecated "
             "since pandas 2.1"),
     Removed("pandas", (2, 0), "pandas", "datetime", None, "pd.datetime was removed in pandas 2.0:"
@@ -136,7 +142,7 @@ _TABLE = (
                 f"{since[0]}.{since[1]}" + (f": {note}" if note else ""))
         for owner in ("DataFrame", "Series")
         for attr, new, since, note in (
-            ("ix", None, (1, 0), "use .loc (labels) or .iloc (positions)"),
+            ("ix", "loc", (1, 0), "use .loc (labels; .iloc for positions)"),
             ("as_matrix", "to_numpy", (1, 0), ""),
             ("get_value", None, (1, 0), "use .at[row, col]"),
             ("set_value", None, (1, 0), "use .at[row, col] = value"),
@@ -397,9 +403,10 @@ def _past(
 
 def removed_api(
     path: Path, attr: str, k: Knowledge, versions: Mapping[str, str]
-) -> tuple[str, str, str | None] | None:
-    """(message, old text, new text or None) when ``path.attr`` is an API the installed
-    version removed or deprecated."""
+) -> tuple[str, str, str | None, bool] | None:
+    """(message, old text, new text or None, whether the new text replaces the whole
+    no-argument call) when ``path.attr`` is an API the installed version removed or
+    deprecated."""
     owner = _owner(path, k)
     if owner is None:
         return None
@@ -408,9 +415,11 @@ def removed_api(
         return None
     old = f"{path}.{attr}"
     if r.replacement is None:
-        return r.note, old, None
+        return r.note, old, None, False
+    if r.call:
+        return r.note, old, r.replacement.format(path), True
     new = r.replacement if r.whole else f"{path}.{r.replacement}"
-    return (r.note if ": use" in r.note else f"{r.note}: use {new}"), old, new
+    return (r.note if ": use" in r.note else f"{r.note}: use {new}"), old, new, False
 
 
 def _owner(path: Path, k: Knowledge) -> str | None:

@@ -1230,12 +1230,17 @@ class _Checker:
         lines[lineno - 1] = (raw[:a] + new_span.encode() + raw[b:]).decode(errors="replace")
         return "\n".join(lines)
 
-    def _removed(self, node: ast.Attribute, removed: tuple[str, str, str | None]) -> None:
-        message, _old, new_text = removed
+    def _removed(self, node: ast.Attribute, removed: tuple[str, str, str | None, bool]) -> None:
+        message, _old, new_text, whole_call = removed
         fixes = ()
         if new_text is not None and node.lineno == node.end_lineno:
             raw = self.lines[node.lineno - 1].encode()
             a, b = node.col_offset, node.end_col_offset or node.col_offset
+            if whole_call:  # ``s.mad()``: only a call with no arguments has the spelled-out form
+                if raw[b:].lstrip()[:2] != b"()":
+                    new_text = None
+                b = b + len(raw[b:]) - len(raw[b:].lstrip()) + 2
+        if new_text is not None and node.lineno == node.end_lineno:
             lines = list(self.lines)
             lines[node.lineno - 1] = (raw[:a] + new_text.encode() + raw[b:]).decode()
             new = "\n".join(lines)

@@ -204,8 +204,14 @@ def needed(error: ErrorInfo) -> list[str]:
         return [IMPORT_PREFIX + m.group(1)] if m else []
     if error.ename == "ImportError":
         m = _CANNOT_IMPORT.search(error.evalue)
-        return [MODULE_PREFIX + m.group(2)] if m else []
+        return [MODULE_PREFIX + mod for mod in _with_parents(m.group(2))] if m else []
     return []
+
+
+def _with_parents(module: str) -> list[str]:
+    """``pandas.io.json`` -> itself, ``pandas.io``, ``pandas``: where a moved name may live now."""
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 def cannot_import(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
@@ -236,6 +242,12 @@ def cannot_import(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candi
     package = module.split(".")[0]  # ``collections`` -> ``collections.abc`` before ``typing``
     homes = sorted(exporters(name), key=lambda h: h.split(".")[0] != package)
     home = next((h for h in homes if h != module), None)
+    if home is None and name not in names:  # ``pandas.io.json`` -> ``pandas.json_normalize``
+        home = next(
+            (p for p in _with_parents(module)[1:]
+             if name in ((ctx.details(MODULE_PREFIX + p) or {}).get("attrs") or ())),
+            None,
+        )  # fmt: skip
     if home is not None and name not in names:  # moved (``collections`` -> ``collections.abc``)
         new = _rewrite_from(source, module, name, home, name)
         if new is not None:

@@ -57,6 +57,8 @@ def operand_fixes(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candi
     if _TEXT_AS_NUMBER.search(v):
         yield from text_as_number(source, error, ctx)
         yield from text_column(source, error, ctx)
+        yield from number_from_text(source, error, ctx)
+        yield from scale_each(source, error, ctx)
     if "can only concatenate list" in v:
         yield from list_plus_item(source, error)
     if re.search(r"unsupported operand type\(s\) for [^:]+: '\w+' and 'NoneType'", v) or (
@@ -577,4 +579,104 @@ def join_as_list(source: str, error: ErrorInfo, func: str) -> Iterator[Candidate
             f"{func}() takes one list of the pieces to join, not each as its own argument.",
             new,
             0.88,
+        )
+
+
+# ``total += line.strip()`` on an int: the number side's type, the operator, the text side.
+_NUMBER_AND_TEXT = re.compile(
+    r"unsupported operand type\(s\) for ([^:]+): '(int|float)' and 'str'"
+    r"|unsupported operand type\(s\) for ([^:+*]+): 'str' and '(int|float)'"
+)
+_OPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv,
+        "%": ast.Mod, "**": ast.Pow}  # fmt: skip
+_FLOAT_CODES = "eEfFgG%"
+
+
+def _text_unknown(node: ast.AST, ctx: Context) -> bool:
+    """Text whose value the kernel does not show (``line.strip()``, ``row['price']``): not a
+    string literal and not a kernel name (those are judged by their summary elsewhere)."""
+    if _is_text(node):
+        return False
+    return not (isinstance(node, ast.Name) and ctx.summary(node.id))
+
+
+def number_from_text(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``total += line.strip()`` with ``total`` an int / ``f"{row['price']:.2f}"`` with a str:
+    text read from a file, a row or a split used as a number; converted to the number side's
+    type (``int(line.strip())``) or, for a float format, to float."""
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    edits: list[tuple[ast.AST, str]] = []
+    m = _NUMBER_AND_TEXT.search(error.evalue)
+    if m:
+        op = _OPS.get((m.group(1) or m.group(3) or "").rstrip("="))
+        conv = m.group(2) or m.group(4)
+        text_right = m.group(1) is not None
+        for n in nodes:
+            if isinstance(n, ast.AugAssign) and isinstance(n.op, op or ()) and text_right:
+                side = n.value
+            elif isinstance(n, ast.BinOp) and isinstance(n.op, op or ()):
+                side = n.right if text_right else n.left
+            else:
+                continue
+            if _text_unknown(side, ctx):
+                edits.append((side, f"{conv}({_seg(source, side)})"))
+    code = re.search(r"Unknown format code '(.)' for object of type 'str'", error.evalue)
+    if code and code.group(1) in _FLOAT_CODES + "dn":
+        conv = "int" if code.group(1) in "dn" else "float"
+        for n in nodes:
+            formatted = isinstance(n, ast.FormattedValue) and n.format_spec is not None
+            if formatted and _text_unknown(n.value, ctx):
+                edits.append((n.value, f"{conv}({_seg(source, n.value)})"))
+    if len(edits) != 1:
+        return  # none, or several: which operand was the text is not certain
+    new = rewrite_nodes(source, edits)
+    if new is not None:
+        what = _seg(source, edits[0][0])
+        yield (
+            f"Convert `{what}` to a number",
+            f"`{what}` is text (str); it is converted before it is used as a number.",
+            new,
+            0.8,
+        )
+
+
+def _a_sequence(node: ast.AST, ctx: Context) -> bool:
+    if isinstance(node, ast.List | ast.ListComp | ast.Tuple):
+        return True
+    return isinstance(node, ast.Name) and ctx.summary(node.id).startswith(("list", "tuple"))
+
+
+def scale_each(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """``net_prices * 1.2`` on a list: each item scaled was meant, not list repetition (which
+    only an int does)."""
+    if not re.search(
+        r"can't multiply sequence by non-int of type '(float|Decimal|Fraction)'", error.evalue
+    ):
+        return
+    tree, nodes = _line_nodes(source, error)
+    if tree is None:
+        return
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    var = next(v for v in ("v", "x", "item", "value_") if v not in used)
+    edits = []
+    for n in nodes:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
+            for seq, factor, left in ((n.left, n.right, True), (n.right, n.left, False)):
+                if _a_sequence(seq, ctx) and not _a_sequence(factor, ctx):
+                    f = _seg(source, factor)
+                    term = f"{var} * {f}" if left else f"{f} * {var}"
+                    edits.append((n, f"[{term} for {var} in {_seg(source, seq)}]"))
+                    break
+    if len(edits) != 1:
+        return
+    new = rewrite_nodes(source, edits)
+    if new is not None:
+        yield (
+            "Multiply each item",
+            "A list times a float is not defined (only an int repeats a list); the list "
+            "comprehension multiplies each item.",
+            new,
+            0.85,
         )

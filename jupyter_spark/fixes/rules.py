@@ -15,6 +15,13 @@ import re
 import sys
 from collections.abc import Iterator
 
+from .arguments import (
+    date_format,
+    json_default,
+    replace_to_remove,
+    reshape_size,
+    suggested_value,
+)
 from .edit import (
     attribute_bases,
     calls_of,
@@ -25,6 +32,7 @@ from .edit import (
     rewrite_nodes,
 )
 from .errors import Candidate, Context, Rule, failing_line, nearest, suggested_name
+from .frames import merge_suffixes, text_reduction, unnamed_reset_index
 from .imports import cannot_import, missing_import, module_meant
 from .imports import needed as import_details
 from .operands import operand_fixes
@@ -443,6 +451,8 @@ def key_error(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate
         yield from key_as_text(source, error, ctx, key)
     if not isinstance(key, str):
         return
+    yield from unnamed_reset_index(source, error, key)
+    yield from merge_suffixes(source, error, ctx, key)
     tree = parse(source)
     if tree is None:
         return
@@ -668,6 +678,7 @@ def unbound_or_name(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
 def attribute_or_none(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     yield from none_from_in_place(source, error, ctx)
     yield from missing_return(source, error, ctx)
+    yield from none_from_lookup(source, error, ctx)
     yield from foreign_idioms(source, error, ctx)
     yield from load_from_text(source, error, ctx)
     yield from array_append(source, error, ctx)
@@ -682,11 +693,17 @@ def type_or_call(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candid
     yield from missing_return(source, error, ctx)
     yield from none_from_lookup(source, error, ctx)
     yield from operand_fixes(source, error, ctx)
+    yield from replace_to_remove(source, error)
+    yield from text_reduction(source, error)
+    yield from json_default(source, error)
     yield from type_error(source, error, ctx)
 
 
 def value_or_format(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
     yield from operand_fixes(source, error, ctx)
+    yield from reshape_size(source, error)
+    yield from date_format(source, error)
+    yield from suggested_value(source, error)
     yield from value_error(source, error, ctx)
 
 

@@ -423,6 +423,7 @@ def zero_division(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candi
     if not divisions:
         return
     yield from _count_from_one(source, divisions, parents)
+    yield from _filter_matches_nothing(source, tree, divisions, ctx)
     roots: dict[int, tuple[ast.expr, list[str]]] = {}
     for div in divisions:
         root = div
@@ -446,6 +447,68 @@ def zero_division(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candi
             new,
             0.6,
         )
+
+
+# A quoted string in a summary or a cell's text (no escapes inside: data labels).
+_QUOTED = re.compile(r"'([^'\\\n]*)'|\"([^\"\\\n]*)\"")
+
+
+def _filter_matches_nothing(
+    source: str, tree: ast.AST, divisions: list[ast.BinOp], ctx: Context
+) -> Iterator[Candidate]:
+    """``shipped = [o for o in orders if o['status'] == 'Shipped']`` then ``... / len(shipped)``:
+    the filter compared with text the data never holds, but holds in another case or spacing
+    (``'shipped'``). The data's text is read from the kernel's summary of what the filter runs
+    over and from the notebook's other cells; the literal itself must appear in neither."""
+    emptied = {
+        d.right.args[0].id
+        for d in divisions
+        if isinstance(d.right, ast.Call)
+        and isinstance(d.right.func, ast.Name)
+        and d.right.func.id == "len"
+        and len(d.right.args) == 1
+        and isinstance(d.right.args[0], ast.Name)
+    }
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in emptied
+            and isinstance(node.value, ast.ListComp)
+        ):
+            continue
+        comp = node.value.generators[0]
+        seen = _texts_of(comp.iter, ctx)
+        for cond in comp.ifs:
+            for const in ast.walk(cond):
+                if not (isinstance(const, ast.Constant) and isinstance(const.value, str)):
+                    continue
+                lit = const.value
+                if lit in seen:
+                    continue
+                meant = [t for t in seen if t.strip().casefold() == lit.strip().casefold()]
+                if len(set(meant)) != 1:
+                    continue
+                new = replace_constant(source, const, meant[0])
+                if new is not None:
+                    yield (
+                        f"Compare with {meant[0]!r}",
+                        f"No item has {lit!r}, so the filter left nothing to divide by; the "
+                        f"data holds {meant[0]!r}.",
+                        new,
+                        0.9,
+                    )
+                    return
+
+
+def _texts_of(iterable: ast.expr, ctx: Context) -> set[str]:
+    """The quoted text the data behind ``iterable`` holds, as far as the kernel's summary of it
+    and the notebook's other cells show it."""
+    texts = list(ctx.cells)
+    if isinstance(iterable, ast.Name):
+        texts.append(ctx.summary(iterable.id))
+    return {a or b for text in texts for a, b in _QUOTED.findall(text)}
 
 
 def _divisions(tree: ast.AST, rows: list[int], parents: dict) -> list[ast.BinOp]:
