@@ -861,6 +861,8 @@ def test_model_ranks_close_candidates_and_rewrites_unmatched_errors(real_engine)
         # removed pandas APIs whose replacement is spelled out, a name moved to the package
         ("import pandas as pd\ns = pd.Series([1.0, 3.0])", "d = s.mad()", "d == 1.0"),
         ("import pandas as pd\nf = pd.DataFrame({'a': [7, 8]})", "x = f.ix[1, 'a']", "x == 8"),
+        ("import pandas as pd", "from pandas.util.testing import assert_series_equal\n"
+         "assert_series_equal(pd.Series([1]), pd.Series([1]))\nok = True", "ok"),
         ("import pandas as pd", "from pandas.io.json import json_normalize\n"
          "flat = json_normalize([{'a': {'b': 1}}])", "list(flat.columns) == ['a.b']"),
     ],

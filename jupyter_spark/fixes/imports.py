@@ -205,7 +205,49 @@ def needed(error: ErrorInfo) -> list[str]:
     if error.ename == "ImportError":
         m = _CANNOT_IMPORT.search(error.evalue)
         return [MODULE_PREFIX + mod for mod in _with_parents(m.group(2))] if m else []
+    if error.ename == "ModuleNotFoundError":
+        m = re.search(r"No module named '([\w.]+)'", error.evalue)
+        return [MODULE_PREFIX + mod for mod in moved_up(m.group(1))] if m else []
     return []
+
+
+def moved_up(module: str) -> list[str]:
+    """``pandas.util.testing`` -> ``pandas.testing``, ``pandas.util``: the dotted path with one
+    inner segment dropped, where a package's submodule often moved (an import the kernel has
+    already loaded is found in ``sys.modules``, nothing is imported)."""
+    parts = module.split(".")
+    return [".".join(parts[:i] + parts[i + 1 :]) for i in range(1, len(parts) - 1)] + (
+        [".".join(parts[:-1])] if len(parts) > 2 else []
+    )
+
+
+def moved_module(source: str, missing: str, ctx: Context) -> Iterator[Candidate]:
+    """``from pandas.util.testing import assert_frame_equal``: the package's module that has
+    every name the cell imports from the missing one, read from the kernel's loaded modules."""
+    tree = parse(source)
+    froms = [
+        n for n in (ast.walk(tree) if tree is not None else ())
+        if isinstance(n, ast.ImportFrom) and n.module == missing and n.level == 0
+    ]  # fmt: skip
+    if len(froms) != 1:
+        return
+    wanted = {a.name for a in froms[0].names}
+    for home in moved_up(missing):
+        attrs = set((ctx.details(MODULE_PREFIX + home) or {}).get("attrs") or ())
+        if wanted and wanted <= attrs:
+            lines = source.split("\n")
+            row = froms[0].lineno - 1
+            line = lines[row]
+            lines[row] = line.replace(f"from {missing} import", f"from {home} import", 1)
+            new = "\n".join(lines) if lines[row] != line else None
+            if new is not None:
+                yield (
+                    f"Import from {home}",
+                    f"`{missing}` is gone; `{home}` has {', '.join(sorted(wanted))}.",
+                    new,
+                    0.92,
+                )
+                return
 
 
 def _with_parents(module: str) -> list[str]:

@@ -33,7 +33,7 @@ from .edit import (
 )
 from .errors import Candidate, Context, Rule, failing_line, nearest, suggested_name
 from .frames import merge_suffixes, text_reduction, unnamed_reset_index
-from .imports import cannot_import, missing_import, module_meant
+from .imports import cannot_import, missing_import, module_meant, moved_module
 from .imports import needed as import_details
 from .operands import operand_fixes
 from .runtime import (
@@ -626,6 +626,10 @@ def module_not_found(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Ca
         return
     missing = m.group(1)
     top = missing.split(".")[0]
+    moved = list(moved_module(source, missing, ctx))
+    yield from moved
+    if moved:
+        return  # the package is there: its module moved, nothing to install
     known = set(sys.stdlib_module_names) | COMMON_MODULES | ctx.kernel_names()
     typo = [(o, s) for o, s in nearest(top, known) if s >= 0.75]
     for other, score in typo:
@@ -726,7 +730,7 @@ RULES: dict[str, Rule] = {
 
 def needed_details(source: str, error: ErrorInfo) -> list[str]:
     """The names whose details (from the kernel) the rules for ``error`` will ask for."""
-    if error.ename in ("NameError", "ImportError"):
+    if error.ename in ("NameError", "ImportError", "ModuleNotFoundError"):
         return import_details(error)
     if error.ename == "AttributeError":
         m = re.search(r"has no attribute '(\w+)'", error.evalue)
