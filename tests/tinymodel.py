@@ -109,6 +109,7 @@ class TinyConfig:
     rope_freqs: bool = False  # Llama 3.x: write a rope_freqs.weight tensor
     norm_qtype: str = "F32"  # type of the 1-D norm weights and biases
     pre: str = ""  # tokenizer.ggml.pre; "" = smollm for llama, else the arch's own
+    mixed_qtype: str = ""  # type of attn_v and ffn_down if not qtype (Q4_K_M gives them Q6_K)
 
     @property
     def biases(self) -> tuple[str, ...]:
@@ -127,8 +128,12 @@ class TinyConfig:
 def _weights(cfg: TinyConfig, vocab: int, seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
 
+    # Scales tuned at hidden 64; wider models get them shrunk by sqrt(64 / hidden) so each
+    # matmul keeps its gain and the random network stays as (in)sensitive to rounding.
+    width = np.sqrt(64 / cfg.hidden)
+
     def mat(rows: int, cols: int, scale: float = 0.08) -> np.ndarray:
-        return (rng.standard_normal((rows, cols)) * scale).astype(np.float32)
+        return (rng.standard_normal((rows, cols)) * scale * width).astype(np.float32)
 
     def norm(n: int) -> np.ndarray:
         return (1.0 + 0.1 * rng.standard_normal(n)).astype(np.float32)
@@ -228,6 +233,8 @@ def write_tiny_gguf(path: Path, cfg: TinyConfig = TinyConfig(), seed: int = 0) -
     rng = np.random.default_rng(seed + 1000)
     for name, arr in _weights(cfg, len(tokens), seed).items():
         qname = cfg.embed_qtype if name == "token_embd.weight" else cfg.qtype
+        if cfg.mixed_qtype and name.endswith(("attn_v.weight", "ffn_down.weight")):
+            qname = cfg.mixed_qtype
         if arr.ndim == 1:
             qname = "F32" if name == "rope_freqs.weight" else cfg.norm_qtype
         if qname == "F32":
@@ -343,3 +350,104 @@ class ReferenceLlama:
         x = self._norm(x, "output_norm")
         head = w.get("output.weight", w["token_embd.weight"])
         return x @ head.T
+
+
+# ---------------------------------------------------------------------------------------------
+# llama.cpp on the same file: the reference the converter is checked against
+
+
+# Sizes K-quants need: every row a whole number of 256-weight super-blocks.
+K_SIZES = {"hidden": 256, "ff": 512}
+
+# One tiny model per architecture in fp32 (llama.cpp then computes in fp32 too, so the graphs
+# must agree to float rounding), then per tensor type; names are test ids.
+F32 = {"qtype": "F32", "embed_qtype": "F32", "tied": False}
+ARCH_CASES: dict[str, TinyConfig] = {
+    "llama": TinyConfig(**F32),
+    "llama-tied-mha": TinyConfig(qtype="F32", embed_qtype="F32", n_kv_heads=4),
+    "llama3-rope_freqs": TinyConfig(**F32, rope_freqs=True, pre="llama-bpe"),
+    "qwen2": TinyConfig(**F32, arch="qwen2", rope_base=1e6, eps=1e-6),
+    "starcoder2": TinyConfig(**F32, arch="starcoder2"),
+}
+QUANT_CASES: dict[str, TinyConfig] = {
+    "llama-q4_1": TinyConfig(),
+    "llama-q4_0": TinyConfig(qtype="Q4_0"),
+    "llama-q8_0": TinyConfig(qtype="Q8_0", tied=False),
+    "llama-f16": TinyConfig(qtype="F16", embed_qtype="F16"),
+    "llama-bf16": TinyConfig(qtype="BF16", embed_qtype="F32"),
+    "llama-q4_k": TinyConfig(qtype="Q4_K", embed_qtype="Q4_K", **K_SIZES),
+    "llama-q5_k": TinyConfig(qtype="Q5_K", tied=False, **K_SIZES),
+    "llama-q6_k": TinyConfig(qtype="Q6_K", embed_qtype="Q6_K", tied=False, **K_SIZES),
+    "llama-q4_k_m": TinyConfig(qtype="Q4_K", mixed_qtype="Q6_K", embed_qtype="Q6_K", **K_SIZES),
+    "qwen2-q4_k_m": TinyConfig(
+        arch="qwen2", qtype="Q4_K", mixed_qtype="Q6_K", embed_qtype="Q8_0", **K_SIZES
+    ),
+    "starcoder2-q4_k": TinyConfig(
+        arch="starcoder2", qtype="Q4_K", embed_qtype="Q8_0", tied=False, **K_SIZES
+    ),
+}
+# Only the embedding quantized: llama.cpp reads its rows exactly (get_rows dequantizes) and
+# computes the rest in fp32, so this checks gguf's dequantization (the numpy reference's)
+# against llama.cpp's bit for bit on the random blocks.
+EMBED_CASES: dict[str, TinyConfig] = {
+    f"embed-{q.lower()}": TinyConfig(**{**F32, "embed_qtype": q}, **K_SIZES)
+    for q in ("Q4_0", "Q4_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K")
+}
+EXACT_CASES = {**ARCH_CASES, **QUANT_CASES, **EMBED_CASES}
+
+# Runs in llama.cpp's venv (tests/llamacpp_ref.py): evaluate the prompt, then decode greedily,
+# keeping the logits of every position. f32 KV cache, so the cache adds no fp16 rounding.
+LLAMA_CPP_GREEDY = """
+import json, sys
+import numpy as np
+from llama_cpp import Llama, GGML_TYPE_F32
+req = json.load(sys.stdin)
+llm = Llama(req["model"], n_ctx=req["n_ctx"], n_threads=2, n_threads_batch=2, logits_all=True,
+            type_k=GGML_TYPE_F32, type_v=GGML_TYPE_F32, verbose=False)
+ids = list(req["prompt"])
+llm.eval(ids)
+for _ in range(req["steps"]):
+    ids.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))
+    llm.eval([ids[-1]])
+logits = np.asarray(llm.scores[: llm.n_tokens - 1], dtype=np.float32)
+print(json.dumps({"tokens": ids[len(req["prompt"]):], "logits": logits.tolist()}))
+"""
+
+
+def llama_cpp_greedy(
+    gguf_path: Path, prompt: list[int], steps: int
+) -> tuple[list[int], np.ndarray]:
+    """llama.cpp's greedy continuation of ``prompt`` and its logits at every position before
+    the last token (prompt + steps - 1 rows): what the ONNX model must reproduce."""
+    from llamacpp_ref import run_llama_cpp
+
+    out = run_llama_cpp(
+        LLAMA_CPP_GREEDY,
+        {"model": str(gguf_path), "prompt": prompt, "steps": steps, "n_ctx": 256},
+    )
+    return out["tokens"], np.asarray(out["logits"], dtype=np.float32)
+
+
+def onnx_logits(model_dir: Path, ids: list[int]) -> np.ndarray:
+    """The converted model's logits (len(ids), vocab), fed one token at a time through the KV
+    cache, as a decode step runs."""
+    from jupyter_spark.engine import Engine, EngineConfig
+
+    cfg = EngineConfig(max_context=256, threads=1, repeat_limit=0, warmup=False)
+    eng = Engine(model_dir, model_dir / "model.onnx", model_dir / "tokenizer.json", "tiny", cfg)
+    slot = eng.session.new_slot()
+    return np.stack([eng.session.forward(slot, [t]).copy() for t in ids])
+
+
+def onnx_greedy(model_dir: Path, prompt: list[int], steps: int) -> list[int]:
+    """The converted model's own greedy continuation of ``prompt`` (prefill in one call)."""
+    from jupyter_spark.engine import Engine, EngineConfig
+
+    cfg = EngineConfig(max_context=256, threads=1, repeat_limit=0, warmup=False)
+    eng = Engine(model_dir, model_dir / "model.onnx", model_dir / "tokenizer.json", "tiny", cfg)
+    slot = eng.session.new_slot()
+    logits, out = eng.session.forward(slot, prompt), []
+    for _ in range(steps):
+        out.append(int(np.argmax(logits)))
+        logits = eng.session.forward(slot, [out[-1]])
+    return out

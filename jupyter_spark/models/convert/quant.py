@@ -234,10 +234,16 @@ def quant_matrix(tensor) -> QuantMatrix:
 
 
 def dense_weight(tensor) -> np.ndarray:
-    """Dequantize any GGUF tensor gguf can read to fp32 in numpy order (e.g. (vocab, hidden))."""
+    """Any GGUF tensor gguf can read as fp32 in numpy order (e.g. (vocab, hidden)).
+
+    Types with an unpacker here go through it (the embedding then uses the same decoding as
+    every matrix, which the tests check against llama.cpp's); the rest through gguf.
+    """
     import gguf
 
     shape = [int(x) for x in reversed(tensor.shape)]
+    if tensor.tensor_type.name in _UNPACK and len(shape) == 2:
+        return np.ascontiguousarray(quant_matrix(tensor).to_dense().T)
     return (
         gguf.quants.dequantize(np.asarray(tensor.data), tensor.tensor_type)
         .astype(np.float32)
