@@ -7,7 +7,10 @@ So we take real code (a stdlib module's source, available offline and identical 
 the same Python), keep ~1000 tokens of it as context, and type the next ~300 characters one at a
 time, asking for a line completion after each keystroke, exactly as the Jupyter client does.
 
-Run: ``python benchmarks/latency.py [--model DIR] [--keystrokes 300] [--naive-requests 15]``.
+Run: ``python benchmarks/latency.py [--model PATH] [--keystrokes 300] [--naive-requests 15]``.
+``--model`` takes a GGUF file (converted into the cache once), an ONNX model directory or a
+cached model's name; the same table is printed for it, and its results go to
+``latency-<model>.json`` unless ``--json`` says otherwise, so the default model's stay.
 """
 
 from __future__ import annotations
@@ -251,9 +254,13 @@ def _count(items: Any) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+# Where the results go (under benchmarks/results/) for the default model.
+DEFAULT_RESULTS = "latency.json"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    common.add_engine_args(ap, "latency.json")
+    common.add_engine_args(ap, DEFAULT_RESULTS)
     ap.add_argument("--keystrokes", type=int, default=300, help="characters typed (300)")
     ap.add_argument(
         "--naive-requests",
@@ -426,8 +433,11 @@ def main(argv: list[str] | None = None) -> int:
         },
         "seconds": time.perf_counter() - t_start,
     }
-    common.write_json(args.json, result)
-    print(f"results: {args.json}")
+    out = args.json
+    if args.model is not None and out == common.RESULTS_DIR / DEFAULT_RESULTS:
+        out = out.with_name(f"latency-{model_name}.json")
+    common.write_json(out, result)
+    print(f"results: {out}")
     return 0
 
 

@@ -144,6 +144,14 @@ def fim_model_dir(tiny_model_dir, tmp_path_factory):
              "normalized": False, "special": True}
         )  # fmt: skip
     (d / "tokenizer.json").write_text(json.dumps(tok))
+    # The ids in spark_model.json too (the engine reads them from there), in both its forms.
+    spark = json.loads((d / "spark_model.json").read_text())
+    ids = dict(zip(["fim_prefix", "fim_suffix", "fim_middle", "file_sep", "repo_name"],
+                   range(4, 9), strict=True))  # fmt: skip
+    if "metadata" in spark:
+        spark["metadata"].update({f"{k}_id": i for k, i in ids.items()})
+    spark["special_tokens"].update({k: ids[k] for k in ("fim_prefix", "fim_suffix", "fim_middle")})
+    (d / "spark_model.json").write_text(json.dumps(spark))
     return d
 
 
@@ -314,14 +322,14 @@ def test_a_disconnected_client_cancels_its_generation(serve):
 
 def test_extra_chunks_use_repo_and_file_separator_tokens_when_the_model_has_them():
     chunks = (("a.py", "x = 1\n"), ("b.py", "y = 2"))
-    packed = infill.pack_extra(chunks, {"<reponame>", "<file_sep>"})
+    packed = infill.pack_extra(chunks, "<reponame>", "<file_sep>")
     assert packed == (
         "<reponame>myproject\n<file_sep>a.py\nx = 1\n<file_sep>b.py\ny = 2<file_sep>filename\n"
     )
-    assert infill.pack_extra(chunks, {"<|file_sep|>"}).startswith("<|file_sep|>a.py\n")
-    plain = infill.pack_extra(chunks, set())
+    assert infill.pack_extra(chunks, None, "<|file_sep|>").startswith("<|file_sep|>a.py\n")
+    plain = infill.pack_extra(chunks, None, None)
     assert plain == "# file: a.py\nx = 1\n# file: b.py\ny = 2\n# file: filename\n"
-    assert infill.pack_extra((), {"<file_sep>"}) == ""
+    assert infill.pack_extra((), "<reponame>", "<file_sep>") == ""
 
 
 def test_fim_prompt_holds_the_extra_prefix_and_suffix(fim_serve, fim_model_dir):
@@ -333,7 +341,7 @@ def test_fim_prompt_holds_the_extra_prefix_and_suffix(fim_serve, fim_model_dir):
             "input_extra": EXTRA, "n_predict": 3}  # fmt: skip
     reply = infill_ok(fim_serve, body)
     chunks = tuple((e["filename"], e["text"]) for e in EXTRA)
-    before = infill.pack_extra(chunks, {"<reponame>", "<file_sep>"}) + PREFIX + MIDDLE
+    before = infill.pack_extra(chunks, "<reponame>", "<file_sep>") + PREFIX + MIDDLE
     assert ids(before).count(tok.token_to_id("<file_sep>")) == 3
     assert ids(before)[0] == tok.token_to_id("<reponame>")
     assert reply["tokens_evaluated"] == 3 + len(ids(before)) + len(ids(SUFFIX))
@@ -386,3 +394,13 @@ def test_select_fields_and_n_predict_bounds():
     assert infill.parse_infill({"n_predict": -1}).n_predict == infill.DEFAULT_N_PREDICT
     assert infill.parse_infill({"n_predict": 10**6}).n_predict == infill.MAX_N_PREDICT
     assert infill.predict_limit(1024, 256) == 128
+
+
+def test_truncated_says_the_prompt_start_was_left_out(serve, tiny_model_dir):
+    tok = Tokenizer.from_file(str(tiny_model_dir / "tokenizer.json"))
+    long = "x = 1\n" * 70  # more than the tiny model's 256-token context holds with 16 to go
+    reply = infill_ok(serve, {"input_prefix": long, "n_predict": 16})
+    assert reply["truncated"] is True
+    assert reply["tokens_evaluated"] < len(tok.encode(long, add_special_tokens=False).ids)
+    short = infill_ok(serve, {"input_prefix": "x = 1\n" * 10, "n_predict": 16})
+    assert short["truncated"] is False

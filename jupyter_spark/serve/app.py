@@ -53,10 +53,10 @@ class _Base(web.RequestHandler):
         engine: Any,
         executor: ThreadPoolExecutor,
         api_key: str | None,
-        layout: frozenset[str] = frozenset(),
+        layout: tuple[str | None, str | None] = (None, None),
     ) -> None:
         self.engine, self.executor, self.api_key = engine, executor, api_key
-        self.layout = layout  # the repo-level FIM token names the model has (for /infill)
+        self.layout = layout  # the model's repo-name and file-separator tokens (for /infill)
 
     def prepare(self) -> None:
         if self.api_key:
@@ -289,7 +289,7 @@ class InfillHandler(_JsonPost):
     async def answer(self, req: infill.InfillRequest) -> None:
         engine = self.engine
         room = engine.config.max_context * MAX_CHARS_PER_TOKEN
-        before = infill.pack_extra(req.extra, self.layout) + req.prefix
+        before = infill.pack_extra(req.extra, *self.layout) + req.prefix
         prefix, suffix = before[-room:], req.suffix[:room]
         # A prompt-only request is cut as the usual request after it will be (same budget).
         n_predict = req.n_predict or infill.DEFAULT_N_PREDICT
@@ -314,20 +314,17 @@ class InfillHandler(_JsonPost):
             if not await self._stream(queue, event):
                 return
         text, why = await future
-        n_ctx = engine.session.max_context
-        # The prompt did not fit: its start (extra chunks first) was left out.
-        truncated = len(before) > room
         reply = infill.final_reply(
             req,
             text,
             why,
             completion.result,
             stopping_word=limits.stopping_word,
+            truncated=await self._truncated(before, room, completion.result, limit),
             model=engine.name,
-            n_ctx=n_ctx,
+            n_ctx=engine.session.max_context,
             limit=limit,
         )
-        reply["truncated"] = truncated or reply["truncated"]
         if req.response_fields:
             reply = infill.select_fields(req.response_fields, reply)
         try:
@@ -339,6 +336,20 @@ class InfillHandler(_JsonPost):
             self.finish(infill.dumps([reply] if req.n_cmpl > 1 else reply))
         except StreamClosedError:
             pass
+
+    async def _truncated(self, before: str, room: int, r: Any, limit: int) -> bool:
+        """Whether the prompt's start (extra chunks first) was left out: cut by characters
+        here, or by the engine's left cut (tokens: only checked when the prompt came near
+        its budget; the count is done off the IO loop)."""
+        if len(before) > room:
+            return True
+        engine = self.engine
+        slack = engine.config.trim_granularity  # the engine cuts in steps of this many tokens
+        if r is None or r.prompt_tokens + limit + 1 + slack <= engine.session.max_context:
+            return False
+        loop = asyncio.get_running_loop()
+        ids = await loop.run_in_executor(None, engine.encode, before[-room:])
+        return len(ids) > r.prompt_tokens  # uncut, the prompt holds at least these tokens
 
 
 def _choice(text: str, finish: str | None) -> dict[str, Any]:
@@ -409,7 +420,9 @@ def make_app(engine: Any, api_key: str | None = None) -> web.Application:
         "engine": engine,
         "executor": executor,
         "api_key": api_key,
-        "layout": _fim_layout(engine),
+        "layout": infill.layout_tokens(
+            getattr(engine, "metadata", None), getattr(engine, "tokenizer", None)
+        ),
     }
     return web.Application(
         [
@@ -421,16 +434,6 @@ def make_app(engine: Any, api_key: str | None = None) -> web.Application:
         default_handler_class=NotFoundHandler,
         default_handler_args=args,
     )
-
-
-def _fim_layout(engine: Any) -> frozenset[str]:
-    """The repo-level FIM token names (repo name, file separator) the model's vocabulary has."""
-    tokenizer = getattr(engine, "tokenizer", None)
-    if tokenizer is None:
-        return frozenset()
-    vocab = tokenizer.get_vocab(with_added_tokens=True)
-    names = (*infill.REPO_TOKEN_NAMES, *infill.FILE_SEP_TOKEN_NAMES)
-    return frozenset(n for n in names if n in vocab)
 
 
 async def serve(engine: Any, host: str, port: int, api_key: str | None = None) -> None:

@@ -20,7 +20,6 @@ less, keeping that line's indentation only; ``stop`` strings cut the text where 
 from __future__ import annotations
 
 import json
-from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,22 +169,37 @@ def predict_limit(n_predict: int, max_context: int) -> int:
     return max(1, min(n_predict, int(max_context * MAX_PREDICT_CONTEXT_SHARE)))
 
 
-def pack_extra(chunks: tuple[tuple[str, str], ...], vocab: Container[str]) -> str:
-    """The text that goes ahead of the prefix: the chunks, in llama.cpp's repo-level layout
-    where the vocabulary has its tokens (written as their names: the tokenizer parses special
-    tokens in text), else each behind a plain-text header. Empty without chunks."""
+def pack_extra(
+    chunks: tuple[tuple[str, str], ...], repo_token: str | None, sep_token: str | None
+) -> str:
+    """The text that goes ahead of the prefix: the chunks in llama.cpp's repo-level layout
+    where the model has a file-separator token (and a repo-name token; written as their names:
+    the tokenizer parses special tokens in text), else each behind a plain-text header. Empty
+    without chunks."""
     if not chunks:
         return ""
-    repo = next((n for n in REPO_TOKEN_NAMES if n in vocab), None)
-    sep = next((n for n in FILE_SEP_TOKEN_NAMES if n in vocab), None)
-    if sep is None:
+    if sep_token is None:
         return "".join(
             PLAIN_CHUNK_HEADER.format(filename=f) + t + ("" if t.endswith("\n") else "\n")
             for f, t in chunks
         ) + PLAIN_CHUNK_HEADER.format(filename=CURRENT_FILE)
-    head = f"{repo}{REPO_NAME}\n" if repo else ""
-    body = "".join(f"{sep}{f}\n{t}" for f, t in chunks)
-    return f"{head}{body}{sep}{CURRENT_FILE}\n"
+    head = f"{repo_token}{REPO_NAME}\n" if repo_token else ""
+    body = "".join(f"{sep_token}{f}\n{t}" for f, t in chunks)
+    return f"{head}{body}{sep_token}{CURRENT_FILE}\n"
+
+
+def layout_tokens(metadata: Any, tokenizer: Any) -> tuple[str | None, str | None]:
+    """The names of the model's repo-name and file-separator tokens (None where it has none):
+    the ids its metadata gives, else the first of llama.cpp's names its vocabulary holds."""
+    if tokenizer is None:
+        return None, None
+    vocab = tokenizer.get_vocab(with_added_tokens=True)
+    found = []
+    for attr, names in (("repo_name_id", REPO_TOKEN_NAMES), ("file_sep_id", FILE_SEP_TOKEN_NAMES)):
+        i = getattr(metadata, attr, None)
+        name = tokenizer.id_to_token(i) if i is not None else None
+        found.append(name or next((n for n in names if n in vocab), None))
+    return found[0], found[1]
 
 
 class Limits:
@@ -280,6 +294,7 @@ def final_reply(
     r: Any,
     *,
     stopping_word: str,
+    truncated: bool,
     model: str,
     n_ctx: int,
     limit: int,
@@ -287,7 +302,7 @@ def final_reply(
     """The last (or only) reply of an infill: llama.cpp's fields, from the engine's result
     ``r`` (None if there is none) and ``why`` a Limits check stopped it. The engine's token
     count includes the healed prompt tail it re-spelled, so it is capped at ``limit``.
-    ``truncated`` here says the prompt filled its whole budget (the engine cut its start)."""
+    ``truncated``: the prompt's start was left out to fit the context."""
     engine_stop = r.stop_reason if r is not None else "cancelled"
     prompt_tokens = r.prompt_tokens if r else 0
     total = r.total_ms if r else 0.0
@@ -313,7 +328,7 @@ def final_reply(
             "samplers": ["greedy"],
         },
         "has_new_line": "\n" in text,
-        "truncated": prompt_tokens + limit + 1 >= n_ctx,
+        "truncated": truncated,
         "stop_type": why or ("eos" if engine_stop == "eos" else "limit"),
         "stopping_word": stopping_word,
         "tokens_cached": prompt_tokens + (r.tokens if r else 0),  # what the KV cache holds
