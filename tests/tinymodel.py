@@ -177,6 +177,7 @@ _RANDOM_BLOCK_TYPES = {
     "Q4_K": (144, 0, 2, 7.5),
     "Q5_K": (176, 0, 2, 15.5),
     "Q6_K": (210, 208, None, 0.0),
+    "Q3_K": (110, 108, None, 0.0),  # no exact mapping: the converter dequantizes it
 }
 # The tokenizer.ggml.pre llama.cpp expects for each architecture's real models.
 PRE_TOKENIZER = {"llama": "smollm", "qwen2": "qwen2", "starcoder2": "starcoder"}
@@ -375,6 +376,8 @@ QUANT_CASES: dict[str, TinyConfig] = {
     "llama-q8_0": TinyConfig(qtype="Q8_0", tied=False),
     "llama-f16": TinyConfig(qtype="F16", embed_qtype="F16"),
     "llama-bf16": TinyConfig(qtype="BF16", embed_qtype="F32"),
+    "llama-q5_1": TinyConfig(qtype="Q5_1", tied=False),
+    "qwen2-q5_0": TinyConfig(arch="qwen2", qtype="Q5_0", embed_qtype="Q8_0"),
     "llama-q4_k": TinyConfig(qtype="Q4_K", embed_qtype="Q4_K", **K_SIZES),
     "llama-q5_k": TinyConfig(qtype="Q5_K", tied=False, **K_SIZES),
     "llama-q6_k": TinyConfig(qtype="Q6_K", embed_qtype="Q6_K", tied=False, **K_SIZES),
@@ -385,13 +388,14 @@ QUANT_CASES: dict[str, TinyConfig] = {
     "starcoder2-q4_k": TinyConfig(
         arch="starcoder2", qtype="Q4_K", embed_qtype="Q8_0", tied=False, **K_SIZES
     ),
+    "llama-q3_k-as-f32": TinyConfig(qtype="Q3_K", tied=False, **K_SIZES),
 }
 # Only the embedding quantized: llama.cpp reads its rows exactly (get_rows dequantizes) and
 # computes the rest in fp32, so this checks gguf's dequantization (the numpy reference's)
 # against llama.cpp's bit for bit on the random blocks.
 EMBED_CASES: dict[str, TinyConfig] = {
     f"embed-{q.lower()}": TinyConfig(**{**F32, "embed_qtype": q}, **K_SIZES)
-    for q in ("Q4_0", "Q4_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K")
+    for q in ("Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K")
 }
 EXACT_CASES = {**ARCH_CASES, **QUANT_CASES, **EMBED_CASES}
 

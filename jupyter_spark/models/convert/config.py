@@ -41,12 +41,22 @@ ARCHITECTURES: dict[str, ArchSpec] = {
 SUPPORTED_ARCHITECTURES = tuple(ARCHITECTURES)
 
 # Types mapped onto onnxruntime ops with every weight value kept (see quant.py).
-EXACT_TENSOR_TYPES = ("F32", "F16", "BF16", "Q4_0", "Q4_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K")
+EXACT_TENSOR_TYPES = (
+    "F32",
+    "F16",
+    "BF16",
+    "Q4_0",
+    "Q4_1",
+    "Q5_0",
+    "Q5_1",
+    "Q8_0",
+    "Q4_K",
+    "Q5_K",
+    "Q6_K",
+)
 # Types gguf can dequantize but that have no direct mapping here: they become fp32 weights
 # (the same values, 4-8x the memory and slower), noted in the log and in spark_model.json.
 DEQUANTIZED_TENSOR_TYPES = (
-    "Q5_0",
-    "Q5_1",
     "Q2_K",
     "Q3_K",
     "IQ4_NL",

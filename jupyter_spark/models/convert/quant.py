@@ -7,6 +7,8 @@ sum_b min_b * sum(x in block b) computed on 32-weight blocks:
 
 - Q4_0  v = d * (q - 8)                 -> 4 bits, block 32, zero point 8.
 - Q4_1  v = d * q + m                   -> 4 bits, block 32, zero point 0, min m.
+- Q5_0  v = d * (q - 16), 5-bit q       -> 8 bits, block 32, zero point 16.
+- Q5_1  v = d * q + m, 5-bit q          -> 8 bits, block 32, zero point 0, min m.
 - Q8_0  v = d * q, q int8               -> 8 bits, block 32, q + 128 with zero point 128.
 - Q4_K  v = d*sc_j * q - dmin*m_j       -> 4 bits, block 32 (sub-block j), zero point 0, min.
 - Q5_K  the same with 5-bit q           -> 8 bits, block 32, zero point 0, min.
@@ -156,6 +158,17 @@ def _q4_0_1(blocks: np.ndarray, has_min: bool):
     return 4, QK, q, _f16(blocks[..., 0:2]), 0 if has_min else 8, m
 
 
+def _q5_0_1(blocks: np.ndarray, has_min: bool):
+    """Q5_0 / Q5_1: f16 d (, f16 m), u32 fifth bits (bit j for weight j), 16 nibble bytes."""
+    off = 4 if has_min else 2
+    qh = blocks[..., off : off + 4].copy().view("<u4")  # (n, nb, 1)
+    qs = blocks[..., off + 4 : off + 20]
+    high = ((qh >> np.arange(32, dtype=np.uint32)) & 1).astype(np.uint8)
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=-1) | (high << 4)
+    m = _f16(blocks[..., 2:4]) if has_min else None
+    return 8, QK, q, _f16(blocks[..., 0:2]), 0 if has_min else 16, m
+
+
 def _q8_0(blocks: np.ndarray):
     q = (blocks[..., 2:].view(np.int8).astype(np.int16) + 128).astype(np.uint8)
     return 8, QK, q, _f16(blocks[..., 0:2]), 128, None
@@ -202,6 +215,8 @@ def _q6_k(blocks: np.ndarray):
 _UNPACK = {
     "Q4_0": (QK, lambda b: _q4_0_1(b, False)),
     "Q4_1": (QK, lambda b: _q4_0_1(b, True)),
+    "Q5_0": (QK, lambda b: _q5_0_1(b, False)),
+    "Q5_1": (QK, lambda b: _q5_0_1(b, True)),
     "Q8_0": (QK, _q8_0),
     "Q4_K": (QK_K, _q4_k),
     "Q5_K": (QK_K, _q5_k),
