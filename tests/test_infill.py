@@ -349,6 +349,19 @@ def test_fim_prompt_holds_the_extra_prefix_and_suffix(fim_serve, fim_model_dir):
     assert no_extra["tokens_evaluated"] == 3 + len(ids(PREFIX + MIDDLE)) + len(ids(SUFFIX))
 
 
+def test_context_update_is_reused_by_the_fim_request_after_it(fim_serve, fim_model_dir):
+    """llama.vim's ring update (no prefix, no suffix, n_predict 0) on a FIM model is prefilled
+    in the FIM layout, so its FIM request after it processes only its own prefix and suffix."""
+    tok = Tokenizer.from_file(str(fim_model_dir / "tokenizer.json"))
+    n = lambda text: len(tok.encode(text, add_special_tokens=False).ids)  # noqa: E731
+    extra = [{"filename": "other.py", "text": "class Model:\n    pass\n" * 3}]
+    assert infill_ok(fim_serve, {**LLAMA_VIM_RING, "input_extra": extra}) == {}
+    body = {**LLAMA_VIM_FIM, "input_extra": extra, "n_predict": 2, "response_fields": []}
+    reply = infill_ok(fim_serve, body)
+    own = n(PREFIX + MIDDLE) + n(SUFFIX) + 3
+    assert reply["timings"]["prompt_n"] <= own < reply["tokens_evaluated"] - 20
+
+
 def test_v1_completions_suffix_is_fill_in_the_middle(fim_serve, fim_model_dir):
     tok = Tokenizer.from_file(str(fim_model_dir / "tokenizer.json"))
     n = lambda text: len(tok.encode(text, add_special_tokens=False).ids)  # noqa: E731

@@ -295,6 +295,9 @@ class InfillHandler(_JsonPost):
         n_predict = req.n_predict or infill.DEFAULT_N_PREDICT
         limit = infill.predict_limit(n_predict, engine.session.max_context)
         if req.n_predict == 0:
+            # The requests after it carry a suffix: prefill the layout they will have.
+            if not suffix.strip() and _fim_first(engine):
+                suffix = infill.WARM_SUFFIX
             completion = engine.warm(prefix, suffix, "raw", limit)
         else:
             completion = engine.complete(prefix, suffix, "raw", limit)
@@ -350,6 +353,13 @@ class InfillHandler(_JsonPost):
         loop = asyncio.get_running_loop()
         ids = await loop.run_in_executor(None, engine.encode, before[-room:])
         return len(ids) > r.prompt_tokens  # uncut, the prompt holds at least these tokens
+
+
+def _fim_first(engine: Any) -> bool:
+    """Whether the engine's FIM prompts start with the prefix (the PSM order), so a prompt
+    prefilled in that layout shares its start with the next request's whatever its suffix."""
+    specials = getattr(engine, "specials", None)
+    return getattr(specials, "fim", None) is not None and specials.fim_order == "psm"
 
 
 def _choice(text: str, finish: str | None) -> dict[str, Any]:

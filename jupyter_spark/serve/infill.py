@@ -44,6 +44,11 @@ CURRENT_FILE = "filename"
 # Token names of the repo-level FIM layout: llama.cpp's lists (models/metadata.py).
 REPO_TOKEN_NAMES = REPO_NAME_NAMES
 FILE_SEP_TOKEN_NAMES = FILE_SEP_NAMES
+# The suffix a prompt-only request (n_predict 0) is prefilled with on a FIM model when it has
+# none (the plugins send ""): the engine only lays a prompt out as FIM with a suffix, and the
+# requests after it have one. Only the shared start (the FIM prefix token, the extra chunks)
+# is reused from it, so any non-blank text does.
+WARM_SUFFIX = "\n#"
 # The header of a chunk for a model without a file separator token.
 PLAIN_CHUNK_HEADER = "# file: {filename}\n"
 
