@@ -22,6 +22,7 @@ from tinymodel import (
     EMBED_CASES,
     EXACT_CASES,
     QUANT_CASES,
+    WINDOW_CASES,
     ReferenceLlama,
     TinyConfig,
     llama_cpp_greedy,
@@ -82,9 +83,12 @@ def _convert(tmp_path, cfg: TinyConfig):
     return gguf_path, out
 
 
-@pytest.mark.parametrize("case", list(EXACT_CASES))
+NUMPY_CASES = {**EXACT_CASES, **WINDOW_CASES}
+
+
+@pytest.mark.parametrize("case", list(NUMPY_CASES))
 def test_matches_numpy_reference(case, tmp_path):
-    gguf_path, out = _convert(tmp_path, EXACT_CASES[case])
+    gguf_path, out = _convert(tmp_path, NUMPY_CASES[case])
     want = ReferenceLlama(gguf_path).logits(PROMPT)
     got = onnx_logits(out, PROMPT)
     assert np.abs(got - want).max() < FP32_TOLERANCE * np.abs(want).max()

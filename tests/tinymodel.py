@@ -110,6 +110,7 @@ class TinyConfig:
     norm_qtype: str = "F32"  # type of the 1-D norm weights and biases
     pre: str = ""  # tokenizer.ggml.pre; "" = smollm for llama, else the arch's own
     mixed_qtype: str = ""  # type of attn_v and ffn_down if not qtype (Q4_K_M gives them Q6_K)
+    sliding_window: int = 0  # <arch>.attention.sliding_window, if not 0
 
     @property
     def biases(self) -> tuple[str, ...]:
@@ -222,6 +223,8 @@ def write_tiny_gguf(path: Path, cfg: TinyConfig = TinyConfig(), seed: int = 0) -
     if cfg.arch == "starcoder2":
         writer.add_layer_norm_eps(cfg.eps)
     writer.add_rope_dimension_count(cfg.head_dim)
+    if cfg.sliding_window:
+        writer.add_sliding_window(cfg.sliding_window)
     writer.add_vocab_size(len(tokens))
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre(cfg.pre or PRE_TOKENIZER.get(cfg.arch, "smollm"))
@@ -282,6 +285,8 @@ class ReferenceLlama:
         eps_key = "layer_norm_epsilon" if arch == "starcoder2" else "layer_norm_rms_epsilon"
         self.eps = float(r.fields[f"{arch}.attention.{eps_key}"].contents())
         self.base = float(r.fields[f"{arch}.rope.freq_base"].contents())
+        window = r.fields.get(f"{arch}.attention.sliding_window")
+        self.window = int(window.contents()) if window else 0
         self.w: dict[str, np.ndarray] = {}
         for t in r.tensors:
             d = gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float32)
@@ -326,6 +331,8 @@ class ReferenceLlama:
         x = w["token_embd.weight"][ids]  # (T, h)
         T = len(ids)
         mask = np.triu(np.full((T, T), -np.inf, dtype=np.float32), 1)
+        if self.window:  # position i sees the window positions up to itself: i - j < window
+            mask += np.tril(np.full((T, T), -np.inf, dtype=np.float32), -self.window)
         g = self.n_heads // self.n_kv
         for i in range(self.n_layers):
             p = f"blk.{i}."
@@ -389,6 +396,11 @@ QUANT_CASES: dict[str, TinyConfig] = {
         arch="starcoder2", qtype="Q4_K", embed_qtype="Q8_0", tied=False, **K_SIZES
     ),
     "llama-q3_k-as-f32": TinyConfig(qtype="Q3_K", tied=False, **K_SIZES),
+}
+# llama.cpp's starcoder2 graph has no sliding window (it matters only past 4096 tokens in
+# the real models); ours follows the metadata like transformers does: numpy reference only.
+WINDOW_CASES: dict[str, TinyConfig] = {
+    "starcoder2-window4": TinyConfig(**F32, arch="starcoder2", sliding_window=4),
 }
 # Only the embedding quantized: llama.cpp reads its rows exactly (get_rows dequantizes) and
 # computes the rest in fp32, so this checks gguf's dequantization (the numpy reference's)

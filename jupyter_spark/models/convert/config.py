@@ -101,7 +101,10 @@ class ModelConfig:
     rope_interleaved: bool
     rope_freq_scale: float  # linear RoPE scaling: angles times this (1 / scaling factor)
     rope_freq_factors: bool  # Llama 3.x: angles divided by the rope_freqs.weight tensor
-    sliding_window: int  # 0: attend to the whole context
+    # Attend to this many positions (the current one included), as transformers does; 0: all.
+    # GroupQueryAttention's local_window_size has that meaning (tests check it); llama.cpp's
+    # starcoder2 graph ignores the key, which only matters past 4096 tokens in real models.
+    sliding_window: int
 
 
 # Kept for callers of the Llama-only converter.
