@@ -178,7 +178,8 @@ _RANDOM_BLOCK_TYPES = {
     "Q4_K": (144, 0, 2, 7.5),
     "Q5_K": (176, 0, 2, 15.5),
     "Q6_K": (210, 208, None, 0.0),
-    "Q3_K": (110, 108, None, 0.0),  # no exact mapping: the converter dequantizes it
+    "Q3_K": (110, 108, None, 0.0),
+    "Q2_K": (84, 80, 82, 1.5),  # no exact mapping: the converter dequantizes it
 }
 # The tokenizer.ggml.pre llama.cpp expects for each architecture's real models.
 PRE_TOKENIZER = {"llama": "smollm", "qwen2": "qwen2", "starcoder2": "starcoder"}
@@ -395,7 +396,8 @@ QUANT_CASES: dict[str, TinyConfig] = {
     "starcoder2-q4_k": TinyConfig(
         arch="starcoder2", qtype="Q4_K", embed_qtype="Q8_0", tied=False, **K_SIZES
     ),
-    "llama-q3_k-as-f32": TinyConfig(qtype="Q3_K", tied=False, **K_SIZES),
+    "llama-q3_k": TinyConfig(qtype="Q3_K", tied=False, **K_SIZES),
+    "llama-q2_k-as-f32": TinyConfig(qtype="Q2_K", tied=False, **K_SIZES),
 }
 # llama.cpp's starcoder2 graph has no sliding window (it matters only past 4096 tokens in
 # the real models); ours follows the metadata like transformers does: numpy reference only.
@@ -407,7 +409,7 @@ WINDOW_CASES: dict[str, TinyConfig] = {
 # against llama.cpp's bit for bit on the random blocks.
 EMBED_CASES: dict[str, TinyConfig] = {
     f"embed-{q.lower()}": TinyConfig(**{**F32, "embed_qtype": q}, **K_SIZES)
-    for q in ("Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K")
+    for q in ("Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q3_K", "Q4_K", "Q5_K", "Q6_K")
 }
 EXACT_CASES = {**ARCH_CASES, **QUANT_CASES, **EMBED_CASES}
 

@@ -50,6 +50,7 @@ EXACT_TENSOR_TYPES = (
     "Q5_0",
     "Q5_1",
     "Q8_0",
+    "Q3_K",
     "Q4_K",
     "Q5_K",
     "Q6_K",
@@ -58,7 +59,6 @@ EXACT_TENSOR_TYPES = (
 # (the same values, 4-8x the memory and slower), noted in the log and in spark_model.json.
 DEQUANTIZED_TENSOR_TYPES = (
     "Q2_K",
-    "Q3_K",
     "IQ4_NL",
     "IQ4_XS",
     "IQ3_S",

@@ -10,6 +10,7 @@ sum_b min_b * sum(x in block b) computed on 32-weight blocks:
 - Q5_0  v = d * (q - 16), 5-bit q       -> 8 bits, block 32, zero point 16.
 - Q5_1  v = d * q + m, 5-bit q          -> 8 bits, block 32, zero point 0, min m.
 - Q8_0  v = d * q, q int8               -> 8 bits, block 32, q + 128 with zero point 128.
+- Q3_K  v = d*(sc_j-32) * (q - 4), 16s  -> 4 bits, block 16, zero point 4.
 - Q4_K  v = d*sc_j * q - dmin*m_j       -> 4 bits, block 32 (sub-block j), zero point 0, min.
 - Q5_K  the same with 5-bit q           -> 8 bits, block 32, zero point 0, min.
 - Q6_K  v = d*sc_j * (q - 32), 16-blocks -> 8 bits, block 16, zero point 32.
@@ -211,6 +212,29 @@ def _q6_k(blocks: np.ndarray):
     return 8, 16, low | (high << 4), d[..., None] * sc, 32, None
 
 
+def _q3_k(blocks: np.ndarray):
+    """32 bytes third bits, 64 bytes 2-bit pairs, 12 bytes of 16 six-bit scales, f16 d.
+
+    v = d * (sc_j - 32) * (q - 4) on 16-weight blocks, q = 2 low bits + 4 * third bit (0..7):
+    element 32j + l takes bit j of hmask[l]; element 128h + 32s + l bits 2s, 2s+1 of
+    qs[32h + l]. Scale j's low nibble is byte j % 8's nibble j // 8, its top two bits the
+    pair j // 4 of byte 8 + j % 4.
+    """
+    n, nb = blocks.shape[:2]
+    hmask = blocks[..., 0:32]
+    qs = blocks[..., 32:96].reshape(n, nb, 2, 1, 32)
+    sb = blocks[..., 96:108]
+    d = _f16(blocks[..., 108:110])
+    j = np.arange(16)
+    low = (sb[..., j % 8] >> (4 * (j // 8)).astype(np.uint8)) & 0x0F
+    high = (sb[..., 8 + j % 4] >> (2 * (j // 4)).astype(np.uint8)) & 3
+    sc = (low | (high << 4)).astype(np.float32) - 32
+    two = (qs >> (2 * np.arange(4, dtype=np.uint8))[None, None, None, :, None]) & 3
+    third = (hmask[:, :, None, :] >> np.arange(8, dtype=np.uint8)[None, None, :, None]) & 1
+    q = two.reshape(n, nb, 8, 32) | (third << 2)
+    return 4, 16, q, d[..., None] * sc, 4, None
+
+
 # GGUF type name -> (bytes per 256 or 32 weights, unpacker)
 _UNPACK = {
     "Q4_0": (QK, lambda b: _q4_0_1(b, False)),
@@ -218,6 +242,7 @@ _UNPACK = {
     "Q5_0": (QK, lambda b: _q5_0_1(b, False)),
     "Q5_1": (QK, lambda b: _q5_0_1(b, True)),
     "Q8_0": (QK, _q8_0),
+    "Q3_K": (QK_K, _q3_k),
     "Q4_K": (QK_K, _q4_k),
     "Q5_K": (QK_K, _q5_k),
     "Q6_K": (QK_K, _q6_k),
