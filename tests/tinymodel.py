@@ -111,6 +111,7 @@ class TinyConfig:
     pre: str = ""  # tokenizer.ggml.pre; "" = smollm for llama, else the arch's own
     mixed_qtype: str = ""  # type of attn_v and ffn_down if not qtype (Q4_K_M gives them Q6_K)
     sliding_window: int = 0  # <arch>.attention.sliding_window, if not 0
+    rope_linear: float = 0.0  # linear RoPE scaling factor, if not 0
 
     @property
     def biases(self) -> tuple[str, ...]:
@@ -226,6 +227,9 @@ def write_tiny_gguf(path: Path, cfg: TinyConfig = TinyConfig(), seed: int = 0) -
     writer.add_rope_dimension_count(cfg.head_dim)
     if cfg.sliding_window:
         writer.add_sliding_window(cfg.sliding_window)
+    if cfg.rope_linear:
+        writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        writer.add_rope_scaling_factor(cfg.rope_linear)
     writer.add_vocab_size(len(tokens))
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre(cfg.pre or PRE_TOKENIZER.get(cfg.arch, "smollm"))
@@ -288,6 +292,8 @@ class ReferenceLlama:
         self.base = float(r.fields[f"{arch}.rope.freq_base"].contents())
         window = r.fields.get(f"{arch}.attention.sliding_window")
         self.window = int(window.contents()) if window else 0
+        linear = r.fields.get(f"{arch}.rope.scaling.factor")
+        self.rope_scale = 1.0 / float(linear.contents()) if linear else 1.0
         self.w: dict[str, np.ndarray] = {}
         for t in r.tensors:
             d = gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float32)
@@ -310,7 +316,7 @@ class ReferenceLlama:
         # x: (T, nh, hd); pair i rotates by pos * base^(-2i/hd) / freq_factor_i. Llama pairs
         # (x[2i], x[2i+1]); qwen2 and starcoder2 (NEOX) pair (x[i], x[i + hd/2]).
         t = np.arange(x.shape[0])[:, None]
-        inv = self.base ** (-np.arange(0, self.hd, 2) / self.hd)
+        inv = self.base ** (-np.arange(0, self.hd, 2) / self.hd) * self.rope_scale
         if "rope_freqs.weight" in self.w:
             inv = inv / self.w["rope_freqs.weight"].astype(np.float64)
         ang = (t * inv)[:, None, :]  # (T, 1, hd/2)
@@ -375,6 +381,7 @@ ARCH_CASES: dict[str, TinyConfig] = {
     "llama": TinyConfig(**F32),
     "llama-tied-mha": TinyConfig(qtype="F32", embed_qtype="F32", n_kv_heads=4),
     "llama3-rope_freqs": TinyConfig(**F32, rope_freqs=True, pre="llama-bpe"),
+    "llama-rope_linear4": TinyConfig(**F32, rope_linear=4.0),
     "qwen2": TinyConfig(**F32, arch="qwen2", rope_base=1e6, eps=1e-6),
     "starcoder2": TinyConfig(**F32, arch="starcoder2"),
 }
