@@ -268,6 +268,7 @@ def _complete_line(line: bytes | str) -> dict[str, Any]:
     """One --jsonl line as a request with a valid prefix, suffix, mode and max_tokens (else a
     ProtocolError with the websocket's codes: bad_json, bad_message, bad_field, bad_text)."""
     from .engine import MODES
+    from .engine.config import MAX_TOKENS_LIMIT
     from .server.protocol import ProtocolError, check_text, decode_json
 
     req = decode_json(line)
@@ -279,8 +280,12 @@ def _complete_line(line: bytes | str) -> dict[str, Any]:
     if req.get("mode", "line") not in MODES:
         raise ProtocolError("bad_field", f"mode must be one of {MODES}")
     n = req.get("max_tokens")
-    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1024):
-        raise ProtocolError("bad_field", "max_tokens must be an integer between 1 and 1024")
+    if n is not None and (
+        not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_TOKENS_LIMIT
+    ):
+        raise ProtocolError(
+            "bad_field", f"max_tokens must be an integer between 1 and {MAX_TOKENS_LIMIT}"
+        )
     check_text(req["prefix"], "prefix", None)
     req["suffix"] = check_text(suffix, "suffix", None)
     return req

@@ -17,6 +17,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Bool, Int, Unicode
 
+from ..engine.config import EngineConfig
 from ..fixes import ErrorInfo, FixError, FixRequest, FixService, NamespaceInspector
 from ..grounding import Knowledge
 from .session import NotReady, SparkSession, namespace_state
@@ -27,6 +28,10 @@ PRIMARY_NAME = "spark"
 SECOND_NAME = "jspark"
 # How long a magic waits for the model on first use before saying it is still loading.
 FIRST_USE_WAIT_S = 20.0
+# Generated tokens of one %spark completion, line or block: the editor's line limit
+# (EngineConfig.max_tokens_line) and a third more, because a magic's answer is printed once and
+# read whole, not typed through as ghost text is, so a line cut short costs more there.
+MAX_TOKENS = EngineConfig.max_tokens_line * 4 // 3
 
 USAGE = """\
 Usage: %{name} SUBCOMMAND [options]    (also %%{name} for a cell)
@@ -55,7 +60,7 @@ class SparkMagics(Magics):
     autosuggest = Bool(
         False, help="Ghost-text suggestions from the model in terminal IPython."
     ).tag(config=True)
-    max_tokens = Int(64, help="Upper bound on generated tokens for %spark complete.").tag(
+    max_tokens = Int(MAX_TOKENS, help="Upper bound on generated tokens for %spark complete.").tag(
         config=True
     )
 

@@ -21,15 +21,15 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from ..context import Cell, ContextBuilder, KernelState, NotebookStore
+from ..context import DEFAULT_CONFIG, Cell, ContextBuilder, KernelState, NotebookStore
 from ..grounding import Knowledge, ground
 from ..grounding.cells import cell_facts
 from ..kernel import PROBE_LIMITS
 from ..project import ProjectIndex
 from ..project.prompt import ProjectBlocks
 
-# Prompt tokens of context (history, namespace, the line being typed).
-CONTEXT_BUDGET = 1024
+# Prompt tokens of context (history, namespace, the line being typed): the server's default.
+CONTEXT_BUDGET = DEFAULT_CONFIG.budget_tokens
 # History entries offered to the context builder as "other cells".
 HISTORY_CELLS = 50
 # Recent completions kept for the latency shown by `%spark status`.

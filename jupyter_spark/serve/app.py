@@ -33,17 +33,17 @@ from tornado.httpserver import HTTPServer
 from tornado.iostream import StreamClosedError
 
 from ..context.config import MAX_CHARS_PER_TOKEN
-from ..server.protocol import text_problem
+from ..engine.config import MAX_TOKENS_LIMIT
+from ..server.protocol import MAX_MESSAGE_BYTES, text_problem
 from . import infill
 
 log = logging.getLogger("jupyter_spark.serve")
 
-# The largest request body accepted (bytes) and the largest max_tokens.
-MAX_BODY = 4 * 1024 * 1024
+# The largest request body accepted (bytes): the Jupyter extension's message limit.
+MAX_BODY = MAX_MESSAGE_BYTES
 # A body up to this is read (and dropped past MAX_BODY) to answer it with a JSON 413; a larger
 # declared Content-Length is answered at once.
 MAX_BODY_READ = 64 * 1024 * 1024
-MAX_TOKENS_LIMIT = 1024
 DEFAULT_MAX_TOKENS = 16  # OpenAI's default for /v1/completions
 
 

@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine.config import MAX_TOKENS_LIMIT
 from ..models.metadata import FILE_SEP_NAMES, REPO_NAME_NAMES
 from ..server.protocol import text_problem
 
@@ -31,7 +32,7 @@ from ..server.protocol import text_problem
 DEFAULT_N_PREDICT = 128
 # The largest n_predict honoured (a larger one is cut to it), and the share of the model's
 # context the generated tokens may take at most, so the prompt keeps the rest.
-MAX_N_PREDICT = 1024
+MAX_N_PREDICT = MAX_TOKENS_LIMIT
 MAX_PREDICT_CONTEXT_SHARE = 0.5
 # input_extra chunks kept (the last ones: llama.vim's ring buffer puts the newest last).
 MAX_EXTRA_CHUNKS = 64

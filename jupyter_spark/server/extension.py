@@ -12,12 +12,14 @@ import os
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Enum, Float, Int, List, Unicode
 
+from ..context.config import DEFAULT_CONFIG as _CONTEXT
 from ..context.config import MAX_NOTEBOOK_BYTES
 from ..engine import EngineConfig, RemoteConfig
 from ..project import DEFAULT_PROJECT, ProjectConfig, ProjectIndex
 from .handlers import default_handlers
 from .kernel_state import TIMEOUT as KERNEL_STATE_TIMEOUT
 from .kernel_state import KernelStateReader
+from .protocol import MAX_MESSAGE_BYTES
 from .service import CompletionService
 
 _ENGINE = EngineConfig()
@@ -37,12 +39,12 @@ class SparkExtension(ExtensionApp):
         "directory with an ONNX decoder export and tokenizer.json.",
     )
     context_budget = Int(
-        1024,
+        _CONTEXT.budget_tokens,
         config=True,
         help="Prompt tokens built from the notebook, the kernel state and the current cell.",
     )
     max_message_bytes = Int(
-        4 * 1024 * 1024,
+        MAX_MESSAGE_BYTES,
         config=True,
         help="Largest websocket frame or POST body accepted, in UTF-8 bytes; larger ones get a "
         "too_large error on an open connection (a websocket frame over twice this closes it).",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..context import Cell
+from ..engine.config import MAX_TOKENS_LIMIT
 from ..fixes.types import DEFAULT_KINDS, KINDS, ErrorInfo
 
 PROTOCOL_VERSION = 1
@@ -18,6 +19,10 @@ MODES = ("line", "block")
 CELL_TYPES = ("code", "markdown", "raw")
 # Cells of one notebook (a sync or a request's ``cells``): bounds the work of one message.
 MAX_CELLS = 10_000
+# The default of the largest message accepted, in UTF-8 bytes: a websocket frame or REST body
+# (``SparkExtension.max_message_bytes``), a ``jupyter spark serve`` body. A 4 MiB notebook sync
+# is ~100k lines of code; anything larger is a client bug or an attack, answered ``too_large``.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
 class ProtocolError(Exception):
@@ -242,8 +247,10 @@ def parse_message(msg: Any) -> Request:
         if mode not in MODES:
             raise ProtocolError("bad_field", f"mode must be one of {MODES}", rid)
         max_tokens = _get(msg, "max_tokens", int, rid)
-        if max_tokens is not None and not 1 <= max_tokens <= 1024:
-            raise ProtocolError("bad_field", "max_tokens must be between 1 and 1024", rid)
+        if max_tokens is not None and not 1 <= max_tokens <= MAX_TOKENS_LIMIT:
+            raise ProtocolError(
+                "bad_field", f"max_tokens must be between 1 and {MAX_TOKENS_LIMIT}", rid
+            )
         budget = _get(msg, "context_budget", int, rid)
         if budget is not None and not MIN_CONTEXT_BUDGET <= budget <= MAX_CONTEXT_BUDGET:
             raise ProtocolError(
