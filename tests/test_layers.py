@@ -23,9 +23,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 
 
-def _imported(path: Path) -> set[str]:
-    """The subpackages of jupyter_spark that the module at ``path`` imports (any depth)."""
-    rel = path.relative_to(PACKAGE).parts
+def _imported(path: Path, package: Path = PACKAGE) -> set[str]:
+    """The subpackages of jupyter_spark that the module at ``path`` imports (any depth: a lazy
+    import inside a function counts as much as one at the top)."""
+    rel = path.relative_to(package).parts
     out = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level:
@@ -56,3 +57,24 @@ def test_no_module_imports_a_layer_above_or_beside_its_own():
             if target in RANK and RANK[target] >= RANK[own]:
                 wrong.append(f"{'/'.join(rel)} imports {target}")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_the_walk_finds_every_form_of_upward_import(tmp_path):
+    """The check above can fail: relative (one or two dots, ``from . import``), absolute and
+    function-level imports are all seen, and a sibling module is not taken for a subpackage."""
+    pkg = tmp_path / "jupyter_spark"
+    (pkg / "engine").mkdir(parents=True)
+    module = pkg / "engine" / "x.py"
+    module.write_text(
+        "from . import config\n"
+        "from .remote import RemoteBackend\n"
+        "from ..kernel import probe\n"
+        "import jupyter_spark.fixes.rules\n"
+        "def later():\n"
+        "    from ..server.protocol import parse\n"
+        "    from jupyter_spark.ipython import magics\n"
+    )
+    found = _imported(module, pkg)
+    assert found == {"engine", "kernel", "fixes", "server", "ipython"}
+    above = {t for t in found - {"engine"} if RANK[t] >= RANK["engine"]}
+    assert above == {"fixes", "server", "ipython"}
