@@ -16,8 +16,8 @@ family and set, and the fix latency p50 split by who answered (a rule, or the mo
 Targets: top-1 >= 90 % overall, >= 70 % on the held-out set; p50 <= 30 ms with a rule, <= 400
 ms with the model.
 
-    python benchmarks/fixes/run.py [--case SUBSTRING] [--set cases|heldout|heldout2|heldout3|heldout4]
-        [--verbose] [--model PATH]
+    python benchmarks/fixes/run.py [--case SUBSTRING]
+        [--set cases|heldout|heldout2|heldout3|heldout4] [--verbose] [--model PATH]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import re
 import sys
 import tempfile
 import time
@@ -55,6 +56,10 @@ except ImportError:
     HELDOUT4 = []
 
 TOP_K = 3
+# A fix that installs a package is scored as not working and never run: it would install
+# whatever PyPI has under that name (``%pip install panda``) into the environment every later
+# case and run uses, and no case's check can pass through an install here.
+INSTALLS = re.compile(r"^\s*[%!]\s*(?:pip|conda|mamba|uv)\b", re.M)
 # A cell (setup, buggy, fixed or check) running longer than this is interrupted (seconds).
 RUN_TIMEOUT_S = 10.0
 REPLY_TIMEOUT_S = 15.0
@@ -111,6 +116,8 @@ class Bench:
                 raise RuntimeError(f"setup failed: {content.get('ename')}: {content.get('evalue')}")
 
     async def attempt(self, case: Case, source: str) -> bool:
+        if INSTALLS.search(source):
+            return False  # not run: it would install into the benchmark's own environment
         await self.reset(case.setup)
         if (await self.run(source))["status"] != "ok":
             return False
@@ -168,13 +175,11 @@ async def evaluate(bench: Bench, set_name: str, case: Case, i: int) -> dict:
     row["ms"] = ms
     row["answered_by"] = "none" if not fixes else ("model" if by_model(fixes[0]) else "rule")
     row["fixes"] = [f.get("title", "") for f in fixes[:TOP_K]]
-    tried: dict[str, bool] = {}
     ok = []
-    for f in fixes[:TOP_K]:
-        src = f.get("new_source", "")
-        if src not in tried:
-            tried[src] = await bench.attempt(case, src)
-        ok.append(tried[src])
+    for f in fixes[:TOP_K]:  # in rank order, until one works (top-3 is then known)
+        ok.append(await bench.attempt(case, f.get("new_source", "")))
+        if ok[-1]:
+            break
     row["top1"], row["top3"] = bool(ok and ok[0]), any(ok)
     return row
 
