@@ -372,8 +372,15 @@ def _add_fix_parser(sub: argparse._SubParsersAction) -> None:
 def _run_fix(args: argparse.Namespace) -> int:
     import difflib
 
-    from .fixes import FixError, FixRequest, FixService
-    from .server.protocol import ProtocolError, decode_json, parse_message
+    from .fixes import FixService
+    from .server.fixing import answer_fix
+    from .server.protocol import (
+        ProtocolError,
+        decode_json,
+        error_reply,
+        internal_error_reply,
+        parse_message,
+    )
 
     try:  # the boundary: every failure is one typed error object
         msg = decode_json(_stdin().read() or "{}")
@@ -386,24 +393,16 @@ def _run_fix(args: argparse.Namespace) -> int:
                 for i, c in enumerate(cells)
             ]
         req = parse_message({**msg, "type": msg.get("type", "fix"), "id": msg.get("id", "cli")})
-        service = FixService()
         others = tuple(c.source for c in req.cells or ())
-        if req.type == "diagnose":
-            items = service.diagnose(req.source, others)
-            reply: dict[str, Any] = {"type": "diagnostics", "items": [d.to_dict() for d in items]}
-        else:
-            fixes = service.fix(
-                FixRequest(req.source, req.error, others, None, req.kinds, req.max_fixes)
-            )
-            reply = {"type": "fixes", "fixes": [f.to_dict() for f in fixes]}
-    except (ValueError, ProtocolError, FixError) as e:
+        reply = answer_fix(FixService(), req, others, with_id=False)
+    except (ValueError, ProtocolError) as e:
         code = getattr(e, "code", "bad_request")
-        print(json.dumps({"type": "error", "code": code, "message": str(e)}))
+        print(json.dumps(error_reply(code, str(e))))
         return ERROR_EXIT
     except Exception as e:  # ours
-        msg = f"{type(e).__name__}: {e}"[:500]
-        print(f"error: {msg}", file=sys.stderr)
-        print(json.dumps({"type": "error", "code": "internal", "message": msg}))
+        error = internal_error_reply(e, None)
+        print(f"error: {error['message']}", file=sys.stderr)
+        print(json.dumps(error))
         return ERROR_EXIT
     if args.json:
         print(json.dumps(reply))

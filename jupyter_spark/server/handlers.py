@@ -39,6 +39,8 @@ from .protocol import (
     SyncRequest,
     check_size,
     decode_json,
+    error_reply,
+    internal_error_reply,
     parse,
     parse_message,
 )
@@ -85,14 +87,7 @@ async def analyze_ahead(cells: list[Cell]) -> dict[str, Any] | None:
 def internal_error(log: Any, e: BaseException, rid: str | None) -> dict[str, Any]:
     """The reply to a message whose handling failed for a reason of ours (logged)."""
     log.error("jupyter-spark: handling a message failed", exc_info=e)
-    msg: dict[str, Any] = {
-        "type": "error",
-        "code": "internal",
-        "message": f"{type(e).__name__}: {e}"[:500],
-    }
-    if rid is not None:
-        msg["id"] = rid
-    return msg
+    return internal_error_reply(e, rid)
 
 
 class SparkAPIHandler(APIHandler):
@@ -125,9 +120,7 @@ class SparkAPIHandler(APIHandler):
             self.reply_error(ERROR_STATUS.get(e.code, 400), e.to_message())
         elif isinstance(e, BackendError):
             status = 504 if e.code == "backend_timeout" else 502
-            self.reply_error(
-                status, {"type": "error", "id": rid, "code": e.code, "message": str(e)}
-            )
+            self.reply_error(status, error_reply(e.code, str(e), rid))
         else:
             self.reply_error(500, internal_error(self.log, e, rid))
 
@@ -352,7 +345,7 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         try:
             await self.service.run(req, completion, self.send)
         except BackendError as e:  # the inference server: timeout, down, busy, error
-            self.send({"type": "error", "id": req.id, "code": e.code, "message": str(e)})
+            self.send(error_reply(e.code, str(e), req.id))
         except Exception as e:  # an engine failure answers this request, not the connection
             self.send(internal_error(self.log, e, req.id))
         finally:

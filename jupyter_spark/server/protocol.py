@@ -1,4 +1,5 @@
-"""Protocol v1 messages (docs/protocol.md): parse and validate, nothing else.
+"""Protocol v1 messages (docs/protocol.md), both directions: requests parsed and validated,
+replies built (the websocket, the REST endpoints and the CLI send only what is built here).
 
 Every way a frame can be wrong becomes a ``ProtocolError`` with a stable ``code`` the client
 can act on; the connection stays usable. Unknown fields are ignored so clients can be newer.
@@ -7,8 +8,9 @@ can act on; the connection stays usable. Unknown fields are ignored so clients c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..context import Cell
 from ..engine.config import MAX_TOKENS_LIMIT
@@ -35,10 +37,7 @@ class ProtocolError(Exception):
         self.request_id = request_id
 
     def to_message(self) -> dict[str, Any]:
-        msg: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
-        if self.request_id is not None:
-            msg["id"] = self.request_id
-        return msg
+        return error_reply(self.code, self.message, self.request_id)
 
 
 @dataclass(frozen=True)
@@ -342,3 +341,87 @@ def _fix_message(msg: dict, mtype: str) -> FixMessage:
         kinds=tuple(kinds),
         max_fixes=max_fixes,
     )
+
+
+# -- replies (server to client) -------------------------------------------------------------
+
+
+class _Reportable(Protocol):
+    """A fix or a diagnostic: what a ``fixes`` / ``diagnostics`` reply lists."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def error_reply(code: str, message: str, request_id: str | None = None) -> dict[str, Any]:
+    """``error``: a request (``request_id``) or a frame (no id) that could not be served."""
+    msg: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if request_id is not None:
+        msg["id"] = request_id
+    return msg
+
+
+def internal_error_reply(e: BaseException, request_id: str | None) -> dict[str, Any]:
+    """``error`` with code ``internal``: a failure of ours (the caller logs it)."""
+    return error_reply("internal", f"{type(e).__name__}: {e}"[:500], request_id)
+
+
+def chunk_reply(request_id: str, text: str) -> dict[str, Any]:
+    """``chunk``: the whole completion so far (not a delta)."""
+    return {"type": "chunk", "id": request_id, "text": text}
+
+
+# The stats of a completion cancelled before it started.
+_NO_STATS = {"ttft_ms": 0, "total_ms": 0, "tokens": 0, "cached_tokens": 0}
+
+
+def done_reply(
+    request_id: str, text: str, cancelled: bool, stats: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """``done``: the final text and its stats (``None``: cancelled before it started)."""
+    return {
+        "type": "done",
+        "id": request_id,
+        "text": text,
+        "cancelled": cancelled,
+        "stats": dict(_NO_STATS if stats is None else stats),
+    }
+
+
+def fix_reply(kind: str, request_id: str | None, found: Iterable[_Reportable]) -> dict[str, Any]:
+    """The answer to a ``fix`` (``fixes``) or ``diagnose`` (``diagnostics``) message of type
+    ``kind``; ``request_id`` None (the CLI's output) leaves the id out."""
+    rtype, key = ("diagnostics", "items") if kind == "diagnose" else ("fixes", "fixes")
+    msg: dict[str, Any] = {"type": rtype}
+    if request_id is not None:
+        msg["id"] = request_id
+    msg[key] = [f.to_dict() for f in found]
+    return msg
+
+
+def status_reply(
+    *,
+    state: str,
+    percent: float,
+    model: str | None,
+    backend: Mapping[str, Any],
+    grounding: bool,
+    project: Mapping[str, Any],
+    error: str | None,
+    error_code: str | None,
+    since: float,
+    latency: Mapping[str, Any],
+) -> dict[str, Any]:
+    """GET spark/status: the model's state and load progress, the backend, the switches, the
+    last error and recent latency percentiles."""
+    return {
+        "state": state,
+        "percent": percent,
+        "model": model,
+        "backend": dict(backend),
+        "grounding": grounding,
+        "project": dict(project),
+        "error": error,
+        "error_code": error_code,
+        "since": since,
+        "latency": dict(latency),
+    }

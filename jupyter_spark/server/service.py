@@ -30,14 +30,24 @@ from ..engine import (
     RemoteConfig,
 )
 from ..engine.grounded import Choices
-from ..fixes import FixError, FixRequest, FixService, KernelInspector, needed_details
+from ..fixes import FixService, KernelInspector, needed_details
 from ..grounding import Knowledge, ground
 from ..grounding import modules as installed_modules
 from ..kernel import KernelState
 from ..models.errors import ModelError
 from ..project import ProjectIndex
 from ..project.prompt import CursorBlock, ProjectBlocks
-from .protocol import CompleteRequest, FixMessage, ProtocolError, SyncRequest
+from .fixing import answer_fix
+from .protocol import (
+    CompleteRequest,
+    FixMessage,
+    ProtocolError,
+    SyncRequest,
+    chunk_reply,
+    done_reply,
+    fix_reply,
+    status_reply,
+)
 
 Send = Callable[[dict[str, Any]], None]
 
@@ -227,23 +237,23 @@ class CompletionService:
             }
 
         backend = self.engine.status() if isinstance(self.engine, RemoteBackend) else None
-        return {
-            "state": s.state,
-            "percent": s.percent,
-            "model": s.model,
-            "backend": backend or {"kind": "embedded", "grounding": "constrained decoding"},
-            "grounding": self.grounding,
-            "project": self.project.status() if self.project else {"enabled": False},
-            "error": s.error,
-            "error_code": s.error_code,
-            "since": s.since,
-            "latency": {
+        return status_reply(
+            state=s.state,
+            percent=s.percent,
+            model=s.model,
+            backend=backend or {"kind": "embedded", "grounding": "constrained decoding"},
+            grounding=self.grounding,
+            project=self.project.status() if self.project else {"enabled": False},
+            error=s.error,
+            error_code=s.error_code,
+            since=s.since,
+            latency={
                 "requests": len(self._ttft),
                 "ttft_ms": pct(self._ttft),
                 "total_ms": pct(self._total),
                 "queue_ms": pct(self._queue),
             },
-        }
+        )
 
     def close(self) -> None:
         if self.project is not None:
@@ -282,9 +292,7 @@ class CompletionService:
         if req.kernel_id and self.kernel_reader is not None:
             if self.kernel_reader.language(req.kernel_id) not in (None, "python"):
                 # An R or Julia notebook: Python rules and ruff have nothing true to say.
-                if req.type == "diagnose":
-                    return {"type": "diagnostics", "id": req.id, "items": []}
-                return {"type": "fixes", "id": req.id, "fixes": []}
+                return fix_reply(req.type, req.id, ())
             details = {}
             if req.type == "fix" and req.error is not None:
                 # ruff, in a fix thread, while the kernel is read (the fix finds its findings)
@@ -295,22 +303,10 @@ class CompletionService:
             else:
                 state = await self.kernel_reader.current(req.kernel_id)
             kernel = KernelInspector(state, details)
-        try:
-            if req.type == "diagnose":
-                known = tuple(kernel.names()) if kernel is not None else ()
-                knowledge = self._fix_knowledge(req, state)
-                items = await loop.run_in_executor(
-                    self._fix_executor, self.fixes.diagnose, req.source, others, known, knowledge
-                )
-                return {"type": "diagnostics", "id": req.id, "items": [d.to_dict() for d in items]}
-            request = FixRequest(
-                req.source, req.error, others, kernel, req.kinds, req.max_fixes,
-                knowledge=self._fix_knowledge(req, state),
-            )  # fmt: skip
-            fixes = await loop.run_in_executor(self._fix_executor, self.fixes.fix, request)
-        except FixError as e:
-            raise ProtocolError(e.code, str(e), req.id) from None
-        return {"type": "fixes", "id": req.id, "fixes": [f.to_dict() for f in fixes]}
+        knowledge = self._fix_knowledge(req, state)
+        return await loop.run_in_executor(
+            self._fix_executor, answer_fix, self.fixes, req, others, kernel, knowledge
+        )
 
     def _fix_knowledge(self, req: FixMessage, state: KernelState | None) -> Knowledge:
         """What the kernel-aware checks read: the kernel's snapshot (``current``: one due after
@@ -478,36 +474,21 @@ class CompletionService:
         def work() -> None:
             started.append(time.perf_counter())
             for text in completion:
-                loop.call_soon_threadsafe(send, {"type": "chunk", "id": req.id, "text": text})
+                loop.call_soon_threadsafe(send, chunk_reply(req.id, text))
 
         executor = self._executor if completion.follows is None else self._follow_executor
         await loop.run_in_executor(executor, work)
         queue_ms = 1000 * ((started[0] if started else time.perf_counter()) - queued)
         r = completion.result
         if r is None:  # cancelled before it started
-            send(
-                {
-                    "type": "done",
-                    "id": req.id,
-                    "text": "",
-                    "cancelled": True,
-                    "stats": {"ttft_ms": 0, "total_ms": 0, "tokens": 0, "cached_tokens": 0},
-                }
-            )
+            send(done_reply(req.id, "", cancelled=True))
             return
         if r.stop_reason not in ("cancelled", "warm"):
             self._ttft.append(queue_ms + r.ttft_ms)
             self._total.append(queue_ms + r.total_ms)
             self._queue.append(queue_ms)
-        send(
-            {
-                "type": "done",
-                "id": req.id,
-                "text": r.text,
-                "cancelled": r.stop_reason == "cancelled",
-                "stats": {**r.stats(), "queue_ms": round(queue_ms, 2)},
-            }
-        )
+        stats = {**r.stats(), "queue_ms": round(queue_ms, 2)}
+        send(done_reply(req.id, r.text, r.stop_reason == "cancelled", stats))
 
 
 def _answered(result: CompletionResult) -> Completion:
