@@ -18,6 +18,7 @@ import {
   parseServerMessage,
   ServerMessage
 } from './protocol';
+import type { ISparkConnection } from './tokens';
 
 /** The part of the browser WebSocket this module uses. */
 export interface ISocketLike {
@@ -125,7 +126,7 @@ export type CompleteParams = Omit<ICompleteRequest, 'type' | 'id'>;
 export type FixParams = Omit<IFixRequest, 'type' | 'id'>;
 export type DiagnoseParams = Omit<IDiagnoseRequest, 'type' | 'id'>;
 
-export class SparkConnection {
+export class SparkConnection implements ISparkConnection {
   constructor(options: IConnectionOptions) {
     this._url = options.url;
     this._factory = options.socketFactory ?? (url => new WebSocket(url) as unknown as ISocketLike);

@@ -8,12 +8,11 @@ import type { Cell } from '@jupyterlab/cells';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import type { KernelError } from '@jupyterlab/notebook';
 import { PanelLayout, Widget } from '@lumino/widgets';
-import type { SparkConnection } from './connection';
 import { lineDiff } from './diff';
 import type { FixKind, IErrorInfo, IFix } from './protocol';
 import type { ISparkSettings } from './settings';
-import type { NotebookSync } from './sync';
 import { cellContext } from './target';
+import type { IFixSource, INotebookSync } from './tokens';
 
 const BAR_CLASS = 'jp-spark-fix-bar';
 
@@ -102,8 +101,8 @@ function navButton(label: string, title: string, onClick: () => void): HTMLButto
 
 export class FixController {
   constructor(
-    private readonly _connection: () => SparkConnection,
-    private readonly _sync: NotebookSync,
+    private readonly _connection: () => IFixSource,
+    private readonly _sync: INotebookSync,
     private readonly _settings: () => ISparkSettings
   ) {
     NotebookActions.executed.connect(this._onExecuted, this);

@@ -7,35 +7,47 @@ vi.mock('@jupyterlab/completer', () => ({
 const target = { value: {} as Record<string, unknown> };
 vi.mock('./target', () => ({ describeTarget: () => target.value }));
 
-import { LatestValueStream, SparkError } from './connection';
+import { CompleteParams, LatestValueStream, SparkError } from './connection';
+import type { ICell, IDone } from './protocol';
 import { SparkInlineProvider, WARM_DELAY_MS } from './provider';
 import { DEFAULT_SETTINGS, ISparkSettings } from './settings';
+import type { ICompletionSource, ILatencyReport, INotebookSync } from './tokens';
 
 const AUTOMATIC = 1;
 const INVOKE = 0;
 
+/** A completion handle the test finishes or fails itself. */
+interface IFakeHandle {
+  id: string;
+  chunks: LatestValueStream<string>;
+  done: Promise<IDone>;
+  cancel(): void;
+  finish(text: string): void;
+  fail(err: Error): void;
+}
+
 /** A connection double: records complete/cancel calls and hands back controllable streams. */
 function fakeConnection() {
-  const calls: any[] = [];
+  const calls: CompleteParams[] = [];
   const cancelled: string[] = [];
-  const handles: any[] = [];
-  const warms: any[] = [];
-  const connection = {
-    warm(params: any) {
+  const handles: IFakeHandle[] = [];
+  const warms: CompleteParams[] = [];
+  const connection: ICompletionSource = {
+    warm(params: CompleteParams) {
       warms.push(params);
     },
-    complete(params: any) {
+    complete(params: CompleteParams) {
       const id = `r${calls.length + 1}`;
       calls.push(params);
       const chunks = new LatestValueStream<string>();
-      let resolve!: (d: any) => void;
-      let reject!: (e: any) => void;
-      const done = new Promise((res, rej) => {
+      let resolve!: (d: IDone) => void;
+      let reject!: (e: Error) => void;
+      const done = new Promise<IDone>((res, rej) => {
         resolve = res;
         reject = rej;
       });
       done.catch(() => undefined);
-      const handle = {
+      const handle: IFakeHandle = {
         id,
         chunks,
         done,
@@ -59,11 +71,16 @@ function fakeConnection() {
 
 function setup(settings: Partial<ISparkSettings> = {}) {
   const fake = fakeConnection();
-  const synced: any[] = [];
-  const latency: any[] = [];
+  const synced: { path: string; cells: ICell[] }[] = [];
+  const latency: ILatencyReport[] = [];
+  const sync: INotebookSync = {
+    update: (path, cells) => synced.push({ path, cells }),
+    reset: () => undefined,
+    forget: () => undefined
+  };
   const provider = new SparkInlineProvider(
-    () => fake.connection as any,
-    { update: (path: string, cells: unknown[]) => synced.push({ path, cells }) } as any,
+    () => fake.connection,
+    sync,
     () => ({ ...DEFAULT_SETTINGS, triggerDelay: 0, ...settings }),
     r => latency.push(r)
   );

@@ -21,12 +21,12 @@ import {
   InlineCompletionTriggerKind
 } from '@jupyterlab/completer';
 import type { NotebookPanel } from '@jupyterlab/notebook';
-import { CompleteParams, ICompletionHandle, SparkConnection, SparkError } from './connection';
+import { CompleteParams, ICompletionHandle, SparkError } from './connection';
 import type { Mode } from './protocol';
 import type { ISparkSettings } from './settings';
-import type { NotebookSync } from './sync';
 import { afterEnter, freshLineAsk, inBlock, IShownSuggestion, remainder } from './suggestion';
 import { describeTarget, ITarget } from './target';
+import type { ICompletionSource, ILatencyReport, INotebookSync } from './tokens';
 
 export const PROVIDER_ID = 'jupyter-spark';
 
@@ -39,12 +39,7 @@ export const WARM_DELAY_MS = 150;
 /** Errors that are part of normal typing and must not be shown as ghost-text errors. */
 const QUIET_ERRORS = new Set(['disconnected', 'model_not_ready']);
 
-export interface ILatencyReport {
-  /** Keystroke-to-first-text time measured in the browser. */
-  firstChunkMs: number;
-  /** The server's own time to first token, when it ran the model. */
-  serverTtftMs?: number;
-}
+export type { ILatencyReport } from './tokens';
 
 export class SparkInlineProvider implements IInlineCompletionProvider {
   readonly identifier = PROVIDER_ID;
@@ -53,8 +48,8 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
   readonly schema = { default: { debouncerDelay: 0, timeout: 15000 } };
 
   constructor(
-    private readonly _connection: () => SparkConnection,
-    private readonly _sync: NotebookSync,
+    private readonly _connection: () => ICompletionSource,
+    private readonly _sync: INotebookSync,
     private readonly _settings: () => ISparkSettings,
     private readonly _onLatency: (report: ILatencyReport) => void = () => undefined
   ) {}

@@ -1,6 +1,6 @@
 /** What the status bar and the status dialog say about the model (pure, unit-tested). */
 import type { IModelStatus } from './protocol';
-import type { ILatencyReport } from './provider';
+import type { ILatencyReport } from './tokens';
 
 /** One line of text for a status, e.g. "Spark: pulling 40%" or "Spark ✓ 12 ms". */
 export function statusText(status: IModelStatus | null, latency: ILatencyReport | null): string {

@@ -8,7 +8,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 import type { IModelStatus } from './protocol';
-import type { ILatencyReport } from './provider';
+import type { ILatencyReport, ISparkStatus } from './tokens';
 import { statusText, statusTooltip } from './status-text';
 
 /** Poll interval while the model is not ready yet, and once it is. */
@@ -39,7 +39,7 @@ export async function fetchStatus(
   return (await response.json()) as IModelStatus;
 }
 
-export class SparkStatus extends Widget {
+export class SparkStatus extends Widget implements ISparkStatus {
   constructor(
     private readonly _onClick: () => void,
     private readonly _onProblem: (message: string) => void = () => undefined

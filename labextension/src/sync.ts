@@ -4,8 +4,9 @@
  * an `unknown_notebook` error everything is sent whole again.
  */
 import { diffCells, ICell, ISyncRequest, ISyncState } from './protocol';
+import type { INotebookSync } from './tokens';
 
-export class NotebookSync {
+export class NotebookSync implements INotebookSync {
   constructor(private readonly _send: (msg: ISyncRequest) => void) {}
 
   /** Send what changed in `cells` for `path` since the last call (nothing if unchanged). */

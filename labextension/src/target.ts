@@ -9,7 +9,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import type { INotebookTracker } from '@jupyterlab/notebook';
 import type { Widget } from '@lumino/widgets';
 import type { ICell, CellType, ICellContext } from './protocol';
-import type { NotebookSync } from './sync';
+import type { INotebookSync } from './tokens';
 
 export interface ITarget {
   path?: string;
@@ -63,7 +63,7 @@ export function describeTarget(widget: Widget, session?: Session.ISessionConnect
 export function cellContext(
   panel: NotebookPanel,
   cellId: string,
-  sync: NotebookSync
+  sync: INotebookSync
 ): ICellContext {
   const path = panel.context.path;
   sync.update(path, notebookCells(panel));
@@ -80,7 +80,7 @@ export function editorContext(
   model: object,
   notebooks: INotebookTracker,
   files: IEditorTracker | null,
-  sync: NotebookSync,
+  sync: INotebookSync,
   current: Widget | null = null
 ): ICellContext | null {
   let cellId: string | undefined;
