@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay, diffCells, ICell, parseServerMessage } from './protocol';
 import { lineDiff } from './diff';
 import schema from '../schema/plugin.json';
-import { readSettings, DEFAULT_SETTINGS } from './settings';
+import { readSettings, DEFAULT_SETTINGS, LIMITS } from './settings';
 import { statusText } from './status-text';
 
 const cell = (id: string, source: string, cell_type: ICell['cell_type'] = 'code'): ICell => ({
@@ -144,6 +144,19 @@ describe('readSettings', () => {
       Object.entries(schema.properties).map(([key, prop]) => [key, (prop as { default: unknown }).default])
     );
     expect(defaults).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('bounds numbers as the schema does (the server checks the same bounds)', () => {
+    for (const [key, limits] of Object.entries(LIMITS)) {
+      const prop = schema.properties[key as keyof typeof schema.properties] as {
+        minimum?: number;
+        maximum?: number;
+      };
+      expect({ minimum: prop.minimum, maximum: prop.maximum }).toEqual(limits);
+    }
+    expect(readSettings({ maxTokens: 1025 }).maxTokens).toBe(DEFAULT_SETTINGS.maxTokens);
+    expect(readSettings({ maxTokens: 1024 }).maxTokens).toBe(1024);
+    expect(readSettings({ contextBudget: 32769 }).contextBudget).toBeNull();
   });
 
   it('keeps valid values and falls back per field', () => {

@@ -46,6 +46,19 @@ export const DEFAULT_SETTINGS: ISparkSettings = {
   diagnosticsDelay: 300
 };
 
+/**
+ * The bounds of the numeric settings the server checks too (`max_tokens`, `context_budget`:
+ * a value outside them is a `bad_field` error). The schema repeats them for the settings
+ * editor; protocol.test.ts holds them to it and tests/test_knobs.py the schema to the server.
+ */
+export const LIMITS = {
+  maxTokens: { minimum: 1, maximum: 1024 },
+  contextBudget: { minimum: 64, maximum: 32768 }
+} as const;
+
+const within = (v: unknown, { minimum, maximum }: { minimum: number; maximum: number }) =>
+  Number.isInteger(v) && (v as number) >= minimum && (v as number) <= maximum;
+
 /** Settings from the registry's composite value, falling back field by field. */
 export function readSettings(composite: Record<string, unknown>): ISparkSettings {
   const pick = <K extends keyof ISparkSettings>(key: K, ok: (v: unknown) => boolean) =>
@@ -56,8 +69,8 @@ export function readSettings(composite: Record<string, unknown>): ISparkSettings
     prefetch: pick('prefetch', v => typeof v === 'boolean'),
     triggerDelay: pick('triggerDelay', v => typeof v === 'number' && v >= 0),
     mode: pick('mode', v => v === 'line' || v === 'block'),
-    maxTokens: pick('maxTokens', v => Number.isInteger(v) && (v as number) >= 1),
-    contextBudget: pick('contextBudget', v => v === null || (Number.isInteger(v) && (v as number) >= 64)),
+    maxTokens: pick('maxTokens', v => within(v, LIMITS.maxTokens)),
+    contextBudget: pick('contextBudget', v => v === null || within(v, LIMITS.contextBudget)),
     grounding: pick('grounding', v => typeof v === 'boolean'),
     projectContext: pick('projectContext', v => typeof v === 'boolean'),
     fixes: pick('fixes', v => typeof v === 'boolean'),
