@@ -116,16 +116,21 @@ class QuantMatrix:
             block_min=np.concatenate([p.block_min for p in parts]) if with_min else None,
         )
 
-    def to_dense(self) -> np.ndarray:
-        """(K, N) fp32 weights, for fusions with a dense part and for tests."""
+    def rows(self) -> np.ndarray:
+        """(N, K) fp32 weights: the embedding table, and the values of every other form."""
         if self.kind == "dense":
-            return self.dense
-        q = self.values().astype(np.float32)
-        w = (q - self.zp[..., None]) * self.scales.reshape(self.n, -1)[..., None]
+            return self.dense.T
+        w = self.values().astype(np.float32)
+        w -= self.zp[..., None]
+        w *= self.scales.reshape(self.n, -1)[..., None]
         w = w.reshape(self.n, self.k)
         if self.block_min is not None:
-            w = w + np.repeat(self.block_min, QK, axis=1)
-        return np.ascontiguousarray(w.T)
+            w = (w.reshape(self.n, -1, QK) + self.block_min[..., None]).reshape(self.n, self.k)
+        return w
+
+    def to_dense(self) -> np.ndarray:
+        """(K, N) fp32 weights, for fusions with a dense part and for tests."""
+        return self.dense if self.kind == "dense" else np.ascontiguousarray(self.rows().T)
 
 
 def _pack_nibbles(q: np.ndarray) -> np.ndarray:
@@ -283,7 +288,7 @@ def dense_weight(tensor) -> np.ndarray:
 
     shape = [int(x) for x in reversed(tensor.shape)]
     if tensor.tensor_type.name in _UNPACK and len(shape) == 2:
-        return np.ascontiguousarray(quant_matrix(tensor).to_dense().T)
+        return np.ascontiguousarray(quant_matrix(tensor).rows())
     return (
         gguf.quants.dequantize(np.asarray(tensor.data), tensor.tensor_type)
         .astype(np.float32)
