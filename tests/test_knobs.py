@@ -86,3 +86,19 @@ def test_the_token_estimator_errs_high_on_code():
     assert ESTIMATE_CHARS_PER_TOKEN == 3
     assert estimate_tokens("") == 1
     assert estimate_tokens("x" * 30) == 11
+
+
+def test_the_frontends_request_timeout_outlasts_the_servers_budgets():
+    """A fix the server still works on must not fail in the browser first: the client's
+    timeout (labextension/src/timing.ts) is past a kernel read, ruff and a model rewrite."""
+    import re
+
+    from jupyter_spark.fixes.model import REWRITE_TIMEOUT_S
+    from jupyter_spark.fixes.ruff import RUFF_TIMEOUT_S
+    from jupyter_spark.server.kernel_state import TIMEOUT as KERNEL_TIMEOUT_S
+
+    timing = (ROOT / "labextension" / "src" / "timing.ts").read_text("utf-8")
+    found = re.search(r"REQUEST_TIMEOUT_MS = ([\d_]+);", timing)
+    assert found, "timing.ts names REQUEST_TIMEOUT_MS"
+    client_ms = int(found.group(1).replace("_", ""))
+    assert client_ms > 1000 * (KERNEL_TIMEOUT_S + RUFF_TIMEOUT_S + REWRITE_TIMEOUT_S)

@@ -18,6 +18,7 @@ import {
   parseServerMessage,
   ServerMessage
 } from './protocol';
+import { REQUEST_TIMEOUT_MS } from './timing';
 import type { ISparkConnection } from './tokens';
 
 /** The part of the browser WebSocket this module uses. */
@@ -131,7 +132,7 @@ export class SparkConnection implements ISparkConnection {
     this._url = options.url;
     this._factory = options.socketFactory ?? (url => new WebSocket(url) as unknown as ISocketLike);
     this._backoff = options.backoff ?? backoffDelay;
-    this._requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this._requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this._connect();
   }
 

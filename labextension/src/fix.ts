@@ -12,6 +12,7 @@ import { lineDiff } from './diff';
 import type { FixKind, IErrorInfo, IFix } from './protocol';
 import type { ISparkSettings } from './settings';
 import { cellContext } from './target';
+import { INFO_MS, NOTICE_MS } from './timing';
 import type { IFixSource, INotebookSync } from './tokens';
 
 const BAR_CLASS = 'jp-spark-fix-bar';
@@ -135,7 +136,7 @@ export class FixController {
       });
     } catch (err) {
       Notification.error(`Spark could not get fixes: ${(err as Error).message}`, {
-        autoClose: 5000
+        autoClose: NOTICE_MS
       });
       return false;
     }
@@ -143,7 +144,7 @@ export class FixController {
     if (fixes.length === 0) {
       Notification.info(
         kinds.includes('modernize') ? 'Spark: nothing to modernize' : 'Spark found no fix',
-        { autoClose: 3000 }
+        { autoClose: INFO_MS }
       );
       return false;
     }
@@ -158,7 +159,7 @@ export class FixController {
     }
     if (cell.model.sharedModel.getSource() !== source) {
       Notification.warning('The cell changed while the fix was shown; nothing was replaced.', {
-        autoClose: 5000
+        autoClose: NOTICE_MS
       });
       return false;
     }

@@ -5,6 +5,7 @@
  *
  * Pure functions and types only, so the logic is unit-tested without a browser.
  */
+import { RECONNECT_BASE_MS, RECONNECT_MAX_MS } from './timing';
 
 export type CellType = 'code' | 'markdown' | 'raw';
 export type Mode = 'line' | 'block';
@@ -318,8 +319,8 @@ export function diffCells(
 /** Reconnect delay for the n-th consecutive failure (0-based): exponential, capped, jittered. */
 export function backoffDelay(
   attempt: number,
-  baseMs = 250,
-  maxMs = 10_000,
+  baseMs = RECONNECT_BASE_MS,
+  maxMs = RECONNECT_MAX_MS,
   random: () => number = Math.random
 ): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));

@@ -26,15 +26,12 @@ import type { Mode } from './protocol';
 import type { ISparkSettings } from './settings';
 import { afterEnter, freshLineAsk, inBlock, IShownSuggestion, remainder } from './suggestion';
 import { describeTarget, ITarget } from './target';
+import { COMPLETION_TIMEOUT_MS, STREAM_LINGER_MS, WARM_DELAY_MS } from './timing';
 import type { ICompletionSource, ILatencyReport, INotebookSync } from './tokens';
 
 export const PROVIDER_ID = 'jupyter-spark';
 
-/**
- * Quiet time after the active cell changes before warming its prompt: Run All moves through
- * every cell, and only the cell the user stays in is worth a prefill.
- */
-export const WARM_DELAY_MS = 150;
+export { WARM_DELAY_MS } from './timing';
 
 /** Errors that are part of normal typing and must not be shown as ghost-text errors. */
 const QUIET_ERRORS = new Set(['disconnected', 'model_not_ready']);
@@ -45,7 +42,7 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
   readonly identifier = PROVIDER_ID;
   readonly name = 'Spark (local model)';
   /** The trigger delay is ours (settings.triggerDelay), so JupyterLab's debouncer is off. */
-  readonly schema = { default: { debouncerDelay: 0, timeout: 15000 } };
+  readonly schema = { default: { debouncerDelay: 0, timeout: COMPLETION_TIMEOUT_MS } };
 
   constructor(
     private readonly _connection: () => ICompletionSource,
@@ -162,7 +159,7 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     this._streams.set(handle.id, { handle, started, prefix, suffix, params });
     // Drop the bookkeeping even if the completer never streams this item.
     void handle.done.catch(() => undefined).finally(() => {
-      setTimeout(() => this._streams.delete(handle.id), 1000);
+      setTimeout(() => this._streams.delete(handle.id), STREAM_LINGER_MS);
     });
     return { items: [{ insertText: '', isIncomplete: true, token: handle.id }] };
   }

@@ -10,10 +10,8 @@ import { Widget } from '@lumino/widgets';
 import type { IModelStatus } from './protocol';
 import type { ILatencyReport, ISparkStatus } from './tokens';
 import { statusText, statusTooltip } from './status-text';
+import { POLL_BUSY_MS, POLL_READY_MS } from './timing';
 
-/** Poll interval while the model is not ready yet, and once it is. */
-const POLL_BUSY_MS = 1000;
-const POLL_READY_MS = 15000;
 /** Failed polls in a row before the server extension counts as not answering (a restart). */
 const FAILURES_BEFORE_PROBLEM = 3;
 
