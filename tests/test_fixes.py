@@ -897,3 +897,69 @@ def test_intent_rules_stay_silent_when_the_intent_is_not_certain(setup, cell):
     assert not any(
         t.startswith(("Let NumPy infer", "Compare with", "Give the merge")) for t in titles
     ), titles
+
+
+@pytest.mark.parametrize(
+    ("setup", "cell", "check"),
+    [
+        ("import pandas as pd\nd = pd.DataFrame({'a': [1, 5], 'b': ['x', 'x']})",
+         "d[d['a'] > 2]['b'] = 'big'", "d['b'].tolist() == ['x', 'big']"),
+        ("import pandas as pd\nd = pd.DataFrame({'a': [1, 5]})",
+         "d['a'][d['a'] < 2] = 0", "d['a'].tolist() == [0, 5]"),
+        ("import pandas as pd\nd = pd.DataFrame({'a': [1, 5], 'b': [0, 0]})",
+         "d.loc[d['a'] == 5]['b'] = 9", "d['b'].tolist() == [0, 9]"),
+        ("import pandas as pd\nd = pd.DataFrame({'a': [1, 5]}, index=['p', 'q'])",
+         "d.iloc[1]['a'] = 7", "d['a'].tolist() == [1, 7]"),
+        ("import pandas as pd\nd = pd.DataFrame({'a': [1.0, None]})",
+         "d['a'].fillna(3.0, inplace=True)", "d['a'].tolist() == [1.0, 3.0]"),
+    ],
+)  # fmt: skip
+def test_chained_assignment_is_found_before_the_run_and_fixed_through_the_frame(setup, cell, check):
+    """Under copy-on-write these cells run without an error and change nothing: the kernel
+    check reports them, a Fix without an error offers its fix, and the fix changes the frame."""
+    from jupyter_spark.grounding import Knowledge
+    from jupyter_spark.ipython.session import namespace_state
+
+    ns: dict = {}
+    exec(setup, ns)
+    knowledge = Knowledge(kernel=namespace_state(ns), current=cell)
+    found = SERVICE.diagnose(cell, (setup,), knowledge=knowledge)
+    assert [d.code for d in found if d.source == "kernel"] == ["chained-assignment"]
+    fixes = SERVICE.fix(
+        FixRequest(
+            cell, None, (setup,), NamespaceInspector(ns), ("diagnostic",), knowledge=knowledge
+        )
+    )
+    assert fixes
+    assert eval(check, run_ok(setup, fixes[0].new_source)), fixes[0].new_source
+    assert not eval(check, run_ok(setup, cell))  # the cell as written really does nothing
+
+
+def test_chained_assignment_on_dicts_or_column_lists_is_not_reported():
+    from jupyter_spark.grounding import Knowledge
+    from jupyter_spark.ipython.session import namespace_state
+
+    setup = "import pandas as pd\nd = pd.DataFrame({'a': [1]})\ncfg = {'a': {'b': 1}}"
+    ns: dict = {}
+    exec(setup, ns)
+    for cell in ("cfg['a']['b'] = 2", "d[['a']]['a'] = 2", "d['a']['x'] = 1"):
+        knowledge = Knowledge(kernel=namespace_state(ns), current=cell)
+        found = SERVICE.diagnose(cell, (setup,), knowledge=knowledge)
+        assert "chained-assignment" not in [d.code for d in found], cell
+
+
+def test_a_chained_assignment_warning_shown_as_the_error_gets_the_loc_fix():
+    """A client may send pandas' warning as the cell's error (it is what the output shows)."""
+    from jupyter_spark.grounding import Knowledge
+    from jupyter_spark.ipython.session import namespace_state
+
+    setup = "import pandas as pd\nd = pd.DataFrame({'a': [1, 5], 'b': [0, 0]})"
+    cell = "d[d['a'] > 2]['b'] = 1"
+    ns: dict = {}
+    exec(setup, ns)
+    error = ErrorInfo("ChainedAssignmentError", "A value is being set on a copy", ())
+    knowledge = Knowledge(kernel=namespace_state(ns), current=cell)
+    fixes = SERVICE.fix(
+        FixRequest(cell, error, (setup,), NamespaceInspector(ns), knowledge=knowledge)
+    )
+    assert fixes and run_ok(setup, fixes[0].new_source)["d"]["b"].tolist() == [0, 1]

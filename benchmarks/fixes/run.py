@@ -6,7 +6,9 @@ the notebook (setup cell + the failing cell) is synced; the failing cell runs an
 error is sent as a `fix` message with the path, cell id and kernel id, as the frontend sends it
 (the server reads the kernel itself: snapshot, details, the kernel-aware checks; the model
 rewrites the line when no rule matches). Then the top fix (and the 2nd and 3rd) is applied, run
-after the setup, and the case's check must pass.
+after the setup, and the case's check must pass. A cell that raises nothing (pandas' chained
+assignment under copy-on-write only warns) is asked for its diagnostics' fixes instead, what
+the editor offers on it.
 
 Five sets, scored apart: `cases.py` (written alongside the rules), `heldout.py` to
 `heldout4.py` (each written from the error messages users post, blind to the rules, before the
@@ -123,8 +125,10 @@ class Bench:
             return False
         return (await self.run(case.check))["status"] == "ok"
 
-    async def fix(self, case: Case, error: dict, rid: str) -> tuple[float, dict]:
-        """Sync the notebook as it is now, then ask for fixes of the failed cell: (ms, reply)."""
+    async def fix(self, case: Case, error: dict | None, rid: str) -> tuple[float, dict]:
+        """Sync the notebook as it is now, then ask for fixes of the failed cell: (ms, reply).
+        A cell that raised nothing (``error`` None) is asked for the fixes of its diagnostics,
+        what the editor offers on a cell that ran but did not do what it says."""
         cells = [
             {"id": "setup", "cell_type": "code", "source": case.setup},
             {"id": "cell", "cell_type": "code", "source": case.cell},
@@ -134,7 +138,7 @@ class Bench:
             "type": "fix",
             "id": rid,
             "source": case.cell,
-            "error": error,
+            **({"error": error} if error is not None else {"kinds": ["diagnostic"]}),
             "path": PATH,
             "cell_id": "cell",
             "kernel_id": self.kernel_id,
@@ -163,11 +167,13 @@ async def evaluate(bench: Bench, set_name: str, case: Case, i: int) -> dict:
     row: dict = {"set": set_name, "case": case.name, "top1": False, "top3": False}
     await bench.reset(case.setup)
     content = await bench.run(case.cell)
+    error = None
     if content["status"] == "ok":
-        return {**row, "note": "no error"}
-    error = {k: content.get(k, "") for k in ("ename", "evalue")}
-    error["traceback"] = content.get("traceback", [])
-    row["error"] = f"{error['ename']}: {error['evalue']}"[:200]
+        row["error"] = "no error"  # (pandas' chained assignment under copy-on-write only warns)
+    else:
+        error = {k: content.get(k, "") for k in ("ename", "evalue")}
+        error["traceback"] = content.get("traceback", [])
+        row["error"] = f"{error['ename']}: {error['evalue']}"[:200]
     ms, reply = await bench.fix(case, error, f"fix-{set_name}-{i}")
     fixes = reply.get("fixes") if reply.get("type") == "fixes" else None
     if fixes is None:

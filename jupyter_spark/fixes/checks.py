@@ -39,6 +39,8 @@ from ..kernel import Members
 # proves nothing.
 from ..kernel.state import MAX_MEMBERS
 from .apis import RemovedArgument, removed_api, removed_arguments, removed_module
+from .chained import MESSAGE as CHAINED_MESSAGE
+from .chained import inplace_on_columns, loc_target
 from .errors import certain
 from .types import Diagnostic, Fix, make_fix
 
@@ -107,6 +109,12 @@ def kernel_checks(
     others = others or tuple(knowledge.cell_sources)
     checker = _Checker(source, knowledge, versions or {}, others)
     checker.block(body, _Scope())
+    frames = {v.name for v in (knowledge.kernel.variables if knowledge.kernel else ())
+              if v.kind == "DataFrame"}  # fmt: skip
+    for stmt, new, title in inplace_on_columns(code, frames.__contains__):
+        if code == source:  # (spans are of the cell as written)
+            fix = make_fix(title, CHAINED_MESSAGE, "diagnostic", source, new, 0.9)
+            checker._report_at("chained-assignment", stmt, CHAINED_MESSAGE, (fix,))
     return checker.found
 
 
@@ -259,38 +267,29 @@ class _Checker:
 
     def _chained_assignment(self, t: ast.Subscript, scope: _Scope) -> None:
         """``df[mask]['col'] = v`` assigns to a copy and leaves the kernel's DataFrame as it
-        was (pandas' Copy-on-Write; a SettingWithCopyWarning before): ``df.loc[mask, 'col']``."""
-        inner = t.value
-        assert isinstance(inner, ast.Subscript)
-        frame = inner.value
+        was (pandas' Copy-on-Write; a SettingWithCopyWarning before): ``df.loc[mask, 'col']``
+        (chained.py spells it, for ``.loc`` / ``.iloc`` selections too)."""
         kernel = self.k.kernel
-        if not isinstance(frame, ast.Name) or frame.id in scope.rebound or kernel is None:
+        if kernel is None:
             return
-        if not any(v.name == frame.id and v.kind == "DataFrame" for v in kernel.variables):
-            return
-        first, second = inner.slice, t.slice
-        if _const_str(second) is not None and _const_str(first) is None:
-            rows, col = first, second  # df[mask]['col']
-        elif _const_str(first) is not None and _const_str(second) is None:
-            rows, col = second, first  # df['col'][mask]
-        else:
-            return
+        frames = {v.name for v in kernel.variables if v.kind == "DataFrame"} - scope.rebound
         text = "\n".join(self.lines)
-        parts = [ast.get_source_segment(text, n) for n in (rows, col)]
-        if None in parts:
+        target = loc_target(t, text, frames.__contains__)
+        if target is None:
             return
-        new = self._spliced([(t, f"{frame.id}.loc[{parts[0]}, {parts[1]}]")])
+        frame = target.split(".loc[", 1)[0]
+        new = self._spliced([(t, target)])
         fix = (
             make_fix(
-                f"Assign through {frame.id}.loc", "one step, so the DataFrame itself changes",
+                f"Assign through {frame}.loc", "one step, so the DataFrame itself changes",
                 "diagnostic", self.source, new, 0.9,
             ),
         ) if new is not None else ()  # fmt: skip
         self._report_at(
             "chained-assignment",
             t,
-            f"{frame.id}[...][...] = ... assigns to a copy: {frame.id} is left unchanged; "
-            f"use {frame.id}.loc[rows, column] = ...",
+            f"{frame}[...][...] = ... assigns to a copy: {frame} is left unchanged; "
+            f"use {frame}.loc[rows, column] = ...",
             fix,
         )
 

@@ -22,6 +22,9 @@ from .arguments import (
     reshape_size,
     suggested_value,
 )
+from .chained import MESSAGE as CHAINED_MESSAGE
+from .chained import WARNINGS as CHAINED_WARNINGS
+from .chained import chained_assignments
 from .edit import (
     attribute_bases,
     calls_of,
@@ -711,6 +714,14 @@ def value_or_format(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Can
     yield from value_error(source, error, ctx)
 
 
+def chained_assignment(source: str, error: ErrorInfo, ctx: Context) -> Iterator[Candidate]:
+    """pandas' ChainedAssignmentError / SettingWithCopyWarning shown as the cell's error: the
+    assignment through the frame itself (``df.loc[mask, 'col'] = v``)."""
+    frames = {n for n, s in ctx.summaries.items() if s.startswith("DataFrame")}
+    for _stmt, new, title in chained_assignments(source, frames.__contains__):
+        yield title, CHAINED_MESSAGE, new, 0.9
+
+
 RULES: dict[str, Rule] = {
     "NameError": name_error,
     "UnboundLocalError": unbound_or_name,
@@ -725,6 +736,7 @@ RULES: dict[str, Rule] = {
     "TabError": syntax_error,
     "TypeError": type_or_call,
     "ValueError": value_or_format,
+    **dict.fromkeys(CHAINED_WARNINGS, chained_assignment),
 }
 
 

@@ -89,6 +89,11 @@ class FixService:
                 known |= req.inspector.names()
             for d in ruff_diagnose(source, known):
                 candidates += d.fixes
+            if req.error is None and req.knowledge is not None:
+                # a cell that ran but did not do what it says (chained assignment): the
+                # kernel checks' certain fixes, as the editor shows them before the run
+                found = kernel_checks(source, req.knowledge, others=tuple(req.cells))
+                candidates += [f for d in found for f in d.fixes]
         if "modernize" in kinds:
             candidates += ruff_modernize(source)
         ranked = rank(source, candidates, req.max_fixes)
