@@ -13,7 +13,7 @@ from test_tokenizer import write_vocab_gguf
 from tinymodel import tiny_vocab, write_tiny_gguf
 
 from jupyter_spark.models.errors import InvalidModelFile, ModelNotFound
-from jupyter_spark.models.metadata import SPARK_MODEL_JSON, ModelMetadata
+from jupyter_spark.models.metadata import SPARK_MODEL_JSON, ModelMetadata, llama_cpp_control_ids
 from jupyter_spark.models.tokenizer import build_tokenizer_json
 
 N = len(tiny_vocab()[0])  # the first id after the tiny vocab
@@ -175,6 +175,29 @@ def test_normal_typed_end_token_is_special_like_in_llama_cpp(tmp_path):
     m = ModelMetadata.from_gguf(path)
     assert N in m.special_ids and N in m.stop_ids
     assert N + 1 not in m.stop_ids  # '</s>' as plain text is HTML, not an end
+
+
+def test_fim_names_are_forced_to_control_only_when_no_control_token_has_the_role(tmp_path):
+    """llama.cpp forces the FIM token its names find to control: a plain-typed <fim_prefix> is
+    forced when alone, left alone next to Qwen's control <|fim_prefix|>; a key names it."""
+    tokens, types, _ = tiny_vocab()
+
+    def gguf_with(*extra: tuple[str, int], **keys) -> gguf.GGUFReader:
+        path = write_vocab_gguf(
+            tmp_path / f"f{len(list(tmp_path.iterdir()))}.gguf",
+            tokens=[*tokens, *(t for t, _ in extra)],
+            types=[*types, *(k for _, k in extra)],
+            **keys,
+        )
+        return gguf.GGUFReader(str(path))
+
+    plain, control = gguf.TokenType.NORMAL, gguf.TokenType.CONTROL
+    assert N in llama_cpp_control_ids(gguf_with(("<fim_prefix>", plain)))
+    both = gguf_with(("<fim_prefix>", plain), ("<|fim_prefix|>", control))
+    assert N not in llama_cpp_control_ids(both)
+    assert ModelMetadata.from_gguf(both).fim_prefix_id == N + 1
+    keyed = gguf_with(("<fim_prefix>", plain), tokenizer_ggml_fim_pre_token_id=5)
+    assert N not in llama_cpp_control_ids(keyed)
 
 
 def test_unsupported_gguf_still_described(tmp_path):

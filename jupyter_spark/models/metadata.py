@@ -77,25 +77,37 @@ SPECIAL_TYPES = frozenset({TYPE_UNKNOWN, TYPE_CONTROL})
 # token names (llama.cpp's, src/llama-vocab.cpp, plus the few our completions also stop on)
 
 # llama.cpp's end-of-generation names; it also makes these control tokens whatever their type.
-EOG_NAMES = (
+LLAMA_CPP_EOG_NAMES = (
     "<|eot_id|>",
     "<|im_end|>",
     "<|end|>",
+    "<|return|>",
+    "<|call|>",
+    "<|flush|>",
+    "<|calls|>",
     "<end_of_turn>",
     "<|endoftext|>",
+    "</s>",
     "<|eom_id|>",
     "<EOT>",
     "_<EOT>",
+    "[EOT]",
+    "[EOS]",
     "<|end_of_text|>",
     "<end_of_utterance>",
+    "<eos>",
+    "<turn|>",
+    "<|tool_response>",
     "<｜end▁of▁sentence｜>",
+    "[e~[",
 )
-# Stops of ours: the end of a notebook cell's code (StarCoder/SmolLM's Jupyter tokens), a file
-# or a Gemma turn. Completing code in a cell must end there.
-EXTRA_STOP_NAMES = ("<eos>", "<file_sep>", "<jupyter_output>", "<|file_separator|>")
-# Of the stop names, those a byte-level BPE may also hold as plain merged text ('</s>' is HTML
-# strikethrough): they only count when the vocabulary marks them special.
+# Of those, the ones a byte-level BPE may also hold as plain merged text ('</s>' is HTML
+# strikethrough): they only end generation when the vocabulary types them special.
 STOP_NAMES_IF_SPECIAL = ("</s>",)
+EOG_NAMES = tuple(n for n in LLAMA_CPP_EOG_NAMES if n not in STOP_NAMES_IF_SPECIAL)
+# Stops of ours: the end of a notebook cell's code (StarCoder/SmolLM's Jupyter tokens) or of a
+# file. Completing code in a cell must end there.
+EXTRA_STOP_NAMES = ("<file_sep>", "<jupyter_output>", "<|file_separator|>")
 # FIM tokens by name, for GGUFs and tokenizers without FIM metadata (llama.cpp's lists).
 FIM_PRE_NAMES = (
     "<|fim_prefix|>",
@@ -105,6 +117,7 @@ FIM_PRE_NAMES = (
     "<PRE>",
     "▁<PRE>",
     "<|code_prefix|>",
+    "<|prefix|>",
 )
 FIM_SUF_NAMES = (
     "<|fim_suffix|>",
@@ -114,6 +127,7 @@ FIM_SUF_NAMES = (
     "<SUF>",
     "▁<SUF>",
     "<|code_suffix|>",
+    "<|suffix|>",
 )
 FIM_MID_NAMES = (
     "<|fim_middle|>",
@@ -123,26 +137,72 @@ FIM_MID_NAMES = (
     "<MID>",
     "▁<MID>",
     "<|code_middle|>",
+    "<|middle|>",
 )
-FIM_PAD_NAMES = ("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>")
+FIM_PAD_NAMES = ("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]")
 # Repository-name and file-separator tokens of repository-level FIM prompts (Qwen2.5-Coder
-# <|repo_name|>/<|file_sep|>, StarCoder <reponame>/<file_sep>). llama.cpp ends generation on them.
+# <|repo_name|>/<|file_sep|>, StarCoder <reponame>/<file_sep>). llama.cpp ends generation on them
+# (its file-separator name is Qwen's only; StarCoder's is one of our extra stops).
 REPO_NAME_NAMES = ("<|repo_name|>", "<|fim_repo|>", "<fim-repo>", "<REPO>", "<reponame>")
-FILE_SEP_NAMES = ("<|file_sep|>", "<file_sep>")
+LLAMA_CPP_FILE_SEP_NAMES = ("<|file_sep|>",)
+FILE_SEP_NAMES = (*LLAMA_CPP_FILE_SEP_NAMES, "<file_sep>")
 # FIM tokens of models trained suffix-first (Mistral's Codestral: [SUFFIX] suffix [PREFIX] prefix).
 SPM_FIM_NAMES = {"prefix": ("[PREFIX]",), "suffix": ("[SUFFIX]",), "middle": ("[MIDDLE]",)}
+# The roles llama.cpp looks up by name when the GGUF has no key for them: (keys, names).
+_LLAMA_CPP_ROLES = (
+    (KEYS_FIM_PRE, FIM_PRE_NAMES),
+    (KEYS_FIM_SUF, FIM_SUF_NAMES),
+    (KEYS_FIM_MID, FIM_MID_NAMES),
+    ((KEY_FIM_PAD,), FIM_PAD_NAMES),
+    ((KEY_FIM_REP,), REPO_NAME_NAMES),
+    ((KEY_FIM_SEP,), LLAMA_CPP_FILE_SEP_NAMES),
+)
 
 
-def control_by_name(tokens: Iterable[str]) -> set[int]:
-    """Ids llama.cpp treats as control tokens by their text, whatever their GGUF type.
+def _first_ids(tokens: Iterable[str]) -> dict[str, int]:
+    """token -> id; a repeated token keeps its first id."""
+    ids: dict[str, int] = {}
+    for i, t in enumerate(tokens):
+        ids.setdefault(t, i)
+    return ids
 
-    llama.cpp finds its EOG tokens (and FIM/EOT ones the metadata does not name) by text and
-    forces them to CONTROL, so with ``parse_special`` it matches them whole in the input. The
-    tokenizer does the same to split text like llama.cpp.
+
+def _pick(ids: Mapping[str, int], types: list[int], names: Iterable[str]) -> int | None:
+    """The token a role's names find: the first one typed special, else the first present.
+
+    llama.cpp takes whichever its hash map yields first; a vocabulary with two candidates of
+    which one is already a control token (Qwen's <|fim_prefix|> next to a plain <fim_prefix>)
+    behaves as if it took that one, which is what preferring it reproduces.
     """
-    names = {*EOG_NAMES, *FIM_PRE_NAMES, *FIM_SUF_NAMES, *FIM_MID_NAMES, *FIM_PAD_NAMES}
-    names |= {*REPO_NAME_NAMES, *FILE_SEP_NAMES[:1]}
-    return {i for i, t in enumerate(tokens) if t in names}
+    found = [ids[n] for n in names if n in ids]
+    return next((i for i in found if types[i] in SPECIAL_TYPES), found[0] if found else None)
+
+
+def llama_cpp_control_ids(reader: Any) -> set[int]:
+    """Ids llama.cpp makes control tokens by their text, whatever their GGUF type.
+
+    Every end-of-generation name, and the FIM/repository/file-separator token each role's
+    names find when the GGUF has no key for the role. With ``parse_special`` llama.cpp then
+    matches them whole in the input; the tokenizer does the same to split text like it.
+    """
+    vals = _GGUFValues(reader)
+    tokens = [str(t) for t in vals.get(KEY_TOKENS) or []]
+    types = _types(vals, len(tokens))
+    ids = _first_ids(tokens)
+    forced = {ids[n] for n in LLAMA_CPP_EOG_NAMES if n in ids}
+    for keys, names in _LLAMA_CPP_ROLES:
+        if vals.token_id(keys, len(tokens)) is None:
+            found = _pick(ids, types, names)
+            forced |= set() if found is None else {found}
+    return forced
+
+
+def _types(vals: _GGUFValues, n_tokens: int) -> list[int]:
+    """Token types; llama.cpp treats every token as NORMAL when the GGUF has none."""
+    types = vals.get(KEY_TOKEN_TYPE)
+    return (
+        [int(t) for t in types] if types is not None and len(types) == n_tokens else [1] * n_tokens
+    )
 
 
 def assemble_prompt(
@@ -308,9 +368,7 @@ class ModelMetadata:
         arch = str(vals.get(KEY_ARCH) or "")
         tokens = [str(t) for t in vals.get(KEY_TOKENS) or []]
         n = len(tokens)
-        types = vals.get(KEY_TOKEN_TYPE)
-        types = [int(t) for t in types] if types is not None and len(types) == n else [1] * n
-        vocab = _Vocab(tokens, types, control_by_name(tokens))
+        vocab = _Vocab(tokens, _types(vals, n), llama_cpp_control_ids(reader))
         eos = vals.token_id(KEY_EOS, n)
         stop_keyed = [eos, *(vals.token_id(k, n) for k in (KEY_EOT, KEY_EOM))]
         stop_keyed += [vals.token_id(k, n) for k in (KEY_FIM_PAD, KEY_FIM_REP, KEY_FIM_SEP)]
@@ -424,12 +482,6 @@ class _Vocab:
     types: list[int]
     forced_control: set[int]
 
-    def ids(self) -> dict[str, int]:
-        ids: dict[str, int] = {}
-        for i, t in enumerate(self.tokens):
-            ids.setdefault(t, i)
-        return ids
-
     def is_special(self, i: int) -> bool:
         return self.types[i] in SPECIAL_TYPES or i in self.forced_control
 
@@ -443,10 +495,10 @@ class _Vocab:
         **kw: Any,
     ) -> ModelMetadata:
         """The ModelMetadata of this vocab: ids from metadata keys first, then by name."""
-        ids = self.ids()
+        ids = _first_ids(self.tokens)
 
         def named(names: Iterable[str]) -> int | None:
-            return next((ids[n] for n in names if n in ids), None)
+            return _pick(ids, self.types, names)
 
         fim = {k: keyed_fim.get(k) for k in ("prefix", "suffix", "middle")}
         order = DEFAULT_FIM_ORDER
@@ -461,7 +513,9 @@ class _Vocab:
         sep = file_sep_id if file_sep_id is not None else named(FILE_SEP_NAMES)
         stops = [*keyed_stops, named(FIM_PAD_NAMES), repo, sep]
         stops += [ids.get(name) for name in (*EOG_NAMES, *EXTRA_STOP_NAMES)]
-        stops += [ids[n] for n in STOP_NAMES_IF_SPECIAL if n in ids and self.is_special(ids[n])]
+        # ('</s>' by its GGUF type: llama.cpp's forcing it to control says nothing of its use)
+        plain_ok = [ids[n] for n in STOP_NAMES_IF_SPECIAL if n in ids]
+        stops += [i for i in plain_ok if self.types[i] in SPECIAL_TYPES]
         special = tuple(i for i in range(len(self.tokens)) if self.is_special(i))
         return ModelMetadata(
             vocab_size=len(self.tokens),

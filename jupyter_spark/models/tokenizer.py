@@ -36,7 +36,7 @@ from jupyter_spark.models.metadata import (
     KEY_TOKENS,
     SPECIAL_TYPES,
     ModelMetadata,
-    control_by_name,
+    llama_cpp_control_ids,
 )
 
 log = logging.getLogger(__name__)
@@ -64,23 +64,30 @@ _OTHER_MODELS = {
 # GPT-2's split, as llama.cpp writes it (HF's ByteLevel adds a trailing "|\s+", which only names
 # the whitespace this leaves unmatched; both keep it as its own piece).
 GPT2_REGEX = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)"
-# The regexes below are the originals from the models' tokenizer.json; llama.cpp uses rewrites
-# of them that its std::regex engine can run ('(?i:...)' spelled out, \p{Lu} emulated).
+# Contractions as llama.cpp matches them: ASCII letters in either case. (The originals'
+# "(?i:'s|...)" would also take the long s, "'ſ", which folds to "s".)
+_CONTRACTIONS = r"'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]"
+# The next three are llama.cpp's spelling of the models' tokenizer.json regexes (it runs the
+# first two in hand-written code that splits alike: tests/test_tokenizer_llamacpp.py).
 LLAMA3_REGEX = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+    rf"(?:{_CONTRACTIONS})|[^\r\n\p{{L}}\p{{N}}]?\p{{L}}+|\p{{N}}{{1,3}}"
     r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
 QWEN2_REGEX = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
+    rf"(?:{_CONTRACTIONS})|[^\r\n\p{{L}}\p{{N}}]?\p{{L}}+|\p{{N}}"
     r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
 SEED_CODER_REGEX = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}"
+    rf"(?:{_CONTRACTIONS})|[^\r\n\p{{L}}\p{{N}}]?\p{{L}}+|\p{{N}}{{1}}"
     r"| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
-_UPPER = r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"
-_LOWER = r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"
-_CONTRACTION = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+# llama.cpp's rewrites of the GPT-4o and Tekken regexes (its std::regex cannot run the
+# originals), which we follow rather than the originals: an upper-case letter is a letter not
+# in a-z, a lower-case one a letter not in A-Z (so any non-ASCII letter is both), combining
+# marks are not letters (the originals count \p{M} as both), contractions are ASCII-only.
+_UPPER = r"(?:(?=\p{L})[^a-z])"
+_LOWER = r"(?:(?=\p{L})[^A-Z])"
+_CONTRACTION = rf"(?:{_CONTRACTIONS})?"
 TEKKEN_REGEX = (
     rf"[^\r\n\p{{L}}\p{{N}}]?{_UPPER}*{_LOWER}+|[^\r\n\p{{L}}\p{{N}}]?{_UPPER}+{_LOWER}*"
     r"|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
@@ -90,7 +97,9 @@ GPT4O_REGEX = (
     rf"|[^\r\n\p{{L}}\p{{N}}]?{_UPPER}+{_LOWER}*{_CONTRACTION}"
     r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
-_CJK = "[一-龥ࠀ-一가-퟿]+"
+# DeepSeek-Coder's CJK range (U+0800-U+4E00 included) also spans spaces such as U+3000, which
+# llama.cpp never sees there: it turns non-ASCII whitespace into \v before such a regex.
+_CJK = "(?:(?!\\s)[一-龥ࠀ-一가-퟿])+"
 DEEPSEEK_CODER_REGEXES = (r"[\r\n]", r"\s?\p{L}+", r"\s?\p{P}+", _CJK, r"\p{N}")
 DEEPSEEK3_REGEXES = (
     r"\p{N}{1,3}",
@@ -343,14 +352,15 @@ def _decodes_verbatim(text: str) -> bool:
     return True
 
 
-def _added_tokens(tokens: list[str], types: list[int], source: str | Path) -> list[dict[str, Any]]:
+def _added_tokens(
+    tokens: list[str], types: list[int], forced: set[int], source: str | Path
+) -> list[dict[str, Any]]:
     """Control, user-defined and unknown tokens: matched whole in the text, never split.
 
-    Tokens llama.cpp makes control by their name (EOG and FIM names) count as control too,
+    ``forced``: the ids llama.cpp makes control by their name (metadata.llama_cpp_control_ids),
     whatever their GGUF type, so both split text containing them alike.
     """
     added = []
-    forced = control_by_name(tokens)
     for i, (tok, typ) in enumerate(zip(tokens, types, strict=True)):
         if i in forced:
             typ = gguf.TokenType.CONTROL
@@ -407,7 +417,7 @@ def build_tokenizer_json(reader: gguf.GGUFReader, source: str | Path) -> str:
         "version": "1.0",
         "truncation": None,
         "padding": None,
-        "added_tokens": _added_tokens(tokens, types, source),
+        "added_tokens": _added_tokens(tokens, types, llama_cpp_control_ids(reader), source),
         "normalizer": None,  # llama.cpp normalizes nothing; NFC would also break round-trips
         "pre_tokenizer": pre[0] if len(pre) == 1 else {"type": "Sequence", "pretokenizers": pre},
         "post_processor": None,  # BOS is the engine's job (SpecialTokens.add_bos)
