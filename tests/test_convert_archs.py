@@ -43,7 +43,7 @@ FP32_TOLERANCE = 1e-4
 # dot products convert the activations to the weights' partner type: fp32 for F32 weights,
 # fp16 for F16 (2^-11 relative per element; measured 1e-3), bf16 for BF16 (2^-8; measured
 # 7e-3), 8-bit blocks for the quantized types: Q8_0 (32 per scale; measured <= 5.0%) for
-# Q4_0/Q4_1/Q5_0/Q5_1/Q8_0 and Q8_K (256 per scale, coarser steps for the same block maximum;
+# Q4_0/Q4_1/Q5_0/Q5_1/Q8_0/IQ4_NL and Q8_K (256 per scale, coarser steps for the same block maximum;
 # measured <= 18%) for the K-quants. A random tiny model with sharp attention amplifies that
 # rounding, so these are about 2x the measured values; a real mistake (RoPE layout, a missed
 # bias, a block read in the wrong order) moves logits by their own size, and the fp32 cases,
@@ -57,6 +57,7 @@ LLAMA_CPP_TOLERANCE = {
     "Q5_0": 0.1,
     "Q5_1": 0.1,
     "Q8_0": 0.1,
+    "IQ4_NL": 0.1,
     "Q4_K": 0.35,
     "Q5_K": 0.35,
     "Q6_K": 0.35,
@@ -158,9 +159,9 @@ def test_biases_add_no_ops(tmp_path):
 
 
 def test_dequantized_types_are_recorded(tmp_path):
-    gguf_path, out = _convert(tmp_path, QUANT_CASES["llama-q2_k-as-f32"])
+    gguf_path, out = _convert(tmp_path, QUANT_CASES["llama-iq4_nl-as-f32"])
     meta = json.loads((out / "spark_model.json").read_text())
-    assert meta["dequantized_to_f32"] == {"Q2_K": 15}
+    assert meta["dequantized_to_f32"] == {"IQ4_NL": 15}
     want = ReferenceLlama(gguf_path).logits(PROMPT)
     assert np.abs(onnx_logits(out, PROMPT) - want).max() < FP32_TOLERANCE * np.abs(want).max()
 

@@ -173,14 +173,15 @@ def _weights(cfg: TinyConfig, vocab: int, seed: int) -> dict[str, np.ndarray]:
     return w
 
 
-# GGUF K-quant layouts the tests write as random blocks: bytes per 256 weights, offset of the
+# GGUF layouts the tests write as random blocks: weights and bytes per block, offset of the
 # fp16 d (and of dmin, or None), and dmin / d making the weights' mean about zero.
 _RANDOM_BLOCK_TYPES = {
-    "Q4_K": (144, 0, 2, 7.5),
-    "Q5_K": (176, 0, 2, 15.5),
-    "Q6_K": (210, 208, None, 0.0),
-    "Q3_K": (110, 108, None, 0.0),
-    "Q2_K": (84, 80, 82, 1.5),  # no exact mapping: the converter dequantizes it
+    "Q2_K": (256, 84, 80, 82, 1.5),
+    "Q3_K": (256, 110, 108, None, 0.0),
+    "Q4_K": (256, 144, 0, 2, 7.5),
+    "Q5_K": (256, 176, 0, 2, 15.5),
+    "Q6_K": (256, 210, 208, None, 0.0),
+    "IQ4_NL": (32, 18, 0, None, 0.0),  # no exact mapping: the converter dequantizes it
 }
 # The tokenizer.ggml.pre llama.cpp expects for each architecture's real models.
 PRE_TOKENIZER = {"llama": "smollm", "qwen2": "qwen2", "starcoder2": "starcoder"}
@@ -194,9 +195,9 @@ def random_quant_blocks(
     Any byte pattern is a valid K-quant block except for its fp16 scales, which are written
     here: first as 1 (and the min ratio) to measure the weights' spread, then rescaled.
     """
-    size, d_off, dmin_off, ratio = _RANDOM_BLOCK_TYPES[qtype]
+    per, size, d_off, dmin_off, ratio = _RANDOM_BLOCK_TYPES[qtype]
     qt = gguf.GGMLQuantizationType[qtype]
-    blocks = rng.integers(0, 256, (rows, cols // 256, size), dtype=np.uint8)
+    blocks = rng.integers(0, 256, (rows, cols // per, size), dtype=np.uint8)
 
     def set_scales(d: float) -> None:
         blocks[..., d_off : d_off + 2] = np.float16(d).reshape(1).view(np.uint8)
@@ -404,7 +405,10 @@ QUANT_CASES: dict[str, TinyConfig] = {
         arch="starcoder2", qtype="Q4_K", embed_qtype="Q8_0", tied=False, **K_SIZES
     ),
     "llama-q3_k": TinyConfig(qtype="Q3_K", tied=False, **K_SIZES),
-    "llama-q2_k-as-f32": TinyConfig(qtype="Q2_K", tied=False, **K_SIZES),
+    "llama-q2_k": TinyConfig(qtype="Q2_K", tied=False, **K_SIZES),
+    # q/k Q2_K (minimums per 16) fused with a Q4_K v (per 32): minimums widened to 16s
+    "llama-q2_k-q4_k": TinyConfig(qtype="Q2_K", mixed_qtype="Q4_K", tied=False, **K_SIZES),
+    "llama-iq4_nl-as-f32": TinyConfig(qtype="IQ4_NL", tied=False),
 }
 # llama.cpp's starcoder2 graph has no sliding window (it matters only past 4096 tokens in
 # the real models); ours follows the metadata like transformers does: numpy reference only.
@@ -416,7 +420,7 @@ WINDOW_CASES: dict[str, TinyConfig] = {
 # against llama.cpp's bit for bit on the random blocks.
 EMBED_CASES: dict[str, TinyConfig] = {
     f"embed-{q.lower()}": TinyConfig(**{**F32, "embed_qtype": q}, **K_SIZES)
-    for q in ("Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q3_K", "Q4_K", "Q5_K", "Q6_K")
+    for q in ("Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K")
 }
 EXACT_CASES = {**ARCH_CASES, **QUANT_CASES, **EMBED_CASES}
 

@@ -50,6 +50,7 @@ EXACT_TENSOR_TYPES = (
     "Q5_0",
     "Q5_1",
     "Q8_0",
+    "Q2_K",
     "Q3_K",
     "Q4_K",
     "Q5_K",
@@ -58,7 +59,6 @@ EXACT_TENSOR_TYPES = (
 # Types gguf can dequantize but that have no direct mapping here: they become fp32 weights
 # (the same values, 4-8x the memory and slower), noted in the log and in spark_model.json.
 DEQUANTIZED_TENSOR_TYPES = (
-    "Q2_K",
     "IQ4_NL",
     "IQ4_XS",
     "IQ3_S",

@@ -16,7 +16,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from .config import ModelConfig, rope_cache
-from .quant import QK, QuantMatrix, dense_weight, quant_matrix
+from .quant import QuantMatrix, dense_weight, quant_matrix
 
 Progress = Callable[[str, float], None]
 
@@ -96,12 +96,13 @@ class GraphBuilder:
         )[0]
         if w.block_min is None:
             return y
-        # + sum_b min[n, b] * sum_{k in block b} x[k] = mean_b(x) @ (QK * min)^T, with
+        # + sum_b min[n, b] * sum_{k in block b} x[k] = mean_b(x) @ (mb * min)^T, with
         # (B, S, nb) @ (nb, N). AveragePool reads x (B, S, K) as (N, C, L) and takes the block
-        # means in one op (a Reshape + ReduceSum is two); the factor QK = 32 is a power of two,
-        # so scaling the means down and the minimums up is exact.
-        means = self.op("AveragePool", [x], kernel_shape=[QK], strides=[QK])[0]
-        corr = self.op("MatMul", [means, self.init(prefix + ".block_min", QK * w.block_min.T)])[0]
+        # means in one op (a Reshape + ReduceSum is two); the block mb (32 or 16) is a power of
+        # two, so scaling the means down and the minimums up is exact.
+        mb = w.min_block
+        means = self.op("AveragePool", [x], kernel_shape=[mb], strides=[mb])[0]
+        corr = self.op("MatMul", [means, self.init(prefix + ".block_min", mb * w.block_min.T)])[0]
         return self.op("Add", [y, corr])[0]
 
 

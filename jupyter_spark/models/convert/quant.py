@@ -3,13 +3,14 @@
 MatMulNBits computes y = x @ (scale_b * (q - zp_b)) per block of ``block`` weights along K; on
 this onnxruntime's CPU kernels it takes 4 and 8 bits with blocks of 16, 32 or 64 (measured). Each
 GGUF type maps onto it exactly, a block minimum going into a separate exact correction
-sum_b min_b * sum(x in block b) computed on 32-weight blocks:
+sum_b min_b * sum(x in block b) on the minimums' blocks (32 weights, 16 for Q2_K):
 
 - Q4_0  v = d * (q - 8)                 -> 4 bits, block 32, zero point 8.
 - Q4_1  v = d * q + m                   -> 4 bits, block 32, zero point 0, min m.
 - Q5_0  v = d * (q - 16), 5-bit q       -> 8 bits, block 32, zero point 16.
 - Q5_1  v = d * q + m, 5-bit q          -> 8 bits, block 32, zero point 0, min m.
 - Q8_0  v = d * q, q int8               -> 8 bits, block 32, q + 128 with zero point 128.
+- Q2_K  v = d*sc_j * q - dmin*m_j, 16s  -> 4 bits, block 16, zero point 0, min on 16s.
 - Q3_K  v = d*(sc_j-32) * (q - 4), 16s  -> 4 bits, block 16, zero point 4.
 - Q4_K  v = d*sc_j * q - dmin*m_j       -> 4 bits, block 32 (sub-block j), zero point 0, min.
 - Q5_K  the same with 5-bit q           -> 8 bits, block 32, zero point 0, min.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-QK = 32  # block of Q4_0/Q4_1/Q8_0, K-quant sub-block, and the block-minimum correction
+QK = 32  # block of Q4_0/Q4_1/Q5_0/Q5_1/Q8_0 and of the K-quants' sub-blocks
 QK_K = 256  # K-quant super-block
 DENSE_TYPES = ("F32", "F16", "BF16")
 
@@ -42,7 +43,7 @@ class QuantMatrix:
     packed: np.ndarray | None = None  # (N, K/block, block*bits/8) uint8
     scales: np.ndarray | None = None  # (N * K/block,) float32
     zp: np.ndarray | None = None  # (N, K/block) uint8 zero points, unpacked
-    block_min: np.ndarray | None = None  # (N, K/32) float32 added per 32-weight block
+    block_min: np.ndarray | None = None  # (N, K/min_block) float32 added per block of weights
     dense: np.ndarray | None = None  # (K, N) float32
 
     @property
@@ -55,6 +56,11 @@ class QuantMatrix:
             zp = np.pad(zp, ((0, 0), (0, 1)))
         return (zp[:, 0::2] | (zp[:, 1::2] << 4)).astype(np.uint8).reshape(-1)
 
+    @property
+    def min_block(self) -> int:
+        """Weights per block minimum: 32 (Q4_1, Q5_1, Q4_K, Q5_K) or 16 (Q2_K); 0 if none."""
+        return 0 if self.block_min is None else self.k // self.block_min.shape[1]
+
     def values(self) -> np.ndarray:
         """(N, K/block, block) uint8 quantized values, unpacked."""
         if self.bits == 8:
@@ -63,16 +69,19 @@ class QuantMatrix:
             self.n, self.k // self.block, self.block
         )
 
-    def widened(self, bits: int, block: int, with_min: bool) -> QuantMatrix:
-        """The same weights with more bits, smaller blocks or a zero minimum: still exact."""
+    def widened(self, bits: int, block: int, min_block: int) -> QuantMatrix:
+        """The same weights with more bits, smaller blocks, or minimums on smaller (or zero
+        minimums on ``min_block``-weight) blocks: still exact."""
         q, zp, sc = self.values(), self.zp, self.scales.reshape(self.n, -1)
         if block != self.block:
             r = self.block // block
             q = q.reshape(self.n, -1, block)
             zp, sc = np.repeat(zp, r, axis=1), np.repeat(sc, r, axis=1)
         m = self.block_min
-        if with_min and m is None:
-            m = np.zeros((self.n, self.k // QK), np.float32)
+        if min_block and m is None:
+            m = np.zeros((self.n, self.k // min_block), np.float32)
+        elif min_block and self.min_block != min_block:
+            m = np.repeat(m, self.min_block // min_block, axis=1)
         return replace(
             self,
             bits=bits,
@@ -97,11 +106,11 @@ class QuantMatrix:
             )
         bits = max(p.bits for p in parts)
         block = min(p.block for p in parts)
-        with_min = any(p.block_min is not None for p in parts)
+        min_block = min((p.min_block for p in parts if p.min_block), default=0)
         parts = [
             p
-            if (p.bits, p.block, p.block_min is not None) == (bits, block, with_min)
-            else p.widened(bits, block, with_min)
+            if (p.bits, p.block, p.min_block) == (bits, block, min_block)
+            else p.widened(bits, block, min_block)
             for p in parts
         ]
         return QuantMatrix(
@@ -113,7 +122,7 @@ class QuantMatrix:
             packed=np.concatenate([p.packed for p in parts]),
             scales=np.concatenate([p.scales for p in parts]),
             zp=np.concatenate([p.zp for p in parts]),
-            block_min=np.concatenate([p.block_min for p in parts]) if with_min else None,
+            block_min=np.concatenate([p.block_min for p in parts]) if min_block else None,
         )
 
     def rows(self) -> np.ndarray:
@@ -125,7 +134,8 @@ class QuantMatrix:
         w *= self.scales.reshape(self.n, -1)[..., None]
         w = w.reshape(self.n, self.k)
         if self.block_min is not None:
-            w = (w.reshape(self.n, -1, QK) + self.block_min[..., None]).reshape(self.n, self.k)
+            w = w.reshape(self.n, -1, self.min_block) + self.block_min[..., None]
+            w = w.reshape(self.n, self.k)
         return w
 
     def to_dense(self) -> np.ndarray:
@@ -240,6 +250,21 @@ def _q3_k(blocks: np.ndarray):
     return 4, 16, q, d[..., None] * sc, 4, None
 
 
+def _q2_k(blocks: np.ndarray):
+    """16 scale bytes (low nibble scale, high nibble min), 64 bytes 2-bit, f16 d, f16 dmin.
+
+    v = d*sc_j * q - dmin*m_j on 16-weight blocks; element 128h + 32s + l is bits 2s, 2s+1
+    of qs[32h + l].
+    """
+    n, nb = blocks.shape[:2]
+    sb = blocks[..., 0:16]
+    qs = blocks[..., 16:80].reshape(n, nb, 2, 1, 32)
+    d, dmin = _f16(blocks[..., 80:82]), _f16(blocks[..., 82:84])
+    q = (qs >> (2 * np.arange(4, dtype=np.uint8))[None, None, None, :, None]) & 3
+    sc, m = (sb & 0x0F).astype(np.float32), (sb >> 4).astype(np.float32)
+    return 4, 16, q, d[..., None] * sc, 0, -(dmin[..., None] * m)
+
+
 # GGUF type name -> (bytes per 256 or 32 weights, unpacker)
 _UNPACK = {
     "Q4_0": (QK, lambda b: _q4_0_1(b, False)),
@@ -247,6 +272,7 @@ _UNPACK = {
     "Q5_0": (QK, lambda b: _q5_0_1(b, False)),
     "Q5_1": (QK, lambda b: _q5_0_1(b, True)),
     "Q8_0": (QK, _q8_0),
+    "Q2_K": (QK_K, _q2_k),
     "Q3_K": (QK_K, _q3_k),
     "Q4_K": (QK_K, _q4_k),
     "Q5_K": (QK_K, _q5_k),
@@ -274,7 +300,7 @@ def quant_matrix(tensor) -> QuantMatrix:
         packed=q if bits == 8 else _pack_nibbles(q),
         scales=np.ascontiguousarray(scales.reshape(-1), dtype=np.float32),
         zp=np.full((n, nb), zp_value, np.uint8),
-        block_min=None if m is None else np.ascontiguousarray(m.reshape(n, k // QK), np.float32),
+        block_min=None if m is None else np.ascontiguousarray(m.reshape(n, -1), np.float32),
     )
 
 
