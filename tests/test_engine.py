@@ -271,6 +271,17 @@ def test_long_prompt_is_trimmed_to_the_context(tiny_model_dir):
     assert again.cached_tokens > 0, "the trimmed start stays put while typing"
 
 
+def test_a_budget_under_the_trim_granularity_keeps_the_prompts_end(tiny_model_dir):
+    """A small context (budget 128 - 8 - 1) with the default granularity (256): rounding the
+    cut up would drop the whole prompt; the cut is then exact and the end of it is kept."""
+    eng = make_engine(tiny_model_dir, max_context=128, trim_granularity=256, typed_through=False)
+    prompt = CODE * 7  # (longer than the budget, shorter than one granularity)
+    assert 128 < len(eng.encode(prompt)) < 256
+    r = eng.complete(prompt, max_tokens=8).wait()
+    assert 0 < r.prompt_tokens <= 128 - 8
+    assert r.stop_reason != "cancelled"
+
+
 def test_empty_prompt(tiny_engine):
     r = tiny_engine.complete("", max_tokens=3).wait()
     assert r.prompt_tokens >= 1

@@ -121,9 +121,10 @@ class Engine:
         ids = self.prompts.encode(prefix) or ([] if fim else self.encode("\n"))
         if len(ids) > budget:
             g = max(1, self.config.trim_granularity)
-            cut = len(ids) - budget
-            cut = min(len(ids), -(-cut // g) * g)  # round up to the granularity
-            ids = ids[cut:]
+            cut = len(ids) - max(1, budget)
+            rounded = -(-cut // g) * g  # round up to the granularity (a stable left edge)
+            # ...unless that leaves nothing (a budget under the granularity: a small context)
+            ids = ids[rounded:] if rounded < len(ids) else ids[cut:]
         # PSM keeps the suffix last so typing in the prefix keeps <fim_prefix>... warm.
         return assemble_prompt(ids, sfx, bos=sp.bos, fim=fim, order=sp.fim_order)
 
