@@ -19,11 +19,10 @@ from tokenizers import Tokenizer
 
 from jupyter_spark.engine.encoding import PromptEncoder
 from jupyter_spark.models.errors import InvalidModelFile, UnsupportedModel
+from jupyter_spark.models.metadata import ModelMetadata
 from jupyter_spark.models.tokenizer import (
     PRE_TOKENIZERS,
-    SpecialTokens,
     build_tokenizer_json,
-    special_token_ids,
 )
 
 # Pieces that stress the splitting: code, runs of whitespace, CRLF, digits, contractions,
@@ -153,6 +152,10 @@ def write_vocab_gguf(
     return path
 
 
+def special_token_ids(reader: gguf.GGUFReader) -> ModelMetadata:
+    return ModelMetadata.from_gguf(reader)
+
+
 def load(path: Path) -> Tokenizer:
     return Tokenizer.from_str(build_tokenizer_json(gguf.GGUFReader(str(path)), path))
 
@@ -255,16 +258,8 @@ def test_tokenizer_json_shape(tiny_path):
 
 
 def test_special_token_ids_tiny(tiny_path):
-    special = special_token_ids(gguf.GGUFReader(str(tiny_path)))
-    assert special == SpecialTokens(
-        bos=1,
-        eos=0,
-        stop=(0, 2),
-        fim_prefix=None,
-        fim_suffix=None,
-        fim_middle=None,
-        add_bos=False,
-    )
+    m = special_token_ids(gguf.GGUFReader(str(tiny_path)))
+    assert (m.bos_id, m.eos_id, m.stop_ids, m.add_bos, m.fim_ids) == (1, 0, (0, 2), False, None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,8 +396,12 @@ def test_fim_tokens_found_by_name(tmp_path):
     n = len(tiny_vocab()[0])
     path = write_vocab_gguf(tmp_path / "fim.gguf", tokens=tokens, types=types)
     special = special_token_ids(gguf.GGUFReader(str(path)))
-    assert (special.fim_prefix, special.fim_middle, special.fim_suffix) == (n, n + 1, n + 2)
-    assert n + 3 in special.stop  # llama.cpp ends generation on FIM padding
+    assert (special.fim_prefix_id, special.fim_middle_id, special.fim_suffix_id) == (
+        n,
+        n + 1,
+        n + 2,
+    )
+    assert n + 3 in special.stop_ids  # llama.cpp ends generation on FIM padding
     tok = load(path)
     prompt = "<fim_prefix>def f(x):\n    <fim_suffix>\n<fim_middle>"
     assert tok.encode(prompt).ids.count(n) == 1
@@ -414,7 +413,11 @@ def test_fim_tokens_found_by_qwen_names(tmp_path):
     n = len(tiny_vocab()[0])
     path = write_vocab_gguf(tmp_path / "qfim.gguf", tokens=tokens, types=types)
     special = special_token_ids(gguf.GGUFReader(str(path)))
-    assert (special.fim_prefix, special.fim_suffix, special.fim_middle) == (n + 1, n, n + 2)
+    assert (special.fim_prefix_id, special.fim_suffix_id, special.fim_middle_id) == (
+        n + 1,
+        n,
+        n + 2,
+    )
 
 
 def test_fim_metadata_wins_over_names(tmp_path):
@@ -428,7 +431,11 @@ def test_fim_metadata_wins_over_names(tmp_path):
         tokenizer_ggml_suffix_token_id=n + 1,  # the deprecated spelling
     )
     special = special_token_ids(gguf.GGUFReader(str(path)))
-    assert (special.fim_prefix, special.fim_suffix, special.fim_middle) == (n + 3, n + 1, n + 1)
+    assert (special.fim_prefix_id, special.fim_suffix_id, special.fim_middle_id) == (
+        n + 3,
+        n + 1,
+        n + 1,
+    )
 
 
 def test_stop_ids(tmp_path):
@@ -443,10 +450,17 @@ def test_stop_ids(tmp_path):
         tokenizer_ggml_bos_token_id=1,
     )
     special = special_token_ids(gguf.GGUFReader(str(path)))
-    assert special.eos == n
-    assert special.stop[0] == n
-    assert set(special.stop) == {n, n + 3, 0, 2, n + 1, n + 2}  # 0, 2: <|endoftext|>, <|im_end|>
-    assert special.bos == 1
+    assert special.eos_id == n
+    assert special.stop_ids[0] == n
+    assert set(special.stop_ids) == {
+        n,
+        n + 3,
+        0,
+        2,
+        n + 1,
+        n + 2,
+    }  # 0, 2: <|endoftext|>, <|im_end|>
+    assert special.bos_id == 1
     assert special.add_bos is False  # gpt2 vocab without add_bos_token
 
 
@@ -454,12 +468,12 @@ def test_plain_text_end_tag_is_not_a_stop(tmp_path):
     tokens, types, merges = tiny_vocab()
     tokens, types = [*tokens, "</s>"], [*types, gguf.TokenType.NORMAL]
     path = write_vocab_gguf(tmp_path / "html.gguf", tokens=tokens, types=types, merges=merges)
-    assert len(tokens) - 1 not in special_token_ids(gguf.GGUFReader(str(path))).stop
+    assert len(tokens) - 1 not in special_token_ids(gguf.GGUFReader(str(path))).stop_ids
 
 
 def test_out_of_range_ids_are_none(tmp_path):
     path = write_vocab_gguf(tmp_path / "oor.gguf", tokenizer_ggml_bos_token_id=2**32 - 1)
-    assert special_token_ids(gguf.GGUFReader(str(path))).bos is None
+    assert special_token_ids(gguf.GGUFReader(str(path))).bos_id is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,13 +481,13 @@ def test_out_of_range_ids_are_none(tmp_path):
 
 
 @lru_cache(maxsize=2)
-def _real(path: Path) -> tuple[Tokenizer, SpecialTokens]:
+def _real(path: Path) -> tuple[Tokenizer, ModelMetadata]:
     reader = gguf.GGUFReader(str(path))
     return Tokenizer.from_str(build_tokenizer_json(reader, path)), special_token_ids(reader)
 
 
 @pytest.fixture
-def real_tok(request) -> tuple[Tokenizer, SpecialTokens]:
+def real_tok(request) -> tuple[Tokenizer, ModelMetadata]:
     """The real GGUF's tokenizer: from conftest's ``default_gguf_path``, else $SPARK_TEST_GGUF."""
     try:
         path = request.getfixturevalue("default_gguf_path")
@@ -517,11 +531,15 @@ def test_real_obvious_tokenizations(real_tok):
 @pytest.mark.real_model
 def test_real_special_token_ids(real_tok):
     _, special = real_tok
-    assert (special.bos, special.eos, special.add_bos) == (1, 2, False)
-    assert special.stop[0] == 2  # <|im_end|>
-    assert 0 in special.stop  # <|endoftext|>
-    assert 1 not in special.stop
-    assert (special.fim_prefix, special.fim_suffix, special.fim_middle) == (None, None, None)
+    assert (special.bos_id, special.eos_id, special.add_bos) == (1, 2, False)
+    assert special.stop_ids[0] == 2  # <|im_end|>
+    assert 0 in special.stop_ids  # <|endoftext|>
+    assert 1 not in special.stop_ids
+    assert (special.fim_prefix_id, special.fim_suffix_id, special.fim_middle_id) == (
+        None,
+        None,
+        None,
+    )
 
 
 def _encodable(tok: Tokenizer, text: str) -> str:

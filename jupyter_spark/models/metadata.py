@@ -187,7 +187,10 @@ def llama_cpp_control_ids(reader: Any) -> set[int]:
     """
     vals = _GGUFValues(reader)
     tokens = [str(t) for t in vals.get(KEY_TOKENS) or []]
-    types = _types(vals, len(tokens))
+    return _forced_control(vals, tokens, _types(vals, len(tokens)))
+
+
+def _forced_control(vals: _GGUFValues, tokens: list[str], types: list[int]) -> set[int]:
     ids = _first_ids(tokens)
     forced = {ids[n] for n in LLAMA_CPP_EOG_NAMES if n in ids}
     for keys, names in _LLAMA_CPP_ROLES:
@@ -368,7 +371,8 @@ class ModelMetadata:
         arch = str(vals.get(KEY_ARCH) or "")
         tokens = [str(t) for t in vals.get(KEY_TOKENS) or []]
         n = len(tokens)
-        vocab = _Vocab(tokens, _types(vals, n), llama_cpp_control_ids(reader))
+        types = _types(vals, n)
+        vocab = _Vocab(tokens, types, _forced_control(vals, tokens, types))
         eos = vals.token_id(KEY_EOS, n)
         stop_keyed = [eos, *(vals.token_id(k, n) for k in (KEY_EOT, KEY_EOM))]
         stop_keyed += [vals.token_id(k, n) for k in (KEY_FIM_PAD, KEY_FIM_REP, KEY_FIM_SEP)]

@@ -13,8 +13,8 @@ tokenize some inputs differently from the model's own tokenizer, so they are ref
 ``UnsupportedModel`` rather than run subtly wrong.
 
 The tokenizer adds no BOS/EOS itself (no post-processor): ``decode(encode(text))`` gives back
-``text`` exactly, and the engine prepends ``SpecialTokens.bos`` when ``SpecialTokens.add_bos``
-says the model expects it.
+``text`` exactly, and the engine prepends BOS when the model expects it (``ModelMetadata``,
+which also has the special tokens).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from jupyter_spark.models.metadata import (
     KEY_TOKEN_TYPE,
     KEY_TOKENS,
     SPECIAL_TYPES,
-    ModelMetadata,
     llama_cpp_control_ids,
 )
 
@@ -420,7 +419,7 @@ def build_tokenizer_json(reader: gguf.GGUFReader, source: str | Path) -> str:
         "added_tokens": _added_tokens(tokens, types, llama_cpp_control_ids(reader), source),
         "normalizer": None,  # llama.cpp normalizes nothing; NFC would also break round-trips
         "pre_tokenizer": pre[0] if len(pre) == 1 else {"type": "Sequence", "pretokenizers": pre},
-        "post_processor": None,  # BOS is the engine's job (SpecialTokens.add_bos)
+        "post_processor": None,  # BOS is the engine's job (ModelMetadata.add_bos)
         "decoder": {
             "type": "ByteLevel",
             "add_prefix_space": True,
@@ -441,34 +440,3 @@ def build_tokenizer_json(reader: gguf.GGUFReader, source: str | Path) -> str:
         },
     }
     return json.dumps(tokenizer, ensure_ascii=False)
-
-
-# ---------------------------------------------------------------------------------------------
-# special tokens (kept for callers of the format-1 API; ModelMetadata has them all)
-
-
-@dataclass(frozen=True)
-class SpecialTokens:
-    """The ids the engine needs besides the text ones; None where the model has no such token."""
-
-    bos: int | None
-    eos: int | None  # tokenizer.ggml.eos_token_id
-    stop: tuple[int, ...]  # every id that ends generation (eos first)
-    fim_prefix: int | None
-    fim_suffix: int | None
-    fim_middle: int | None
-    add_bos: bool  # prepend bos to prompts (tokenizer.ggml.add_bos_token)
-
-
-def special_token_ids(reader: gguf.GGUFReader) -> SpecialTokens:
-    """The GGUF's BOS/EOS, stop and FIM token ids and whether prompts start with BOS."""
-    m = ModelMetadata.from_gguf(reader)
-    return SpecialTokens(
-        bos=m.bos_id,
-        eos=m.eos_id,
-        stop=m.stop_ids,
-        fim_prefix=m.fim_prefix_id,
-        fim_suffix=m.fim_suffix_id,
-        fim_middle=m.fim_middle_id,
-        add_bos=m.add_bos,
-    )
