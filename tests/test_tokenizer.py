@@ -296,6 +296,12 @@ def _tok_with_pre(pre: str, tmp_path_factory) -> Tokenizer:
         ("qwen2", "(x)\n", ["(x", ")Ċ"]),
         ("deepseek-coder", "ab\ncd 12", ["ab", "Ċ", "cd", "Ġ", "1", "2"]),
         ("default", "a+=12345", ["a", "+=", "123", "45"]),
+        # llama.cpp's spellings (tests/test_tokenizer_llamacpp.py): a combining mark is no
+        # letter for GPT-4o/Tekken, the long s is no contraction, U+3000 is no CJK character.
+        ("gpt-4o", "cafe\u0301 IT'S", ["cafe", "Ìģ", "ĠIT'S"]),
+        ("tekken", "e\u0301t\u00e9", ["e", "ÌģtÃ©"]),
+        ("llama-bpe", "it'\u017f x", ["it", "'Å¿", "Ġx"]),
+        ("deepseek-coder", "\u3000ideo \u3000", ["ãĢĢideo", "ĠãĢĢ"]),
     ],
 )
 def test_pre_tokenizer_splits_like_llama_cpp(pre, text, pieces, tmp_path_factory):
