@@ -263,15 +263,7 @@ class KernelStateReader:
                     w.python = await self._is_python(kernel, w, deadline)
                 if not w.python or w.state == "busy":
                     return {}
-                expression = probe_expression({"details": list(names)})
-                msg_id = w.client.execute(
-                    "",
-                    silent=True,
-                    store_history=False,
-                    user_expressions={_EXPR_KEY: expression},
-                    allow_stdin=False,
-                    stop_on_error=False,
-                )
+                msg_id = _send_probe(w, probe_expression({"details": list(names)}))
                 reply = await self._reply(kernel_id, w, msg_id, deadline)
             except asyncio.CancelledError:
                 raise
@@ -499,14 +491,7 @@ class KernelStateReader:
             if ask is not None:
                 limits = {**self.limits, "details": ask[0], "snapshot": True}
                 expression = probe_expression(limits)
-            msg_id = w.client.execute(
-                "",
-                silent=True,
-                store_history=False,
-                user_expressions={_EXPR_KEY: expression},
-                allow_stdin=False,
-                stop_on_error=False,
-            )
+            msg_id = _send_probe(w, expression)
             reply = await self._reply(kernel_id, w, msg_id, deadline)
             if reply is None:
                 w.pending = msg_id
@@ -623,6 +608,19 @@ class KernelStateReader:
                     INCOMPLETE_RETRY_S, self._retry_incomplete, kernel_id
                 )
         return state
+
+
+def _send_probe(w: _Watch, expression: str) -> str:
+    """Ask ``w``'s kernel to evaluate the probe ``expression`` silently (no history, no
+    execution count, no stdin, not stopping a queue on error); the request's msg_id."""
+    return w.client.execute(
+        "",
+        silent=True,
+        store_history=False,
+        user_expressions={_EXPR_KEY: expression},
+        allow_stdin=False,
+        stop_on_error=False,
+    )
 
 
 class _Unsupported(Exception):

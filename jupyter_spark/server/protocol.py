@@ -156,13 +156,18 @@ def _request_id(msg: dict) -> str | None:
     return rid if isinstance(rid, str) and text_problem(rid) is None else None
 
 
-def _cells(raw: Any, rid: str | None, text_code: str = "bad_text") -> tuple[Cell, ...]:
+def _bounded_list(raw: Any, key: str, rid: str | None) -> list:
+    """Field ``key`` as a list of at most ``MAX_CELLS`` entries (the work of one message)."""
     if not isinstance(raw, list):
-        raise ProtocolError("bad_field", "field 'cells' must be a list", rid)
+        raise ProtocolError("bad_field", f"field {key!r} must be a list", rid)
     if len(raw) > MAX_CELLS:
-        raise ProtocolError("too_large", f"{len(raw)} cells; the limit is {MAX_CELLS}", rid)
+        raise ProtocolError("too_large", f"{len(raw)} {key}; the limit is {MAX_CELLS}", rid)
+    return raw
+
+
+def _cells(raw: Any, rid: str | None, text_code: str = "bad_text") -> tuple[Cell, ...]:
     cells = []
-    for i, c in enumerate(raw):
+    for i, c in enumerate(_bounded_list(raw, "cells", rid)):
         if not isinstance(c, dict):
             raise ProtocolError("bad_field", f"cells[{i}] must be an object", rid)
         cid = _get(c, "id", str, rid, required=True)
@@ -177,12 +182,8 @@ def _cells(raw: Any, rid: str | None, text_code: str = "bad_text") -> tuple[Cell
 
 
 def _changes(raw: Any, rid: str | None) -> tuple[dict, ...]:
-    if not isinstance(raw, list):
-        raise ProtocolError("bad_field", "field 'changes' must be a list", rid)
-    if len(raw) > MAX_CELLS:
-        raise ProtocolError("too_large", f"{len(raw)} changes; the limit is {MAX_CELLS}", rid)
     out = []
-    for i, ch in enumerate(raw):
+    for i, ch in enumerate(_bounded_list(raw, "changes", rid)):
         if not isinstance(ch, dict) or not isinstance(ch.get("id"), str):
             raise ProtocolError(
                 "bad_field", f"changes[{i}] must be an object with a string id", rid
