@@ -851,6 +851,9 @@ def test_model_ranks_close_candidates_and_rewrites_unmatched_errors(real_engine)
         ("rows = ['4', '5']", "acc = 10\nfor r in rows:\n    acc -= r.strip()", "acc == 1"),
         ("weights = [1.0, 2.0]", "half = 0.5 * weights", "half == [0.5, 1.0]"),
         ("item = {'cost': '2'}", "s = f\"{item['cost']:.1f}\"", "s == '2.0'"),
+        # a keyword no parameter is named like, where one parameter is still free
+        ("def scale(values, factor=1):\n    return [v * factor for v in values]",
+         "out = scale([1, 2], by=3)", "out == [3, 6]"),
         # a filter that matched nothing because of the case of its text
         ("pets = [{'kind': 'cat', 'age': 2}, {'kind': 'cat', 'age': 4}]",
          "cats = [p for p in pets if p['kind'] == 'CAT']\navg = sum(p['age'] for p in cats) / "
@@ -880,6 +883,8 @@ def test_intent_families_get_the_fix_that_runs(setup, cell, check):
 @pytest.mark.parametrize(
     ("setup", "cell"),
     [
+        # a wrong keyword where two parameters are still free: which one is not certain
+        ("def box(w, h=1, d=1):\n    return w * h * d", "v = box(2, size=3)"),
         # two reshape dimensions computed: which one to infer is not certain
         ("import numpy as np\na = np.arange(6)\nn = 4", "b = a.reshape(n, len(a))"),
         # the filter's text is in no case in the data: no case fix (only the zero guard)

@@ -264,6 +264,9 @@ def _keyword_meant(
             and len(p) >= 3
             and (word.startswith(p) or p in word.split("_") or word.endswith(p))
         ]
+        sure = 0.75
+        if not meant:  # ``moving_average(prices, size=2)``: the one parameter still free
+            meant, sure = _only_free(call, ctx, used), 0.7
         if len(meant) != 1:
             continue
         kw = next(k for k in call.keywords if k.arg == word)
@@ -274,9 +277,21 @@ def _keyword_meant(
                 f"Use the keyword '{meant[0]}'",
                 f"{func}() has no parameter `{word}`; `{meant[0]}` is the one it names.",
                 new,
-                0.75,
+                sure,
             )
             return
+
+
+def _only_free(call: ast.Call, ctx: Context, used: set[str | None]) -> list[str]:
+    """The parameters of the kernel's signature of ``call`` that neither its positional
+    arguments nor its keywords fill (none when it takes ``*args``/``**kwargs``)."""
+    name = looked_up(call.func)
+    sig = (((ctx.details(name) or {}).get("arity") or {}).get("signature", "")) if name else ""
+    params = re.findall(r"(?:^\(|,\s*)(\**\w+)", sig)
+    if not params or any(p.startswith("*") for p in params):
+        return []
+    params = [p for p in params if p not in ("self", "cls")]
+    return [p for p in params[len(call.args) :] if p not in used]
 
 
 def _params_of(func: ast.expr, ctx: Context) -> list[str]:
