@@ -181,7 +181,9 @@ _RANDOM_BLOCK_TYPES = {
     "Q4_K": (256, 144, 0, 2, 7.5),
     "Q5_K": (256, 176, 0, 2, 15.5),
     "Q6_K": (256, 210, 208, None, 0.0),
-    "IQ4_NL": (32, 18, 0, None, 0.0),  # no exact mapping: the converter dequantizes it
+    "IQ4_NL": (32, 18, 0, None, 0.0),
+    "IQ4_XS": (256, 136, 0, None, 0.0),
+    "IQ3_S": (256, 110, 0, None, 0.0),  # no exact mapping: the converter dequantizes it
 }
 # The tokenizer.ggml.pre llama.cpp expects for each architecture's real models.
 PRE_TOKENIZER = {"llama": "smollm", "qwen2": "qwen2", "starcoder2": "starcoder"}
@@ -408,7 +410,9 @@ QUANT_CASES: dict[str, TinyConfig] = {
     "llama-q2_k": TinyConfig(qtype="Q2_K", tied=False, **K_SIZES),
     # q/k Q2_K (minimums per 16) fused with a Q4_K v (per 32): minimums widened to 16s
     "llama-q2_k-q4_k": TinyConfig(qtype="Q2_K", mixed_qtype="Q4_K", tied=False, **K_SIZES),
-    "llama-iq4_nl-as-f32": TinyConfig(qtype="IQ4_NL", tied=False),
+    "llama-iq4_nl": TinyConfig(qtype="IQ4_NL", tied=False),
+    "llama-iq4_xs": TinyConfig(qtype="IQ4_XS", tied=False, **K_SIZES),
+    "llama-iq3_s-as-f32": TinyConfig(qtype="IQ3_S", tied=False, **K_SIZES),
 }
 # llama.cpp's starcoder2 graph has no sliding window (it matters only past 4096 tokens in
 # the real models); ours follows the metadata like transformers does: numpy reference only.
@@ -416,11 +420,24 @@ WINDOW_CASES: dict[str, TinyConfig] = {
     "starcoder2-window4": TinyConfig(**F32, arch="starcoder2", sliding_window=4),
 }
 # Only the embedding quantized: llama.cpp reads its rows exactly (get_rows dequantizes) and
-# computes the rest in fp32, so this checks gguf's dequantization (the numpy reference's)
-# against llama.cpp's bit for bit on the random blocks.
+# computes the rest in fp32, so these check the converter's block decoding (the embedding
+# goes through it too) against llama.cpp's, bit for bit on random blocks.
 EMBED_CASES: dict[str, TinyConfig] = {
     f"embed-{q.lower()}": TinyConfig(**{**F32, "embed_qtype": q}, **K_SIZES)
-    for q in ("Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K")
+    for q in (
+        "Q4_0",
+        "Q4_1",
+        "Q5_0",
+        "Q5_1",
+        "Q8_0",
+        "Q2_K",
+        "Q3_K",
+        "Q4_K",
+        "Q5_K",
+        "Q6_K",
+        "IQ4_NL",
+        "IQ4_XS",
+    )
 }
 EXACT_CASES = {**ARCH_CASES, **QUANT_CASES, **EMBED_CASES}
 

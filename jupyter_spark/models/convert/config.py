@@ -55,12 +55,12 @@ EXACT_TENSOR_TYPES = (
     "Q4_K",
     "Q5_K",
     "Q6_K",
+    "IQ4_NL",
+    "IQ4_XS",
 )
 # Types gguf can dequantize but that have no direct mapping here: they become fp32 weights
 # (the same values, 4-8x the memory and slower), noted in the log and in spark_model.json.
 DEQUANTIZED_TENSOR_TYPES = (
-    "IQ4_NL",
-    "IQ4_XS",
     "IQ3_S",
     "IQ3_XXS",
     "IQ2_S",

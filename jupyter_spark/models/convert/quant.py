@@ -15,6 +15,8 @@ sum_b min_b * sum(x in block b) on the minimums' blocks (32 weights, 16 for Q2_K
 - Q4_K  v = d*sc_j * q - dmin*m_j       -> 4 bits, block 32 (sub-block j), zero point 0, min.
 - Q5_K  the same with 5-bit q           -> 8 bits, block 32, zero point 0, min.
 - Q6_K  v = d*sc_j * (q - 32), 16-blocks -> 8 bits, block 16, zero point 32.
+- IQ4_NL v = d * level[idx], 16 int8 levels -> 8 bits, block 32, level + 128, zero point 128.
+- IQ4_XS the same with d*(ls_j-32) per 32   -> 8 bits, block 32, zero point 128.
 - F32 / F16 / BF16, and types with no direct mapping (dequantized by gguf) -> fp32 MatMul.
 
 The scale d*sc is the fp32 product llama.cpp's dequantization forms, so no value changes.
@@ -265,6 +267,46 @@ def _q2_k(blocks: np.ndarray):
     return 4, 16, q, d[..., None] * sc, 0, -(dmin[..., None] * m)
 
 
+def _iq4_levels(idx: np.ndarray) -> np.ndarray:
+    """IQ4's 4-bit indices -> its 16 non-uniform int8 levels, + 128 as unsigned bytes."""
+    import gguf
+
+    levels = np.asarray(gguf.quants.IQ4_NL.kvalues, dtype=np.int16) + 128
+    return levels.astype(np.uint8)[idx]
+
+
+def _iq4_nl(blocks: np.ndarray):
+    """f16 d, 16 index bytes in Q4_0's nibble order: v = d * level[idx]."""
+    qs = blocks[..., 2:18]
+    return (
+        8,
+        QK,
+        _iq4_levels(np.concatenate([qs & 0x0F, qs >> 4], -1)),
+        _f16(blocks[..., 0:2]),
+        128,
+        None,
+    )
+
+
+def _iq4_xs(blocks: np.ndarray):
+    """f16 d, u16 high scale bits, 4 bytes low scale nibbles, 128 index bytes; 32-sub-blocks.
+
+    v = d * (ls_j - 32) * level[idx], ls_j = nibble j of scales_l | 2 bits j of scales_h << 4;
+    sub-block j's indices are bytes 16j.. in Q4_0's nibble order.
+    """
+    n, nb = blocks.shape[:2]
+    d = _f16(blocks[..., 0:2])
+    sh = blocks[..., 2:4].copy().view("<u2")  # (n, nb, 1)
+    sl = blocks[..., 4:8]
+    j = np.arange(8)
+    low = (sl[..., j // 2] >> (4 * (j % 2)).astype(np.uint8)) & 0x0F
+    high = ((sh >> (2 * j).astype(np.uint16)) & 3).astype(np.uint8)
+    ls = (low | (high << 4)).astype(np.float32) - 32
+    qs = blocks[..., 8:136].reshape(n, nb, 8, 16)
+    q = _iq4_levels(np.concatenate([qs & 0x0F, qs >> 4], -1))
+    return 8, QK, q, d[..., None] * ls, 128, None
+
+
 # GGUF type name -> (bytes per 256 or 32 weights, unpacker)
 _UNPACK = {
     "Q4_0": (QK, lambda b: _q4_0_1(b, False)),
@@ -272,6 +314,8 @@ _UNPACK = {
     "Q5_0": (QK, lambda b: _q5_0_1(b, False)),
     "Q5_1": (QK, lambda b: _q5_0_1(b, True)),
     "Q8_0": (QK, _q8_0),
+    "IQ4_NL": (QK, _iq4_nl),
+    "IQ4_XS": (QK_K, _iq4_xs),
     "Q2_K": (QK_K, _q2_k),
     "Q3_K": (QK_K, _q3_k),
     "Q4_K": (QK_K, _q4_k),
