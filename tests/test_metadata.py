@@ -323,3 +323,16 @@ def test_engine_fim_prompt_follows_the_model_order(bos_model_dir):
     assert eng._prompt_ids("x = f(", ")\nprint(x)", 200) == [1, suf, *s, pre, *p, mid]
     ids = eng._prompt_ids("x = f(" * 100, ")\nprint(x)", 60)  # trimmed to the budget
     assert len(ids) <= 60 and ids[:2] == [1, suf] and ids[-1] == mid
+
+
+def test_bring_your_own_dir_with_broken_added_tokens_is_a_typed_error(tmp_path):
+    tok = {"model": {"type": "BPE", "vocab": {"a": 0}}, "added_tokens": [{"content": "<x>"}]}
+    (tmp_path / "tokenizer.json").write_text(json.dumps(tok))
+    with pytest.raises(InvalidModelFile, match="tokenizer or config"):
+        ModelMetadata.load(tmp_path)
+
+
+def test_reader_without_a_path_names_nothing_odd(tiny_meta):
+    path, m = tiny_meta
+    reader = gguf.GGUFReader(str(path))
+    assert ModelMetadata.from_gguf(reader).file_size == m.file_size

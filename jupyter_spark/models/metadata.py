@@ -15,8 +15,6 @@ keys only) load to the same values they always meant.
 from __future__ import annotations
 
 import json
-import logging
-import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -24,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidModelFile
-
-log = logging.getLogger(__name__)
 
 SPARK_MODEL_JSON = "spark_model.json"
 # Version of the "metadata" object inside spark_model.json (not of the file: convert owns that).
@@ -353,7 +349,12 @@ class ModelMetadata:
                 return cls.from_json(info["metadata"])
             except (TypeError, ValueError) as e:
                 raise InvalidModelFile(model_dir / SPARK_MODEL_JSON, f"bad 'metadata' ({e})") from e
-        derived = cls.from_hf_dir(model_dir)
+        try:
+            derived = cls.from_hf_dir(model_dir)
+        except (KeyError, TypeError, ValueError) as e:  # ids missing or not numbers
+            raise InvalidModelFile(
+                model_dir, f"unreadable tokenizer or config files ({e!r})"
+            ) from e
         return _apply_format1(derived, info) if info else derived
 
     # -- sources -----------------------------------------------------------------------------
@@ -366,7 +367,8 @@ class ModelMetadata:
         Raises ModelNotFound / InvalidModelFile for a missing or unreadable file.
         """
         reader = _open_gguf(reader_or_path)
-        path = Path(source or getattr(reader, "path", "") or str(reader_or_path))
+        given = source or (None if reader is reader_or_path else reader_or_path)
+        path = Path(given) if given else None
         vals = _GGUFValues(reader)
         arch = str(vals.get(KEY_ARCH) or "")
         tokens = [str(t) for t in vals.get(KEY_TOKENS) or []]
@@ -390,7 +392,7 @@ class ModelMetadata:
 
         return vocab.metadata(
             architecture=arch,
-            name=str(vals.get(KEY_NAME) or path.stem),
+            name=str(vals.get(KEY_NAME) or (path.stem if path else "")),
             context_length=hparam(ARCH_KEY_CONTEXT),
             tokenizer_model=_str_or_none(vals.get(KEY_MODEL)),
             pre_tokenizer=_str_or_none(vals.get(KEY_PRE)),
@@ -583,12 +585,12 @@ def _open_gguf(reader_or_path: Any) -> Any:
         raise InvalidModelFile(path, f"not a readable GGUF file ({e})") from e
 
 
-def _file_size(reader: Any, path: Path) -> int | None:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        data = getattr(reader, "data", None)
-        return int(data.nbytes) if data is not None else None
+def _file_size(reader: Any, path: Path | None) -> int | None:
+    """The GGUF's size in bytes: the file's, else that of the reader's memory map of it."""
+    if path is not None and path.is_file():
+        return path.stat().st_size
+    data = getattr(reader, "data", None)
+    return int(data.nbytes) if data is not None else None
 
 
 def _str_or_none(v: Any) -> str | None:
