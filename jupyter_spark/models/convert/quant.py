@@ -20,6 +20,10 @@ sum_b min_b * sum(x in block b) on the minimums' blocks (32 weights, 16 for Q2_K
 - F32 / F16 / BF16, and types with no direct mapping (dequantized by gguf) -> fp32 MatMul.
 
 The scale d*sc is the fp32 product llama.cpp's dequantization forms, so no value changes.
+Measured on this onnxruntime (576x1536, one token, 1 thread, accuracy_level 4): 4 bits/32
+56 us, 8 bits/32 50 us, 8 bits/16 96 us, fp32 MatMul 167 us; at accuracy_level 0 (tests only)
+8 bits/16 is dequantized on every call (3.2 ms). A Q4_K_M q|k|v fusion with a Q6_K v is thus
+widened to 8 bits/16 for the whole fused matrix: still one op, and cheaper than fp32.
 """
 
 from __future__ import annotations
