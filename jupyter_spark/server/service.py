@@ -35,6 +35,7 @@ from ..grounding import Knowledge, ground
 from ..grounding import modules as installed_modules
 from ..kernel import KernelState
 from ..models.errors import ModelError
+from ..models.metadata import LLAMA_CPP_FILE_SEP_NAMES
 from ..project import ProjectIndex
 from ..project.prompt import CursorBlock, ProjectBlocks
 from .fixing import answer_fix
@@ -56,9 +57,11 @@ LATENCY_WINDOW = 200
 # Context builders kept for client-chosen budgets other than the server's (each has caches).
 MAX_EXTRA_BUILDERS = 4
 
-# The repository-level file separator of models trained with it (Qwen2.5-Coder, StarCoder2 has
-# <file_sep> too): the project block marks its files with it instead of comments.
-FILE_SEP = "<|file_sep|>"
+# The repository-level file separator of models trained with it (Qwen2.5-Coder): the project
+# block marks its files with it instead of comments. Only the name llama.cpp gives that role:
+# SmolLM2 inherits StarCoder's <file_sep> in its vocabulary but was not measured with it, so
+# the default model keeps comment headers (benchmarks/project_hits.py measured those).
+FILE_SEP = LLAMA_CPP_FILE_SEP_NAMES[0]
 
 STATES = ("starting", "pulling", "converting", "loading", "ready", "error")
 
