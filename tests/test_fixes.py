@@ -798,7 +798,7 @@ def test_model_rewrite_sees_the_kernel_and_invents_no_name():
 
 @pytest.mark.real_model
 def test_model_ranks_close_candidates_and_rewrites_unmatched_errors(real_engine):
-    from jupyter_spark.fixes.errors import failing_line
+    from jupyter_spark.fixes.toolkit import failing_line
 
     service = FixService(real_engine, rank_with_model=True)
     ns = {"values": [1], "value": 2}

@@ -1,7 +1,7 @@
 """Cell fixes: kernel-aware fixes for runtime errors, notebook-aware diagnostics, modernization.
 
 Entry point: ``FixService`` (service.py). The rules for errors are in rules.py (with syntax.py
-and values.py; errors.py and edit.py are what they share), ruff's diagnostics and modernize
+and values.py; toolkit.py and edit.py are what they share), ruff's diagnostics and modernize
 refactor in ruff.py, the model's part in model.py, the kernel as the rules see it in
 inspector.py, IPython syntax and compile checks in source.py.
 """

@@ -16,8 +16,8 @@ from datetime import datetime
 from itertools import permutations
 
 from .edit import rewrite_nodes
-from .errors import Candidate, failing_line
 from .source import parse
+from .toolkit import Candidate, failing_line
 from .types import ErrorInfo
 
 _RESHAPE = re.compile(r"cannot reshape array of size (\d+) into shape \(([^)]*)\)")

@@ -41,7 +41,7 @@ from ..kernel.state import MAX_MEMBERS
 from .apis import RemovedArgument, removed_api, removed_arguments, removed_module
 from .chained import MESSAGE as CHAINED_MESSAGE
 from .chained import inplace_on_columns, loc_target
-from .errors import certain
+from .toolkit import certain
 from .types import Diagnostic, Fix, make_fix
 
 # Methods that change their object's keys or attributes in place.

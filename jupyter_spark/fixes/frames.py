@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 
 from .edit import rewrite_nodes
-from .errors import Candidate, Context, failing_line
 from .source import parse
+from .toolkit import Candidate, Context, failing_line
 from .types import ErrorInfo
 
 # Series reductions whose result is unnamed, so ``reset_index()`` calls its column 0.

@@ -22,8 +22,8 @@ from types import FunctionType
 
 from ..kernel.probe import IMPORT_PREFIX, MODULE_PREFIX
 from .edit import insert_line, rename_name
-from .errors import Candidate, Context, nearest
 from .source import parse
+from .toolkit import Candidate, Context, nearest
 from .types import ErrorInfo
 
 # Standard-library modules whose functions and classes people import by name, in the order a

@@ -16,7 +16,6 @@ import tokenize
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import failing_line
 from .source import (
     BUILTIN_NAMES,
     IPYTHON_NAMES,
@@ -26,6 +25,7 @@ from .source import (
     mask_ipython,
     parse,
 )
+from .toolkit import failing_line
 from .types import ErrorInfo, Fix, make_fix
 
 # Candidates within this much confidence of the best are reordered by the model's score.

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 
 from .edit import insert_line, rewrite_nodes
-from .errors import Candidate, Context, frame_lines
 from .source import parse
+from .toolkit import Candidate, Context, frame_lines
 from .types import ErrorInfo
 
 _STR_SUMMARY = re.compile(r"^str len=\d+: (.+)$")

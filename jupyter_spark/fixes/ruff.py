@@ -21,7 +21,6 @@ from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
 
-from .errors import certain
 from .source import (
     ANY_NAME,
     BUILTIN_NAMES,
@@ -34,6 +33,7 @@ from .source import (
     mask_ipython,
     parse,
 )
+from .toolkit import certain
 from .types import Diagnostic, Fix, FixError, edits_between
 
 # Checks shown as you type: real bugs and syntax errors, not style.

@@ -34,7 +34,6 @@ from .edit import (
     replace_constant,
     rewrite_nodes,
 )
-from .errors import Candidate, Context, Rule, failing_line, nearest, suggested_name
 from .frames import merge_suffixes, text_reduction, unnamed_reset_index
 from .imports import cannot_import, missing_import, module_meant, moved_module
 from .imports import needed as import_details
@@ -50,6 +49,7 @@ from .runtime import (
 )
 from .source import ANY_NAME, BUILTIN_NAMES, IPYTHON_NAMES, defined_names, names_in_cells, parse
 from .syntax import syntax_error
+from .toolkit import Candidate, Context, Rule, failing_line, nearest, suggested_name
 from .types import ErrorInfo, Fix, make_fix
 from .values import iter_loops, keyword_callee, looked_up, type_error, value_error
 

@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 
 from .edit import contains, replace_constant, rewrite_nodes
-from .errors import Candidate, Context, failing_line, frame_lines
 from .source import BUILTIN_NAMES, names_in_cells, parse
+from .toolkit import Candidate, Context, failing_line, frame_lines
 from .types import ErrorInfo
 
 # Methods that change their object and return None (``xs.sort()``), by what the value is.

@@ -13,13 +13,13 @@ from typing import Any
 
 from ..grounding import Knowledge
 from .checks import kernel_checks
-from .errors import failing_line
 from .model import rerank, rewrite
 from .ruff import diagnose as ruff_diagnose
 from .ruff import modernize as ruff_modernize
 from .ruff import prefetch as ruff_prefetch
 from .rules import Context, error_fixes
 from .source import MAX_SOURCE_CHARS, compiles, names_in_cells
+from .toolkit import failing_line
 from .types import KINDS, Diagnostic, Fix, FixError, FixRequest, make_fix
 
 # The kernel checks whose findings explain an exception of each type.

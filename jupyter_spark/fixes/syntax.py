@@ -8,8 +8,8 @@ import re
 import tokenize
 from collections.abc import Iterator
 
-from .errors import MAX_CANDIDATES, Candidate, Context
 from .source import compile_cell, mask_ipython
+from .toolkit import MAX_CANDIDATES, Candidate, Context
 from .types import ErrorInfo
 
 BLOCK_START = re.compile(

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Iterator
 
 from .edit import atom, called_name, calls_of, contains, replace_constant, rewrite_nodes
-from .errors import Candidate, Context, failing_line
 from .source import BUILTIN_NAMES, parse
+from .toolkit import Candidate, Context, failing_line
 from .types import ErrorInfo
 
 

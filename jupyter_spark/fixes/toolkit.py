@@ -1,5 +1,6 @@
-"""What an error rule works from: where the error is, Python's own hint, the notebook and the
-kernel (``Context``), and which known name is closest to a wrong one."""
+"""The error rules' toolkit: what a rule works from (where the error is, Python's own hint, the
+notebook and the kernel: ``Context``), what it returns (``Candidate``), and which known name is
+closest to a wrong one. Named toolkit, not errors: it holds no exceptions."""
 
 from __future__ import annotations
 
