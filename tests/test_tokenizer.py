@@ -20,10 +20,8 @@ from tokenizers import Tokenizer
 from jupyter_spark.engine.encoding import PromptEncoder
 from jupyter_spark.models.errors import InvalidModelFile, UnsupportedModel
 from jupyter_spark.models.metadata import ModelMetadata
-from jupyter_spark.models.tokenizer import (
-    PRE_TOKENIZERS,
-    build_tokenizer_json,
-)
+from jupyter_spark.models.pretokenizers import PRE_TOKENIZERS
+from jupyter_spark.models.tokenizer import build_tokenizer_json
 
 # Pieces that stress the splitting: code, runs of whitespace, CRLF, digits, contractions,
 # non-Latin scripts, emoji with joiners, special tokens and halves of them.

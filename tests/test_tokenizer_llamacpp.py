@@ -23,7 +23,8 @@ import pytest
 from llamacpp_ref import require_llama_cpp, run_llama_cpp
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-from jupyter_spark.models.tokenizer import PRE_TOKENIZERS, build_tokenizer_json
+from jupyter_spark.models.pretokenizers import PRE_TOKENIZERS
+from jupyter_spark.models.tokenizer import build_tokenizer_json
 
 # Vocabulary size of the trained tokenizers: big enough that words, number runs and whitespace
 # runs become single tokens, small enough to train in well under a second.

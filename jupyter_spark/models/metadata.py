@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidModelFile
+from .pretokenizers import pre_tokenizer_defaults  # the per-pre table lives with the regexes
 
 SPARK_MODEL_JSON = "spark_model.json"
 # Version of the "metadata" object inside spark_model.json (not of the file: convert owns that).
@@ -564,8 +565,6 @@ def _gguf_add_bos(vals: _GGUFValues) -> bool:
     model = vals.get(KEY_MODEL)
     if model != "gpt2":
         return model in ("llama", "bert")  # SentencePiece and WordPiece models start with BOS
-    from .tokenizer import pre_tokenizer_defaults  # the per-pre table lives with the regexes
-
     return pre_tokenizer_defaults(vals.get(KEY_PRE)).add_bos
 
 
