@@ -558,3 +558,54 @@ async def test_live_details_leave_no_trace(tmp_path):
             )
         finally:
             await reader.close()
+
+
+def test_kernel_info_decides_whether_the_probe_runs():
+    from jupyter_spark.kernel import MIN_PYTHON, runs_probe
+
+    oldest = ".".join(map(str, MIN_PYTHON))
+    assert runs_probe({"name": "python", "version": f"{oldest}.1"})
+    assert runs_probe({"name": "Python", "version": "3.13.0"})
+    assert not runs_probe({"name": "python", "version": f"{MIN_PYTHON[0]}.{MIN_PYTHON[1] - 1}"})
+    assert not runs_probe({"name": "R", "version": "4.4.0"})
+    assert not runs_probe({"name": "python", "version": "dev"})
+    assert not runs_probe({})
+
+
+def test_a_snapshot_without_some_members_is_incomplete():
+    from types import MappingProxyType
+
+    from jupyter_spark.kernel import KernelState, KernelVar, Members, members_missing
+
+    df = KernelVar("df", "DataFrame", "DataFrame 3x1: a:int64")
+    n = KernelVar("n", "int", "3")
+    bare = KernelState(variables=(df, n), modules=(), taken_at=0.0)
+    assert members_missing(bare)
+    full = KernelState((df, n), (), 0.0, MappingProxyType({"df": Members(kind="DataFrame")}))
+    assert not members_missing(full)
+    assert not members_missing(KernelState((n,), (), 0.0))  # an int has no members to miss
+
+
+def test_iopub_status_is_tracked_and_only_the_users_runs_count():
+    from jupyter_spark.server.kernel_watch import RESTARTED, USER_RUN_DONE, Watch, observe
+
+    w = Watch(client=None, session_id="ours", incarnation=())
+
+    def msg(kind, session, msg_id, **content):
+        return {
+            "msg_type": kind,
+            "parent_header": {"session": session, "msg_id": msg_id},
+            "content": content,
+        }
+
+    assert observe(w, msg("execute_input", "user", "run1")) is None
+    assert observe(w, msg("status", "user", "run1", execution_state="busy")) is None
+    assert w.state == "busy" and not w.unbusy.is_set()
+    assert observe(w, msg("status", "ours", "probe", execution_state="idle")) is None
+    assert w.state == "busy"  # our own request's status is not the kernel's
+    assert observe(w, msg("status", "user", "run1", execution_state="idle")) == USER_RUN_DONE
+    assert w.unbusy.is_set() and not w.user_runs
+    assert observe(w, msg("status", "user", "other", execution_state="idle")) is None
+    w.python, w.pending = True, "late"
+    assert observe(w, msg("status", "", "", execution_state="starting")) == RESTARTED
+    assert w.python is None and w.pending is None

@@ -8,24 +8,34 @@ package, never each other.
 
 from . import probe
 from .state import (
+    EXPR_KEY,
+    MEMBER_KINDS,
+    MIN_PYTHON,
     PROBE_LIMITS,
     KernelState,
     KernelVar,
     Members,
     expression_json,
+    members_missing,
     parse_reply,
     probe_expression,
+    runs_probe,
     state_from_probe,
 )
 
 __all__ = [
+    "EXPR_KEY",
+    "MEMBER_KINDS",
+    "MIN_PYTHON",
     "PROBE_LIMITS",
     "KernelState",
     "KernelVar",
     "Members",
     "expression_json",
+    "members_missing",
     "parse_reply",
     "probe",
     "probe_expression",
+    "runs_probe",
     "state_from_probe",
 ]

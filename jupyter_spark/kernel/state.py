@@ -42,7 +42,12 @@ PROBE_LIMITS: dict[str, Any] = {
     "max_member_bytes": MAX_MEMBER_BYTES,
 }
 
-_EXPR_KEY = "spark"
+# The user_expressions key the probe's answer comes back under.
+EXPR_KEY = "spark"
+# The oldest Python the probe's bootstrap runs on (it reads a lambda's ``__builtins__``, 3.10+).
+MIN_PYTHON = (3, 10)
+# The kinds of variables whose members (keys, columns, attributes) a snapshot describes.
+MEMBER_KINDS = frozenset({"DataFrame", "dict", "Series"})
 _PROBE_NAME = "__jupyter_spark_probe__"
 _PROBE_SOURCE = (Path(__file__).parent / "probe.py").read_text("utf-8")
 
@@ -151,7 +156,7 @@ def expression_json(content: dict[str, Any]) -> Any:
     """The probe's JSON answer in an execute_reply (None if there is none)."""
     if content.get("status") != "ok":
         return None
-    expr = (content.get("user_expressions") or {}).get(_EXPR_KEY) or {}
+    expr = (content.get("user_expressions") or {}).get(EXPR_KEY) or {}
     text = (expr.get("data") or {}).get("text/plain") if expr.get("status") == "ok" else None
     if not isinstance(text, str):
         return None
@@ -309,3 +314,20 @@ def state_from_probe(data: Any) -> KernelState | None:
         taken_at=time.time(),
         members=MappingProxyType(members),
     )
+
+
+def members_missing(state: KernelState) -> bool:
+    """Whether a DataFrame, dict or Series of ``state`` came without its members: the probe's
+    time budget ran out before them (a kernel's first probe after importing pandas is slow)."""
+    return any(v.name not in state.members for v in state.variables if v.kind in MEMBER_KINDS)
+
+
+def runs_probe(language_info: dict[str, Any]) -> bool:
+    """Whether a kernel_info reply's ``language_info`` is a Python the probe runs on."""
+    if str(language_info.get("name", "")).lower() != "python":
+        return False
+    try:
+        version = tuple(int(p) for p in str(language_info.get("version", "")).split(".")[:2])
+    except ValueError:
+        return False
+    return version >= MIN_PYTHON

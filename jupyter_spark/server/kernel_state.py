@@ -22,24 +22,23 @@ wait for a kernel that is busy with a 30 s cell. So:
   restarting one, or one whose spec is not Python gets no request; a request that times out (the
   kernel was busy before we saw it) is remembered, no second probe is queued behind it, and its
   late reply becomes the snapshot.
+
+This module is the reader's cache and its scheduling (when to refresh, what to wait for); the
+connection and iopub watching are in kernel_watch.py, the shell request/reply in
+kernel_shell.py, and the snapshot's types and parsing in ``jupyter_spark.kernel``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
+import functools
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from queue import Empty
 from typing import Any
 
 import zmq.asyncio
-from jupyter_client.session import Session
 
-from ..kernel import state as snapshot
 from ..kernel.state import (
     MAX_BYTES,
     MAX_ITEMS,
@@ -50,9 +49,22 @@ from ..kernel.state import (
     PROBE_MS,
     KernelState,
     expression_json,
+    members_missing,
     parse_reply,
     probe_expression,
     state_from_probe,
+)
+from . import kernel_shell as shell
+from .kernel_watch import (
+    RESTARTED,
+    USER_RUN_DONE,
+    Unsupported,
+    Watch,
+    connect,
+    disconnect,
+    incarnation,
+    listen,
+    observe,
 )
 
 # -- tunables of the reader: each is the default of the KernelStateReader argument of its name
@@ -60,46 +72,12 @@ from ..kernel.state import (
 TIMEOUT = 2.0  # s: one refresh at most (kernel_info, probe, reply); a slower kernel is skipped
 # After a snapshot whose DataFrames/dicts came without members, one more this much later.
 INCOMPLETE_RETRY_S = 1.0
-_MEMBER_KINDS = frozenset({"DataFrame", "dict", "Series"})
 DEBOUNCE = 0.5  # s between a user execution going idle and the refresh (Run All: one refresh)
 # s the diagnostics and the fixes wait at most for a snapshot that is due (``current``).
 CURRENT_WAIT = 1.5
-# How often a details request re-checks a kernel it still believes busy (seconds; the idle
-# read on iopub wakes it at once).
-IDLE_POLL_S = 0.02
 RETRY = 10.0  # s before get() asks again for a first snapshot after a failed one
-
-# The oldest Python the probe's bootstrap runs on (it reads a lambda's ``__builtins__``, 3.10+).
-MIN_PYTHON = (3, 10)
-# Executions of other clients remembered while waiting for their idle status.
-_MAX_TRACKED_RUNS = 64
-_EXPR_KEY = snapshot._EXPR_KEY
 # Details asked along with a refresh: the names, and the dict their details are put in.
 _Ask = tuple[list[str], dict[str, Any]]
-
-
-@dataclass
-class _Watch:
-    """Our connection to one kernel and what its iopub told us."""
-
-    client: Any  # jupyter_client AsyncKernelClient (shell + iopub channels only)
-    session_id: str  # our session: executions from any other are the user's
-    incarnation: tuple[Any, ...]  # the kernel's process: another one means a restart
-    state: str = "unknown"  # the last execution_state seen on iopub
-    python: bool | None = None  # kernel_info said Python >= MIN_PYTHON (None: not asked yet)
-    pending: str | None = None  # msg_id of a probe that timed out; its reply is still due
-    last_try: float = float("-inf")  # loop time of the last refresh attempt
-    again: bool = False  # a user execution ended while a refresh was running
-    retried: bool = False  # the one early retry after an incomplete snapshot was made
-    retry: asyncio.TimerHandle | None = None  # that retry, while it is still to come
-    user_runs: OrderedDict[str, None] = field(default_factory=OrderedDict)
-    listener: asyncio.Task[None] | None = None
-    refreshing: asyncio.Task[KernelState | None] | None = None
-    debounce: asyncio.TimerHandle | None = None
-    # One request of ours in flight per kernel: replies are matched on one shell channel.
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # Set when iopub reports a state other than busy (what a details request waits for).
-    unbusy: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class KernelStateReader:
@@ -139,7 +117,7 @@ class KernelStateReader:
         }
         self.expression = probe_expression(self.limits)
         self._states: dict[str, KernelState] = {}
-        self._watches: dict[str, _Watch] = {}
+        self._watches: dict[str, Watch] = {}
         self._unsupported: set[str] = set()  # kernels we cannot reach over ZMQ (gateway)
         self._context: zmq.asyncio.Context | None = None
         self._closed = False
@@ -222,7 +200,7 @@ class KernelStateReader:
             deadline = asyncio.get_running_loop().time() + self.timeout
             with contextlib.suppress(Exception):  # (as details() waits: for the run's idle,
                 # without which the refresh due after it is not known to be due yet)
-                settled = await self._settled(self.km.get_kernel(kernel_id), w, deadline)
+                settled = await shell.settled(self.km.get_kernel(kernel_id), w, deadline)
         due = w is not None and (w.debounce is not None or w.retry is not None)
         if not (settled and due and names) or _running(w.refreshing):
             # the details first: the refresh they wait behind may be the one due
@@ -255,16 +233,18 @@ class KernelStateReader:
         async with w.lock:
             try:
                 kernel = self.km.get_kernel(kernel_id)
-                if not await self._settled(kernel, w, deadline):
+                if not await shell.settled(kernel, w, deadline):
                     return {}
-                if w.pending is not None and not await self._collect_pending(kernel_id, w):
+                if w.pending is not None and not await shell.collect_pending(
+                    w, self._keep_late(kernel_id, w)
+                ):
                     return {}
                 if w.python is None:
-                    w.python = await self._is_python(kernel, w, deadline)
+                    w.python = await shell.is_python(w, deadline)
                 if not w.python or w.state == "busy":
                     return {}
-                msg_id = _send_probe(w, probe_expression({"details": list(names)}))
-                reply = await self._reply(kernel_id, w, msg_id, deadline)
+                msg_id = shell.send_probe(w, probe_expression({"details": list(names)}))
+                reply = await shell.reply(w, msg_id, deadline, self._keep_late(kernel_id, w))
             except asyncio.CancelledError:
                 raise
             except Exception as e:
@@ -301,7 +281,7 @@ class KernelStateReader:
         self._unsupported.discard(kernel_id)
         w = self._watches.pop(kernel_id, None)
         if w is not None:
-            await self._disconnect(w)
+            await disconnect(w)
 
     async def close(self) -> None:
         """Stop watching every kernel (server shutdown)."""
@@ -315,20 +295,20 @@ class KernelStateReader:
 
     # -- connection -------------------------------------------------------------------------
 
-    def _watch(self, kernel_id: str) -> _Watch | None:
+    def _watch(self, kernel_id: str) -> Watch | None:
         """Our connection to the kernel, made (or remade after a restart) if needed."""
         if self._closed or kernel_id in self._unsupported or not self._known(kernel_id):
             return None
         kernel = self.km.get_kernel(kernel_id)
         w = self._watches.get(kernel_id)
-        if w is not None and w.incarnation == _incarnation(kernel):
+        if w is not None and w.incarnation == incarnation(kernel):
             return w
         if w is not None:  # restarted: a new process, maybe on new ports; the old state is gone
             self._states.pop(kernel_id, None)
-            self._spawn(self._disconnect(w))
+            self._spawn(disconnect(w))
         try:
             w = self._connect(kernel)
-        except _Unsupported as e:
+        except Unsupported as e:
             self.log.info("jupyter-spark: no kernel state for kernel %s: %s", kernel_id, e)
             self._unsupported.add(kernel_id)
             self._watches.pop(kernel_id, None)
@@ -337,7 +317,8 @@ class KernelStateReader:
             self.log.debug("jupyter-spark: cannot connect to kernel %s: %s", kernel_id, e)
             self._watches.pop(kernel_id, None)
             return None
-        w.listener = asyncio.get_running_loop().create_task(self._listen(kernel_id, w))
+        on_msg = functools.partial(self._on_iopub, kernel_id, w)
+        w.listener = asyncio.get_running_loop().create_task(listen(kernel_id, w, on_msg, self.log))
         self._watches[kernel_id] = w
         return w
 
@@ -347,30 +328,14 @@ class KernelStateReader:
         except Exception:
             return False
 
-    def _connect(self, kernel: Any) -> _Watch:
-        """A client of our own (own session id), shell and iopub only; connecting never blocks."""
+    def _connect(self, kernel: Any) -> Watch:
         if self._context is None:
             self._context = zmq.asyncio.Context()
-        ks = kernel.session
-        session = Session(
-            config=ks.config, key=ks.key, signature_scheme=ks.signature_scheme, username="spark"
-        )
-        client = kernel.client(session=session, context=self._context)
-        if inspect.iscoroutinefunction(client.start_channels):
-            raise _Unsupported("its client is not a local ZMQ client (a gateway kernel?)")
-        client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
-        return _Watch(client, session.session, _incarnation(kernel))
+        return connect(kernel, self._context)
 
-    async def _disconnect(self, w: _Watch) -> None:
-        if w.debounce is not None:
-            w.debounce.cancel()
-        me = asyncio.current_task()
-        tasks = [t for t in (w.listener, w.refreshing) if t is not None and t is not me]
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            w.client.stop_channels()
+    def _keep_late(self, kernel_id: str, w: Watch) -> shell.OnLate:
+        """Where a late reply to ``w``'s timed-out probe goes: kept as the snapshot."""
+        return lambda content: self._store(kernel_id, w, content)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -378,41 +343,15 @@ class KernelStateReader:
 
     # -- watching iopub ---------------------------------------------------------------------
 
-    async def _listen(self, kernel_id: str, w: _Watch) -> None:
-        """Track the kernel's status; after a user execution goes idle, schedule a refresh."""
-        while True:
-            try:
-                msg = await w.client.iopub_channel.get_msg()
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # a malformed message, or the socket closed under us
-                self.log.debug("jupyter-spark: iopub of %s: %s", kernel_id, e)
-                if not w.client.iopub_channel.is_alive():
-                    return
-                continue
-            self._on_iopub(kernel_id, w, msg)
-
-    def _on_iopub(self, kernel_id: str, w: _Watch, msg: dict[str, Any]) -> None:
-        msg_type = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
-        parent = msg.get("parent_header") or {}
-        if msg_type == "execute_input" and parent.get("session") != w.session_id:
-            w.user_runs[parent.get("msg_id", "")] = None
-            while len(w.user_runs) > _MAX_TRACKED_RUNS:
-                w.user_runs.popitem(last=False)
-        elif msg_type == "status" and parent.get("session") != w.session_id:
-            # (our own requests' busy/idle are ours to know: the reply may precede their idle)
-            w.state = str(msg.get("content", {}).get("execution_state", "unknown"))
-            if w.state != "busy":
-                w.unbusy.set()
-            if w.state == "starting":  # a fresh process: the namespace we saw is gone
-                self._states.pop(kernel_id, None)
-                w.python, w.pending = None, None
-            elif w.state == "idle" and parent.get("msg_id", "") in w.user_runs:
-                del w.user_runs[parent["msg_id"]]
-                if w.debounce is not None:
-                    w.debounce.cancel()
-                loop = asyncio.get_running_loop()
-                w.debounce = loop.call_later(self.debounce, self._after_user_run, kernel_id)
+    def _on_iopub(self, kernel_id: str, w: Watch, msg: dict[str, Any]) -> None:
+        event = observe(w, msg)
+        if event == RESTARTED:  # a fresh process: the namespace we saw is gone
+            self._states.pop(kernel_id, None)
+        elif event == USER_RUN_DONE:
+            if w.debounce is not None:
+                w.debounce.cancel()
+            loop = asyncio.get_running_loop()
+            w.debounce = loop.call_later(self.debounce, self._after_user_run, kernel_id)
 
     def _after_user_run(self, kernel_id: str) -> None:
         w = self._watches.get(kernel_id)
@@ -422,7 +361,7 @@ class KernelStateReader:
         w.retried = False
         self._refresh_soon(kernel_id, w)
 
-    def _refresh_soon(self, kernel_id: str, w: _Watch) -> None:
+    def _refresh_soon(self, kernel_id: str, w: Watch) -> None:
         if _running(w.refreshing):
             w.again = True  # it may have read the namespace before this execution
         else:
@@ -449,7 +388,7 @@ class KernelStateReader:
         w.refreshing.add_done_callback(lambda t: self._refreshed(kernel_id, w, t))
         return w.refreshing
 
-    def _refreshed(self, kernel_id: str, w: _Watch, task: asyncio.Task[Any]) -> None:
+    def _refreshed(self, kernel_id: str, w: Watch, task: asyncio.Task[Any]) -> None:
         if self._watches.get(kernel_id) is not w or self._closed:
             return
         if w.again:
@@ -462,12 +401,12 @@ class KernelStateReader:
                 except Exception:  # a listener's bug must not stop the reader
                     self.log.exception("jupyter-spark: kernel refresh listener failed")
 
-    async def _refresh(self, kernel_id: str, w: _Watch, ask: _Ask | None) -> KernelState | None:
+    async def _refresh(self, kernel_id: str, w: Watch, ask: _Ask | None) -> KernelState | None:
         async with w.lock:
             return await self._refresh_locked(kernel_id, w, ask)
 
     async def _refresh_locked(
-        self, kernel_id: str, w: _Watch, ask: _Ask | None
+        self, kernel_id: str, w: Watch, ask: _Ask | None
     ) -> KernelState | None:
         loop = asyncio.get_running_loop()
         w.last_try = loop.time()
@@ -477,12 +416,14 @@ class KernelStateReader:
                 await self.stop(kernel_id)
                 return None
             kernel = self.km.get_kernel(kernel_id)
-            if not await self._ready(kernel, w):
+            if not await shell.ready(kernel, w):
                 return None
-            if w.pending is not None and not await self._collect_pending(kernel_id, w):
+            if w.pending is not None and not await shell.collect_pending(
+                w, self._keep_late(kernel_id, w)
+            ):
                 return None  # the kernel has not reached our last probe: it is still busy
             if w.python is None:
-                w.python = await self._is_python(kernel, w, deadline)
+                w.python = await shell.is_python(w, deadline)
             if not w.python:
                 return None
             if w.state == "busy":  # (kernel_info may have waited behind a cell)
@@ -491,8 +432,8 @@ class KernelStateReader:
             if ask is not None:
                 limits = {**self.limits, "details": ask[0], "snapshot": True}
                 expression = probe_expression(limits)
-            msg_id = _send_probe(w, expression)
-            reply = await self._reply(kernel_id, w, msg_id, deadline)
+            msg_id = shell.send_probe(w, expression)
+            reply = await shell.reply(w, msg_id, deadline, self._keep_late(kernel_id, w))
             if reply is None:
                 w.pending = msg_id
                 self.log.debug("jupyter-spark: kernel %s: snapshot timed out", kernel_id)
@@ -508,89 +449,8 @@ class KernelStateReader:
             self.log.warning("jupyter-spark: kernel state of %s failed: %s", kernel_id, e)
             return None
 
-    async def _ready(self, kernel: Any, w: _Watch) -> bool:
-        """Alive, not busy, and a Python kernel by its spec (no message sent to find out)."""
-        if w.python is False or w.state == "busy":
-            return False
-        # Not the server's "busy": it counts our own probes and lags behind the kernel's idle.
-        # Until our iopub has said something the kernel may be busy; then the probe waits behind
-        # the cell, times out, and its late reply is the snapshot once the cell ends.
-        if getattr(kernel, "execution_state", None) in ("dead", "restarting"):
-            return False
-        alive = kernel.is_alive()
-        if inspect.isawaitable(alive):
-            alive = await alive
-        if not alive:
-            return False
-        try:
-            language = (kernel.kernel_spec.language or "").lower()
-        except Exception:
-            language = ""
-        if language and language != "python":
-            w.python = False
-            return False
-        return True
-
-    async def _settled(self, kernel: Any, w: _Watch, deadline: float) -> bool:
-        """:meth:`_ready`, waiting out (until ``deadline``) a "busy" whose idle our iopub has
-        not read yet: a Fix asked the moment a cell failed reaches us before its idle does."""
-        loop = asyncio.get_running_loop()
-        while True:
-            if await self._ready(kernel, w):
-                return True
-            if w.state != "busy" or w.python is False or loop.time() + IDLE_POLL_S > deadline:
-                return False
-            w.unbusy.clear()  # (no await since the state was read: its idle is still to come)
-            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
-                await asyncio.wait_for(w.unbusy.wait(), IDLE_POLL_S)
-
-    async def _is_python(self, kernel: Any, w: _Watch, deadline: float) -> bool | None:
-        """kernel_info: a Python kernel new enough for the probe (None: no answer in time)."""
-        msg_id = w.client.kernel_info()
-        reply = await self._reply(None, w, msg_id, deadline)
-        if reply is None:
-            return None
-        info = reply.get("language_info") or {}
-        if str(info.get("name", "")).lower() != "python":
-            return False
-        try:
-            version = tuple(int(p) for p in str(info.get("version", "")).split(".")[:2])
-        except ValueError:
-            return False
-        return version >= MIN_PYTHON
-
-    async def _reply(
-        self, kernel_id: str | None, w: _Watch, msg_id: str, deadline: float
-    ) -> dict[str, Any] | None:
-        """The content of the shell reply to ``msg_id`` before ``deadline``, else None."""
-        loop = asyncio.get_running_loop()
-        while (remaining := deadline - loop.time()) > 0:
-            try:
-                msg = await w.client.get_shell_msg(timeout=remaining)
-            except Empty:
-                return None
-            parent_id = (msg.get("parent_header") or {}).get("msg_id")
-            if parent_id == msg_id:
-                return msg.get("content") or {}
-            if kernel_id is not None and parent_id == w.pending:  # a late probe: still good
-                w.pending = None
-                self._store(kernel_id, w, msg.get("content") or {})
-        return None
-
-    async def _collect_pending(self, kernel_id: str, w: _Watch) -> bool:
-        """Read replies already here; True once the timed-out probe's reply has arrived."""
-        while w.pending is not None:
-            try:
-                msg = await w.client.get_shell_msg(timeout=0)
-            except Empty:
-                return False
-            if (msg.get("parent_header") or {}).get("msg_id") == w.pending:
-                w.pending = None
-                self._store(kernel_id, w, msg.get("content") or {})
-        return True
-
     def _store(
-        self, kernel_id: str, w: _Watch, content: dict[str, Any], data: Any = None
+        self, kernel_id: str, w: Watch, content: dict[str, Any], data: Any = None
     ) -> KernelState | None:
         """The snapshot in ``content`` (``data``: its JSON, when already read) kept as the
         kernel's."""
@@ -599,8 +459,7 @@ class KernelStateReader:
             self.log.debug("jupyter-spark: kernel %s: no snapshot in the reply", kernel_id)
         elif self._watches.get(kernel_id) is w:  # (not a reply from before a restart)
             self._states[kernel_id] = state
-            described = [v for v in state.variables if v.kind in _MEMBER_KINDS]
-            if not w.retried and any(v.name not in state.members for v in described):
+            if not w.retried and members_missing(state):
                 # the probe's time budget ran out before their members (a kernel's first
                 # probe after importing pandas is slow): once more, warm, a moment later
                 w.retried = True
@@ -608,29 +467,6 @@ class KernelStateReader:
                     INCOMPLETE_RETRY_S, self._retry_incomplete, kernel_id
                 )
         return state
-
-
-def _send_probe(w: _Watch, expression: str) -> str:
-    """Ask ``w``'s kernel to evaluate the probe ``expression`` silently (no history, no
-    execution count, no stdin, not stopping a queue on error); the request's msg_id."""
-    return w.client.execute(
-        "",
-        silent=True,
-        store_history=False,
-        user_expressions={_EXPR_KEY: expression},
-        allow_stdin=False,
-        stop_on_error=False,
-    )
-
-
-class _Unsupported(Exception):
-    """A kernel this reader cannot talk to; it is not asked again."""
-
-
-def _incarnation(kernel: Any) -> tuple[Any, ...]:
-    """What changes when the kernel's process is replaced (a restart keeps the provisioner)."""
-    p = getattr(kernel, "provisioner", None)
-    return (id(p), id(getattr(p, "process", None)), getattr(p, "pid", None))
 
 
 def _running(task: asyncio.Task[Any] | None) -> bool:
