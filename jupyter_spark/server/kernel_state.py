@@ -42,10 +42,9 @@ import zmq.asyncio
 from ..kernel.state import (
     MAX_BYTES,
     MAX_ITEMS,
-    MAX_MEMBER_BYTES,
-    MAX_MEMBERS,
     MAX_SUMMARY,
     MAX_VARS,
+    PROBE_LIMITS,
     PROBE_MS,
     KernelState,
     expression_json,
@@ -106,14 +105,13 @@ class KernelStateReader:
         self.debounce = debounce
         self.retry = retry
         self.log = log or logging.getLogger(__name__)
-        self.limits = {
+        self.limits = {  # the probe's limits, with the ones given here
+            **PROBE_LIMITS,
             "max_vars": max_vars,
             "max_bytes": max_bytes,
             "max_summary": max_summary,
             "max_items": max_items,
             "budget_ms": probe_ms,
-            "max_members": MAX_MEMBERS,
-            "max_member_bytes": MAX_MEMBER_BYTES,
         }
         self.expression = probe_expression(self.limits)
         self._states: dict[str, KernelState] = {}

@@ -69,12 +69,13 @@ def check_onnx_dir(d: Path, onnx_path: Path | None = None) -> tuple[Path, Path]:
         raise InvalidModelFile(
             tokenizer, "no such file; an ONNX model directory must hold the model's tokenizer.json"
         )
-    onnx_path = onnx_path or pick_onnx(d)
+    onnx_path = onnx_path or _pick_onnx(d)
     validate_decoder_onnx(onnx_path)
     return onnx_path, tokenizer
 
 
-def pick_onnx(d: Path) -> Path:
+def _pick_onnx(d: Path) -> Path:
+    """The export's decoder graph: the first of ONNX_CANDIDATES there, else its only .onnx."""
     for sub in ONNX_SUBDIRS:
         for cand in ONNX_CANDIDATES:
             p = d / sub / cand
