@@ -14,7 +14,6 @@ import subprocess
 from typing import Any
 
 import pytest
-
 from labserver import LLAMA_CPP_PYTHON, llama_cpp_available
 
 # A script may need to load a model and evaluate a few dozen tokens on 2 busy cores.
