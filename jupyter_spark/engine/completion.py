@@ -46,33 +46,6 @@ class CompletionResult:
     # Mean log-probability of the generated tokens, where it was asked for (``confident``).
     logprob: float | None = None
 
-    @classmethod
-    def unmodelled(
-        cls,
-        text: str,
-        stop_reason: str,
-        model: str,
-        ms: float = 0.0,
-        ttft_ms: float | None = None,
-        grounded: str = "",
-        logprob: float | None = None,
-    ) -> CompletionResult:
-        """The result of a request the model ran no step for (its text typed through, followed
-        from a continuation generated ahead, or answered at once): no tokens, no prompt.
-        ``ms``: its total time; ``ttft_ms``: to its first text (None: the total)."""
-        return cls(
-            text=text,
-            tokens=0,
-            ttft_ms=ms if ttft_ms is None else ttft_ms,
-            total_ms=ms,
-            cached_tokens=0,
-            prompt_tokens=0,
-            stop_reason=stop_reason,
-            model=model,
-            grounded=grounded,
-            logprob=logprob,
-        )
-
     def stats(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k not in ("text", "model")}
 
@@ -97,7 +70,7 @@ class Completion:
         (``reason``: "warm" for a warm with nothing to prefill, "unsure" for a confidence the
         backend cannot judge)."""
         completion = cls(iter(()))
-        completion.result = CompletionResult.unmodelled("", reason, model)
+        completion.result = CompletionResult("", 0, 0.0, 0.0, 0, 0, reason, model)
         return completion
 
     def cancel(self) -> None:
@@ -259,7 +232,16 @@ class Recall:
             t0 = time.perf_counter()
             yield rest
             ms = round((time.perf_counter() - t0) * 1000, 3)
-            grounded = choices.site if choices is not None and choices.texts else ""
-            c.result = CompletionResult.unmodelled(rest, "typed_through", model, ms, None, grounded)
+            c.result = CompletionResult(
+                text=rest,
+                tokens=0,
+                ttft_ms=ms,
+                total_ms=ms,
+                cached_tokens=0,
+                prompt_tokens=0,
+                stop_reason="typed_through",
+                model=model,
+                grounded=choices.site if choices is not None and choices.texts else "",
+            )
 
         return gen()

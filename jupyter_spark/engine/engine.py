@@ -313,20 +313,17 @@ class Engine(Backend):
         finally:
             ahead.finish(final)
         r = c.result
-        reason = "warm" if final is not None else "cancelled"
-        if r is None:
-            c.result = self._warmed(t0, reason, 0, 0, 0)
-        else:
-            c.result = self._warmed(t0, reason, r.cached_tokens, r.prompt_tokens, r.tokens)
+        c.result = CompletionResult(
+            text="",
+            tokens=r.tokens if r else 0,
+            ttft_ms=0.0,
+            total_ms=round((time.perf_counter() - t0) * 1000, 3),
+            cached_tokens=r.cached_tokens if r else 0,
+            prompt_tokens=r.prompt_tokens if r else 0,
+            stop_reason="warm" if final is not None else "cancelled",
+            model=self.name,
+        )
         yield from ()
-
-    def _warmed(
-        self, t0: float, reason: str, cached: int, prompt: int, tokens: int = 0
-    ) -> CompletionResult:
-        """A warm's result (no text), ``t0`` its start: what it found cached of its prompt of
-        ``prompt`` tokens, and the ``tokens`` it generated ahead."""
-        ms = round((time.perf_counter() - t0) * 1000, 3)
-        return CompletionResult("", tokens, 0.0, ms, cached, prompt, reason, self.name)
 
     def _limit(self, mode: str, max_tokens: int | None) -> int:
         if mode not in ALL_MODES:
@@ -370,7 +367,16 @@ class Engine(Backend):
                     self.session.forward(slot, todo[i : i + step])
             except Cancelled:
                 reason = "cancelled"
-        c.result = self._warmed(t0, reason, reuse, len(ids))
+        c.result = CompletionResult(
+            text="",
+            tokens=0,
+            ttft_ms=0.0,
+            total_ms=round((time.perf_counter() - t0) * 1000, 3),
+            cached_tokens=reuse,
+            prompt_tokens=len(ids),
+            stop_reason=reason,
+            model=self.name,
+        )
         yield from ()
 
     def _generate(
