@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from itertools import permutations
 
-from .edit import rewrite_nodes
+from .edit import rewrite_nodes, with_keyword
 from .source import parse
 from .toolkit import Candidate, failing_line
 from .types import ErrorInfo
@@ -218,9 +218,7 @@ def json_default(source: str, error: ErrorInfo) -> Iterator[Candidate]:
     if len(calls) != 1:
         return
     call = calls[0]
-    args = [ast.unparse(a) for a in call.args] + [ast.unparse(k) for k in call.keywords]
-    text = f"{ast.unparse(call.func)}({', '.join([*args, f'default={default}'])})"
-    new = rewrite_nodes(source, [(call, text)])
+    new = rewrite_nodes(source, [(call, with_keyword(call, f"default={default}"))])
     if new is not None:
         yield (
             f"Let json write {m.group(1)} values (default={default})",

@@ -189,6 +189,12 @@ def atom(node: ast.expr) -> str:
     return text if isinstance(node, simple) else f"({text})"
 
 
+def with_keyword(call: ast.Call, keyword: str) -> str:
+    """``call`` spelled again with ``keyword`` (``"name='count'"``) after its arguments."""
+    args = [ast.unparse(a) for a in call.args] + [ast.unparse(k) for k in call.keywords]
+    return f"{ast.unparse(call.func)}({', '.join([*args, keyword])})"
+
+
 def called_name(node: ast.expr) -> str:
     """``f`` for ``f(...)`` and ``x.f(...)``; "" otherwise."""
     if not isinstance(node, ast.Call):

@@ -13,7 +13,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from .edit import rewrite_nodes
+from .edit import rewrite_nodes, with_keyword
 from .source import parse
 from .toolkit import Candidate, Context, failing_line
 from .types import ErrorInfo
@@ -95,9 +95,7 @@ def unnamed_reset_index(source: str, error: ErrorInfo, key: str) -> Iterator[Can
             and call.func.value.func.attr in _UNNAMED_SERIES
         ):
             continue
-        args = [ast.unparse(a) for a in call.args] + [ast.unparse(k) for k in call.keywords]
-        new_call = f"{ast.unparse(call.func)}({', '.join([*args, f'name={key!r}'])})"
-        new = rewrite_nodes(source, [(call, new_call)])
+        new = rewrite_nodes(source, [(call, with_keyword(call, f"name={key!r}"))])
         if new is not None:
             yield (
                 f"Name the counts {key!r} in reset_index()",
@@ -132,10 +130,7 @@ def merge_suffixes(source: str, error: ErrorInfo, ctx: Context, key: str) -> Ite
             if suffixes is None:
                 continue
             kw = f"suffixes=({suffixes[0]!r}, {suffixes[1]!r})"
-            args = [ast.unparse(a) for a in call.args] + [ast.unparse(k) for k in call.keywords]
-            new = rewrite_nodes(
-                source, [(call, f"{ast.unparse(call.func)}({', '.join([*args, kw])})")]
-            )
+            new = rewrite_nodes(source, [(call, with_keyword(call, kw))])
             if new is not None:
                 yield (
                     f"Give the merge the suffixes {suffixes[0]!r}, {suffixes[1]!r}",
@@ -194,9 +189,7 @@ def text_reduction(source: str, error: ErrorInfo) -> Iterator[Candidate]:
             and (row is None or n.lineno == row + 1)
             and not any(k.arg == "numeric_only" for k in n.keywords)
         ):
-            args = [ast.unparse(a) for a in n.args] + [ast.unparse(k) for k in n.keywords]
-            text = f"{ast.unparse(n.func)}({', '.join([*args, 'numeric_only=True'])})"
-            edits.append((n, text))
+            edits.append((n, with_keyword(n, "numeric_only=True")))
     if len(edits) != 1:
         return  # none, or several reductions: which one failed is not certain
     new = rewrite_nodes(source, edits)
