@@ -25,6 +25,7 @@ from pathlib import Path
 import gguf
 import numpy as np
 
+from jupyter_spark.models.convert.config import EXACT_TENSOR_TYPES
 from jupyter_spark.models.tokenizer_bytes import BYTE_ENCODER
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<jupyter_code>"]
@@ -424,20 +425,8 @@ WINDOW_CASES: dict[str, TinyConfig] = {
 # goes through it too) against llama.cpp's, bit for bit on random blocks.
 EMBED_CASES: dict[str, TinyConfig] = {
     f"embed-{q.lower()}": TinyConfig(**{**F32, "embed_qtype": q}, **K_SIZES)
-    for q in (
-        "Q4_0",
-        "Q4_1",
-        "Q5_0",
-        "Q5_1",
-        "Q8_0",
-        "Q2_K",
-        "Q3_K",
-        "Q4_K",
-        "Q5_K",
-        "Q6_K",
-        "IQ4_NL",
-        "IQ4_XS",
-    )
+    for q in EXACT_TENSOR_TYPES
+    if q not in ("F32", "F16", "BF16")  # every quantized type the converter maps exactly
 }
 EXACT_CASES = {**ARCH_CASES, **QUANT_CASES, **EMBED_CASES}
 
