@@ -392,3 +392,37 @@ def test_a_loop_of_one_token_is_dropped_not_suggested(tiny_model_dir):
     assert r.text.startswith("numbers"), r.text
     if r.stop_reason == "repetition":
         assert r.text == "numbers"
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 7, 512])
+def test_chunked_prefill_gives_the_one_call_text_and_ends_with_the_kept_rows(tiny_model_dir, chunk):
+    """However the uncached prompt is cut into forward calls, the completion is the same;
+    the last call carries the rows whose logits are kept, so a keystroke's few new tokens and
+    its first token cost one forward call."""
+    one = make_engine(tiny_model_dir, prefix_reuse=False, typed_through=False)
+    eng = make_engine(tiny_model_dir, prefix_reuse=False, typed_through=False, prefill_chunk=chunk)
+    sizes: list[int] = []
+    forward = eng.session.forward
+
+    def counted(slot, ids, keep=1):
+        sizes.append(len(ids))
+        return forward(slot, ids, keep=keep)
+
+    eng.session.forward = counted
+    r = eng.complete(CODE, max_tokens=6).wait()
+    assert r.text == one.complete(CODE, max_tokens=6).wait().text
+    prompt_calls = sizes[: len(sizes) - max(0, r.tokens - 1)]
+    assert sum(prompt_calls) == r.prompt_tokens
+    assert all(n <= max(chunk, 2) for n in prompt_calls[:-1])
+
+    warm = make_engine(tiny_model_dir, typed_through=False)
+    warm.complete(CODE[:-3], max_tokens=1).wait()
+    calls: list[int] = []
+    fwd = warm.session.forward
+    warm.session.forward = lambda slot, ids, keep=1: (
+        calls.append(len(ids)) or fwd(slot, ids, keep=keep)
+    )
+    r = warm.complete(CODE, max_tokens=1).wait()
+    assert r.prompt_tokens - r.cached_tokens > 1, "the keystroke brought several new tokens"
+    new = r.prompt_tokens - r.cached_tokens
+    assert calls[0] == new, "new tokens and the first token's logits: one forward call"

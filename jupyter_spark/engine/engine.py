@@ -506,16 +506,22 @@ class Engine:
         return is_statement(text)
 
     def _prefill(self, slot: KVSlot, new_ids: list[int], keep: int, c: Completion) -> np.ndarray:
-        """Feed the uncached prompt tokens in bounded chunks; return the last ``keep`` logits."""
+        """Feed the uncached prompt tokens in bounded chunks; return the last ``keep`` logits.
+
+        The last chunk carries the kept positions, so a keystroke's few new tokens and its
+        first token's logits are one forward call (a step reads all the weights, whether it
+        runs one token or three).
+        """
         step = max(1, self.config.prefill_chunk)
-        head, last = new_ids[:-keep], new_ids[-keep:]
-        for i in range(0, len(head), step):
+        start = 0
+        while len(new_ids) - start > step and len(new_ids) - start - step >= keep:
             if c.cancelled:
                 raise Cancelled
-            self.session.forward(slot, head[i : i + step])
+            self.session.forward(slot, new_ids[start : start + step])
+            start += step
         if c.cancelled:
             raise Cancelled
-        rows = self.session.forward(slot, last, keep=keep)
+        rows = self.session.forward(slot, new_ids[start:], keep=keep)
         return rows.reshape(keep, -1).copy() if keep > 1 else rows.reshape(1, -1)
 
     def _visible(self, out_ids: list[int], heal_text: str) -> str:
