@@ -43,6 +43,7 @@ class DecoderSession:
     """The warm InferenceSession plus what the generation loop needs to drive it."""
 
     def __init__(self, onnx_path: Path, cfg: EngineConfig) -> None:
+        self.onnx_path = Path(onnx_path)
         so = ort.SessionOptions()
         so.intra_op_num_threads = cfg.resolved_threads()
         so.inter_op_num_threads = 1
