@@ -404,9 +404,9 @@ def test_chunked_prefill_gives_the_one_call_text_and_ends_with_the_kept_rows(tin
     sizes: list[int] = []
     forward = eng.session.forward
 
-    def counted(slot, ids, keep=1):
+    def counted(slot, ids, **kw):
         sizes.append(len(ids))
-        return forward(slot, ids, keep=keep)
+        return forward(slot, ids, **kw)
 
     eng.session.forward = counted
     r = eng.complete(CODE, max_tokens=6).wait()
@@ -419,10 +419,30 @@ def test_chunked_prefill_gives_the_one_call_text_and_ends_with_the_kept_rows(tin
     warm.complete(CODE[:-3], max_tokens=1).wait()
     calls: list[int] = []
     fwd = warm.session.forward
-    warm.session.forward = lambda slot, ids, keep=1: (
-        calls.append(len(ids)) or fwd(slot, ids, keep=keep)
-    )
+    warm.session.forward = lambda slot, ids, **kw: calls.append(len(ids)) or fwd(slot, ids, **kw)
     r = warm.complete(CODE, max_tokens=1).wait()
     assert r.prompt_tokens - r.cached_tokens > 1, "the keystroke brought several new tokens"
     new = r.prompt_tokens - r.cached_tokens
     assert calls[0] == new, "new tokens and the first token's logits: one forward call"
+
+
+def test_a_keystroke_runs_only_the_healed_tail_when_the_last_one_left_its_logits(tiny_model_dir):
+    """Token healing re-runs the prompt's last token; the logits before it were computed by
+    the previous keystroke, so typing on runs one position per keystroke, same text as cold."""
+    eng = make_engine(tiny_model_dir, typed_through=False)
+    cold = make_engine(tiny_model_dir, prefix_reuse=False, typed_through=False)
+    fwd, firsts = eng.session.forward, []
+
+    def counted(slot, ids, **kw):
+        firsts.append(len(ids)) if kw.get("remember") else None
+        return fwd(slot, ids, **kw)
+
+    eng.session.forward = counted
+    text = "result = compute_total(values"
+    ones = 0
+    for i in range(len(text) - 8, len(text) + 1):
+        firsts.clear()
+        r = eng.complete(text[:i], max_tokens=4).wait()
+        assert r.text == cold.complete(text[:i], max_tokens=4).wait().text, text[:i]
+        ones += firsts == [1]
+    assert ones >= 3, "most keystrokes ran a single position"

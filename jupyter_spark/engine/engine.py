@@ -339,8 +339,11 @@ class Engine:
         slot, reuse = self._pick_slot(ids)
         if not self.config.prefix_reuse:
             reuse = 0
-        # Run >= 1 token so the healed tail gets fresh logits.
-        reuse = min(reuse, len(ids) - heal_n - 1)
+        # Run >= 1 token so the healed tail gets fresh logits; the token before the tail runs
+        # again unless its logits are remembered (the last keystroke kept them).
+        tail = len(ids) - heal_n
+        known = heal_n > 0 and reuse >= tail and tail in slot.logits
+        reuse = min(reuse, tail if known else tail - 1)
         self.session.truncate(slot, reuse)
         return ids, heal_n, heal_text, slot, reuse
 
@@ -512,6 +515,10 @@ class Engine:
         first token's logits are one forward call (a step reads all the weights, whether it
         runs one token or three).
         """
+        known = keep - len(new_ids)  # leading rows remembered by the slot (see _prepare)
+        if known > 0:
+            remembered = slot.logits[len(slot.tokens)]
+            keep = len(new_ids)
         step = max(1, self.config.prefill_chunk)
         start = 0
         while len(new_ids) - start > step and len(new_ids) - start - step >= keep:
@@ -521,8 +528,11 @@ class Engine:
             start += step
         if c.cancelled:
             raise Cancelled
-        rows = self.session.forward(slot, new_ids[start:], keep=keep)
-        return rows.reshape(keep, -1).copy() if keep > 1 else rows.reshape(1, -1)
+        rows = self.session.forward(slot, new_ids[start:], keep=keep, remember=True)
+        rows = rows.reshape(keep, -1)
+        if known > 0:
+            return np.vstack([remembered[None, :], rows])
+        return rows.copy() if keep > 1 else rows
 
     def _visible(self, out_ids: list[int], heal_text: str) -> str:
         """Decoded completion minus the healed text, holding back a split UTF-8 character."""
