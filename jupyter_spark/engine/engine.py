@@ -475,7 +475,9 @@ class Engine:
                     if len(slot.tokens) + 1 >= self.session.max_context:
                         reason = "context"
                         break
-                    logits = self.session.forward(slot, [tok])
+                    # remembered: a keystroke that types part of this suggestion, then
+                    # something else, finds the logits before its healed tail here
+                    logits = self.session.forward(slot, [tok], remember=True)
             except Cancelled:
                 reason = "cancelled"
             if reason == "repetition":
