@@ -615,6 +615,25 @@ def test_prompt_encoder_reuses_the_unchanged_lines_while_typing(tiny_tok):
     assert assert_prompt_encoder_matches(tiny_tok, typing) == len(line)
 
 
+@pytest.mark.parametrize("pre", sorted(PRE_TOKENIZERS))
+def test_prompt_encoder_reencodes_only_the_line_typed_in_an_indented_body(pre, tmp_path_factory):
+    """In a function body the last unindented line start is far back; where the tokenizer
+    splits before an indent's last space, a keystroke re-encodes only its own line."""
+    tok = _tok_with_pre(pre, tmp_path_factory)
+    enc = PromptEncoder(tok)
+    body = "def revenue(df):\n" + "".join(f"    x{i} = df['c{i}'] * {i}\n" for i in range(30))
+    line = "    total = x1 + x2"
+    for i in range(1, len(line) + 1):
+        text = body + line[:i]
+        ids = enc.encode(text)
+        assert ids == tok.encode(text, add_special_tokens=False).ids, repr(text)
+    whole = len(tok.encode(body, add_special_tokens=False).ids)
+    if enc.indented:
+        assert enc.reused_tokens >= whole - 12, "only the typed line is encoded again"
+    else:
+        assert enc.reused_tokens <= 20, "this tokenizer reuses only up to the def's line"
+
+
 def test_prompt_encoder_falls_back_for_a_tokenizer_that_marks_each_encode():
     """A SentencePiece-style tokenizer prepends a marker to every encode: reusing a prefix's
     tokens would be wrong, so it encodes whole prompts."""
