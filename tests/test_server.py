@@ -84,16 +84,25 @@ async def test_cancel_and_supersede(service, jp_ws_fetch):
     ws.close()
 
 
+# A prompt whose suggestion runs over several characters (to type through, to follow).
+AHEAD_PROMPT, AHEAD_REQUEST = "x = np.zer", {"mode": "block", "max_tokens": 8}
+
+
+async def _suggestion(ws, prompt: str, **req) -> str:
+    """The model's suggestion at ``prompt`` (more than one character of it)."""
+    ws.write_message(complete("plain", prompt, **req))
+    _, done = await until_done(ws, "plain")
+    assert len(done["text"]) > 1, done
+    return done["text"]
+
+
 async def test_the_suggestion_after_an_accept_streams_from_the_continuation(service, jp_ws_fetch):
     """`warm` with `ahead` (the client just accepted a suggestion there) generates what
     follows; the next request, whose prompt types its start, is answered from it without a
     model step and without cancelling it, even when sent before it finished."""
     ws = await jp_ws_fetch("spark", "ws")
-    prompt, req = "x = np.zer", {"mode": "block", "max_tokens": 8}
-    ws.write_message(complete("plain", prompt, **req))
-    _, done = await until_done(ws, "plain")
-    expected = done["text"]
-    assert len(expected) > 1, done
+    prompt, req = AHEAD_PROMPT, AHEAD_REQUEST
+    expected = await _suggestion(ws, prompt, **req)
     ws.write_message(json.dumps({"type": "warm", "id": "w", "prefix": prompt, "ahead": True,
                                  **req}))  # fmt: skip
     ws.write_message(complete("next", prompt + expected[0], **req))
@@ -104,6 +113,70 @@ async def test_the_suggestion_after_an_accept_streams_from_the_continuation(serv
     ws.write_message(json.dumps({"type": "warm", "id": "bad", "prefix": "", "ahead": "yes"}))
     err = await recv(ws)
     assert err["type"] == "error" and err["code"] == "bad_field" and err["id"] == "bad", err
+    ws.close()
+
+
+async def _terminal_frames(ws, ids: set[str], timeout: float = 60) -> dict[str, list[dict]]:
+    """Each id's done/error frames: read until every id in ``ids`` has one (a request left
+    without its done is what keeps a ghost text streaming in the browser), then until the
+    connection has been quiet for half a second (a second done would come by then)."""
+    seen: dict[str, list[dict]] = {rid: [] for rid in ids}
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [rid for rid, frames in seen.items() if not frames]
+        left = deadline - time.monotonic()
+        assert not missing or left > 0, f"no done for {missing}"
+        try:
+            m = await recv(ws, timeout=left if missing else 0.5)
+        except TimeoutError:
+            assert not missing, f"no done for {missing}"
+            return seen
+        if m.get("id") in seen and m["type"] in ("done", "error"):
+            seen[m["id"]].append(m)
+
+
+async def test_every_request_ends_with_its_done_whichever_path_answers_it(service, jp_ws_fetch):
+    """A keystroke's request can be answered by the model, by typing through the last
+    suggestion, by following the continuation generated ahead (or by the model after all when
+    the continuation turns out not to start with what was typed), at once, or be superseded or
+    cancelled on the way: each ends with exactly one done frame (the browser waits for it to
+    stop showing its suggestion as streaming)."""
+    ws = await jp_ws_fetch("spark", "ws")
+    prompt, req = AHEAD_PROMPT, AHEAD_REQUEST
+    text = await _suggestion(ws, prompt, **req)
+
+    def warm(rid: str, prefix: str) -> str:
+        return json.dumps({"type": "warm", "id": rid, "prefix": prefix, "ahead": True, **req})
+
+    frames = [
+        # typed through the last suggestion: its rest, at once
+        complete("typed", prompt + text[0], **req),
+        # a suggestion still streaming when the user types its shown part to the end: the
+        # client takes it as accepted and asks for the next line ahead (supersedes it)
+        complete("streaming", "for i in range(3):\n", mode="block", max_tokens=200),
+        warm("taken", "for i in range(3):\n    \n"),
+        # followers of a continuation: one superseded by the next, one cancelled, one whose
+        # typed text the continuation does not start with (the model answers it after all)
+        warm("ahead", prompt),
+        complete("follow-1", prompt, **req),
+        complete("follow-2", prompt + text[0], **req),
+        json.dumps({"type": "cancel", "id": "follow-2"}),
+        warm("ahead-2", prompt),
+        complete("diverged", prompt + text + "qq", **req),
+        # answered at once: a warm with nothing to prefill left
+        json.dumps({"type": "warm", "id": "again", "prefix": prompt + text + "qq", **req}),
+    ]
+    for frame in frames:
+        ws.write_message(frame)
+    ids = {json.loads(f)["id"] for f in frames if json.loads(f)["type"] != "cancel"}
+    seen = await _terminal_frames(ws, ids)
+    assert {rid: [m["type"] for m in f] for rid, f in seen.items()} == {
+        rid: ["done"] for rid in ids
+    }
+    # (each request supersedes the one before it, so most end cancelled; these cannot)
+    typed = seen["typed"][0]
+    assert typed["stats"]["stop_reason"] == "typed_through" and typed["text"] == text[1:]
+    assert seen["diverged"][0]["stats"]["stop_reason"] != "ahead", seen["diverged"]
     ws.close()
 
 

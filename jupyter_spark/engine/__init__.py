@@ -1,7 +1,7 @@
 """Warm onnxruntime engine: load a model once, complete code at the cursor, stream the text.
 
 Entry point: ``Engine.load(model=None)`` then ``engine.complete(prefix, suffix, mode)``.
-A backend is anything with that ``complete`` (and a ``name``): the embedded ``Engine`` or a
+The layers above hold a ``Backend`` (backend.py): the embedded ``Engine`` or a
 ``RemoteBackend`` (remote.py) that streams from an OpenAI-compatible server.
 
 The classes that need onnxruntime load on first use (PEP 562), so the layers above can import
@@ -9,19 +9,21 @@ The classes that need onnxruntime load on first use (PEP 562), so the layers abo
 """
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from .backend import Backend
 from .config import EngineConfig, estimate_tokens
 
 if TYPE_CHECKING:
-    from .engine import ALL_MODES, MODES, Completion, CompletionResult, Engine
+    from .completion import Completion, CompletionResult
+    from .engine import ALL_MODES, MODES, Engine
     from .remote import BackendError, RemoteBackend, RemoteConfig
 
 _LAZY = {
     "ALL_MODES": ".engine",
     "MODES": ".engine",
-    "Completion": ".engine",
-    "CompletionResult": ".engine",
+    "Completion": ".completion",
+    "CompletionResult": ".completion",
     "Engine": ".engine",
     "BackendError": ".remote",
     "RemoteBackend": ".remote",
@@ -34,16 +36,6 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(name)
     return getattr(import_module(module, __name__), name)
-
-
-class Backend(Protocol):
-    """What the completion service needs from a model, local or remote."""
-
-    name: str
-
-    def complete(
-        self, prefix: str, suffix: str = "", mode: str = "line", max_tokens: int | None = None
-    ) -> "Completion": ...
 
 
 __all__ = [

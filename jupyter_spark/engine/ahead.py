@@ -142,17 +142,9 @@ class Ahead:
                 ttft = ttft or (time.perf_counter() - t0) * 1000
                 yield rest
         ms = round((time.perf_counter() - t0) * 1000, 3)
-        c.result = CompletionResult(
-            text=rest,
-            tokens=0,
-            ttft_ms=round(ttft, 3) if ttft else ms,
-            total_ms=ms,
-            cached_tokens=0,
-            prompt_tokens=0,
-            stop_reason=self._stop_reason(cancelled, rest),
-            model=model,
-            logprob=self.logprob,
-        )
+        reason = self._stop_reason(cancelled, rest)
+        first = round(ttft, 3) if ttft else None
+        c.result = CompletionResult.unmodelled(rest, reason, model, ms, first, logprob=self.logprob)
 
     def _stop_reason(self, cancelled: bool, rest: str) -> str:
         if cancelled:

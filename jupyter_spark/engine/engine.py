@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -21,7 +22,8 @@ from tokenizers import Tokenizer
 from ..models.errors import InvalidModelFile
 from ..models.metadata import DEFAULT_FIM_ORDER, ModelMetadata, assemble_prompt
 from .ahead import Ahead
-from .completion import Cancelled, Completion, CompletionResult
+from .backend import EMBEDDED_STATUS, Backend
+from .completion import Cancelled, Completion, CompletionResult, Recall, Stream
 from .config import EngineConfig
 from .encoding import PromptEncoder
 from .grounded import Choices, GroundedDecoder
@@ -57,7 +59,7 @@ class ModelSpecials:
         )
 
 
-class Engine:
+class Engine(Backend):
     """A model loaded once and held warm; thread-safe."""
 
     def __init__(
@@ -84,7 +86,7 @@ class Engine:
         self._slots: list[KVSlot] = []
         self._score_slot: KVSlot | None = None  # for score(), apart from the completion slots
         # The last finished completion, for keystrokes that type into it (see _typed_through).
-        self._last: tuple[str, str, str, str] | None = None
+        self._recall = Recall()
         # The continuation generated after the last accepted suggestion (ahead.py).
         self._ahead: Ahead | None = None
         if self.config.warmup:
@@ -107,6 +109,13 @@ class Engine:
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
+
+    def count_tokens(self, text: str) -> int:
+        """Exact: the model's own tokenizer (the context budget counts what the model sees)."""
+        return len(self.encode(text))
+
+    def status(self) -> dict[str, Any]:
+        return dict(EMBEDDED_STATUS)
 
     def _prompt_ids(self, prefix: str, suffix: str, budget: int) -> list[int]:
         """Token ids of the prompt, cut at the left on a stable boundary to fit ``budget``.
@@ -209,7 +218,7 @@ class Engine:
             yield from ahead.follow(c, typed, rules, self.name, fallback, budget_s)
             r = c.result
             if r is not None and r.stop_reason == "ahead":
-                self._last = (prefix, suffix, mode, r.text)  # typed-through from here on
+                self._recall.keep(prefix, suffix, mode, r.text)  # typed-through from here on
 
         return gen()
 
@@ -252,7 +261,7 @@ class Engine:
     ) -> Iterator[str] | None:
         if not self.config.typed_through:
             return None
-        return typed_through(c, self._last, prefix, suffix, mode, self.name, choices)
+        return self._recall.answer(c, prefix, suffix, mode, self.name, choices)
 
     def warm(
         self,
@@ -304,17 +313,18 @@ class Engine:
         finally:
             ahead.finish(final)
         r = c.result
-        c.result = CompletionResult(
-            text="",
-            tokens=r.tokens if r else 0,
-            ttft_ms=0.0,
-            total_ms=round((time.perf_counter() - t0) * 1000, 3),
-            cached_tokens=r.cached_tokens if r else 0,
-            prompt_tokens=r.prompt_tokens if r else 0,
-            stop_reason="warm" if final is not None else "cancelled",
-            model=self.name,
-        )
+        reason = "warm" if final is not None else "cancelled"
+        cached, prompt, tokens = (r.cached_tokens, r.prompt_tokens, r.tokens) if r else (0, 0, 0)
+        c.result = self._warmed(t0, reason, cached, prompt, tokens)
         yield from ()
+
+    def _warmed(
+        self, t0: float, reason: str, cached: int, prompt: int, tokens: int = 0
+    ) -> CompletionResult:
+        """A warm's result (no text), ``t0`` its start: what it found cached of its prompt of
+        ``prompt`` tokens, and the ``tokens`` it generated ahead."""
+        ms = round((time.perf_counter() - t0) * 1000, 3)
+        return CompletionResult("", tokens, 0.0, ms, cached, prompt, reason, self.name)
 
     def _limit(self, mode: str, max_tokens: int | None) -> int:
         if mode not in ALL_MODES:
@@ -361,16 +371,7 @@ class Engine:
                     self.session.forward(slot, todo[i : i + step])
             except Cancelled:
                 reason = "cancelled"
-        c.result = CompletionResult(
-            text="",
-            tokens=0,
-            ttft_ms=0.0,
-            total_ms=round((time.perf_counter() - t0) * 1000, 3),
-            cached_tokens=reuse,
-            prompt_tokens=len(ids),
-            stop_reason=reason,
-            model=self.name,
-        )
+        c.result = self._warmed(t0, reason, reuse, len(ids))
         yield from ()
 
     def _generate(
@@ -385,14 +386,12 @@ class Engine:
     ) -> Iterator[str]:
         """Greedy decoding of the completion at ``prefix`` | ``suffix``; ``confident``: see
         complete()."""
-        t0 = time.perf_counter()
-        deadline = t0 + self.config.time_budget_ms / 1000
-        rules = StopRules(mode, prefix, suffix)
+        out = Stream(prefix, suffix, mode)
+        deadline = out.t0 + self.config.time_budget_ms / 1000
         with self._lock:
             ids, heal_n, heal_text, slot, reuse = self._prepare(prefix, suffix, max_tokens)
             base = len(ids) - heal_n  # tokens before the healed tail
             out_ids: list[int] = []
-            text, emitted, reason, ttft = "", "", "max_tokens", 0.0
             walk = None
             run, grounded_text = 0, ""
             logps: list[float] = []  # per token, when ``confident`` asks for them
@@ -434,34 +433,32 @@ class Engine:
                         remaining = remaining[len(s) :] if s.startswith(remaining[: len(s)]) else ""
                     else:
                         tok = int(np.argmax(logits))
-                    if not ttft:
-                        ttft = (time.perf_counter() - t0) * 1000
+                    out.first_token()
                     if confident:
                         logps.append(_log_softmax_at(logits, tok))
                     if tok in self.specials.stop:
-                        reason = "eos"
+                        out.reason = "eos"
                         break
                     # (a choice being spelled is the kernel's text, never a loop)
                     run = run + 1 if not constrained and out_ids and tok == out_ids[-1] else 1
                     if 0 < loop_limit <= run:
-                        reason = "repetition"
+                        out.reason = "repetition"
                         break
                     out_ids.append(tok)
                     text = self._visible(out_ids, heal_text)
                     if spelling:
                         grounded_text = text  # what the kernel's choice spelled, so far
-                    final = None if remaining else rules.check(text)
-                    if final is not None:
-                        text, reason = final, ("newline" if mode == "line" else "block")
+                    if remaining:  # still re-spelling the healed tail: no rules, nothing shown
+                        out.text = text
+                    elif out.grow(text):
                         break
                     held = loop_limit and run > 1  # a repeated token may start a loop
-                    if text != emitted and not remaining and not held and not confident:
-                        emitted = text
-                        yield text
+                    if not (remaining or held or confident) and (new := out.fresh()) is not None:
+                        yield new
                     if c.cancelled:
                         raise Cancelled
                     if time.perf_counter() > deadline:
-                        reason = "time"
+                        out.reason = "time"
                         break
                     if len(out_ids) >= max_tokens + heal_n:
                         break
@@ -473,32 +470,27 @@ class Engine:
                         self.session.truncate(slot, base + confirmed)
                         tail = []
                     if len(slot.tokens) + 1 >= self.session.max_context:
-                        reason = "context"
+                        out.reason = "context"
                         break
                     # remembered: a keystroke that types part of this suggestion, then
                     # something else, finds the logits before its healed tail here
                     logits = self.session.forward(slot, [tok], remember=True)
             except Cancelled:
-                reason = "cancelled"
-            if reason == "repetition":
-                text = grounded_text
-            text, rest = settle(rules, text, emitted, reason)
+                out.reason = "cancelled"
+            if out.reason == "repetition":
+                out.text = grounded_text
+            rest = out.settle()
             logprob = round(float(np.mean(logps)), 4) if logps else None
-            if confident and reason != "cancelled" and not self._sure(logprob, text):
-                text, rest, reason = "", None, "unsure"
+            if confident and out.reason != "cancelled" and not self._sure(logprob, out.text):
+                out.text, rest, out.reason = "", None, "unsure"
             if rest is not None:
                 yield rest
-            if reason != "cancelled":
-                self._last = (prefix, suffix, mode, text)
-            c.result = CompletionResult(
-                text=text,
+            self._recall.kept(out, prefix, suffix)
+            c.result = out.result(
+                self.name,
                 tokens=len(out_ids),
-                ttft_ms=round(ttft, 3),
-                total_ms=round((time.perf_counter() - t0) * 1000, 3),
-                cached_tokens=reuse,
                 prompt_tokens=len(ids),
-                stop_reason=reason,
-                model=self.name,
+                cached_tokens=reuse,
                 grounded=choices.site if walk is not None else "",
                 logprob=logprob if confident else None,
             )
@@ -545,69 +537,6 @@ class Engine:
                 return ""
             text = text[len(healed) :] if text.startswith(healed) else text
         return text.rstrip("\ufffd")
-
-
-def settle(rules: StopRules, text: str, emitted: str, reason: str) -> tuple[str, str | None]:
-    """A finished completion's final text, and the text still to stream (None: nothing new).
-
-    A cancelled completion keeps its raw text and streams nothing more.
-    """
-    if reason == "cancelled":
-        return text, None
-    text = rules.finish(text)
-    return text, (text if text != emitted else None)
-
-
-def typed_through(
-    c: Completion,
-    last: tuple[str, str, str, str] | None,
-    prefix: str,
-    suffix: str,
-    mode: str,
-    model: str,
-    choices: Choices | None = None,
-) -> Iterator[str] | None:
-    """If the user typed the start of the last suggestion, the rest of it is the answer.
-
-    Same as an editor keeping ghost text while you type through it, but on the server, so a
-    client that re-asks per keystroke gets the remainder at once without the model (embedded
-    or remote). ``last`` is (prefix, suffix, mode, text) of the previous completion. Where the
-    cursor now has ``choices``, the rest must start with one of them to be kept.
-    """
-    if last is None:
-        return None
-    old_prefix, old_suffix, old_mode, old_text = last
-    typed = prefix[len(old_prefix) :]
-    if (
-        mode != old_mode
-        or suffix != old_suffix
-        or not typed
-        or not prefix.startswith(old_prefix)
-        or not old_text.startswith(typed)
-        or len(old_text) == len(typed)
-    ):
-        return None
-    rest = old_text[len(typed) :]
-    if choices is not None and choices.texts and not rest.startswith(choices.texts):
-        return None
-
-    def gen() -> Iterator[str]:
-        t0 = time.perf_counter()
-        yield rest
-        ms = round((time.perf_counter() - t0) * 1000, 3)
-        c.result = CompletionResult(
-            text=rest,
-            tokens=0,
-            ttft_ms=ms,
-            total_ms=ms,
-            cached_tokens=0,
-            prompt_tokens=0,
-            stop_reason="typed_through",
-            model=model,
-            grounded=choices.site if choices is not None and choices.texts else "",
-        )
-
-    return gen()
 
 
 def _log_softmax_at(logits: np.ndarray, tok: int) -> float:

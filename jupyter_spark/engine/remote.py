@@ -1,13 +1,14 @@
 """A remote OpenAI-compatible server as a completion backend (vLLM, llama.cpp's server, Ollama,
 TGI, or `jupyter spark serve`).
 
-Same interface as the embedded ``Engine``: ``complete(prefix, suffix, mode, max_tokens)``
-returns a ``Completion`` that yields the text so far. Everything that makes a suggestion good
-stays here, whatever the backend: the prompt comes from the extension's context builder, the
-line/block stop rules and suffix trimming are ours (the stream is closed as soon as they say
-stop), typed-through keystrokes are answered without a request, and a cancel closes the HTTP
-stream. Failures are typed (``BackendError.code``); after one, requests fail fast until a
-backoff delay has passed, then the next request tries again; an embedded engine may take over.
+A ``Backend`` (backend.py) like the embedded ``Engine``: ``complete(prefix, suffix, mode,
+max_tokens)`` returns a ``Completion`` that yields the text so far. Everything that makes a
+suggestion good stays here, whatever the backend: the prompt comes from the extension's
+context builder, the line/block stop rules and suffix trimming are ours (the stream is closed
+as soon as they say stop), typed-through keystrokes are answered without a request, and a
+cancel closes the HTTP stream. Failures are typed (``BackendError.code``); after one, requests
+fail fast until a backoff delay has passed, then the next request tries again; an embedded
+engine may take over.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .backend import Backend
+from .completion import Cancelled, Completion, Recall, Stream
 from .config import EngineConfig, estimate_tokens
-from .engine import Completion, CompletionResult, settle, typed_through
 from .grounded import Choices
-from .stops import StopRules
 
 # Tokens per suggestion when the caller gives no limit: the embedded engine's defaults.
 MAX_TOKENS = {
@@ -57,7 +58,10 @@ class RemoteConfig:
     backoff_max: float = 30.0  # s: the longest wait between retries after failures
 
 
-class RemoteBackend:
+class RemoteBackend(Backend):
+    """An OpenAI-compatible server behind the ``Backend`` interface (see the module's doc);
+    ``warm`` and ``score`` are the interface's defaults (nothing to prefill, no scores)."""
+
     def __init__(self, config: RemoteConfig, fallback: Any = None) -> None:
         self.config = config
         parts = urllib.parse.urlsplit(config.url)
@@ -73,7 +77,7 @@ class RemoteBackend:
         self._failed_at = 0.0  # monotonic time of the last counted failure
         self._retry_at = 0.0
         self.last_error: str | None = None
-        self._last: tuple[str, str, str, str] | None = None
+        self._recall = Recall()  # the last answer, for keystrokes that type through it
 
     # -- the Backend interface --------------------------------------------------------------
 
@@ -84,11 +88,17 @@ class RemoteBackend:
         mode: str = "line",
         max_tokens: int | None = None,
         choices: Choices | None = None,
+        confident: bool = False,
     ) -> Completion:
-        """Stream from the server; ``choices`` are sent as a grammar (see :func:`gbnf`)."""
+        """Stream from the server; ``choices`` are sent as a grammar (see :func:`gbnf`).
+
+        ``confident``: the server tells nothing of its confidence, so the answer is "unsure".
+        """
+        if confident:
+            return Completion.answered("unsure", self.name)
         completion = Completion(iter(()))
         limit = max(1, int(max_tokens or MAX_TOKENS.get(mode, EngineConfig.max_tokens_line)))
-        reused = typed_through(completion, self._last, prefix, suffix, mode, self.name, choices)
+        reused = self._recall.answer(completion, prefix, suffix, mode, self.name, choices)
         completion._gen = reused or self._generate(completion, prefix, suffix, mode, limit, choices)
         return completion
 
@@ -171,7 +181,7 @@ class RemoteBackend:
             if self.fallback is None:
                 raise
             inner = self.fallback.complete(prefix, suffix, mode, max_tokens, choices=choices)
-            c.cancel = inner.cancel  # type: ignore[method-assign]
+            c.on_cancel(inner.cancel)
             yield from inner
             c.result = inner.result
 
@@ -184,7 +194,7 @@ class RemoteBackend:
         max_tokens: int,
         choices: Choices | None = None,
     ) -> Iterator[str]:
-        t0 = time.perf_counter()
+        out = Stream(prefix, suffix, mode)
         started = time.monotonic()
         wait = self._retry_at - time.monotonic()
         if self._failures and wait > 0:
@@ -195,8 +205,7 @@ class RemoteBackend:
         if not self._slots.acquire(timeout=self.config.timeout):
             raise BackendError("backend_busy", "too many requests in flight to the server")
         conn: http.client.HTTPConnection | None = None
-        rules = StopRules(mode, prefix, suffix)
-        text, emitted, reason, ttft, chunks = "", "", "max_tokens", 0.0, 0
+        chunks = 0
         try:
             body: dict[str, Any] = {
                 "prompt": prefix,
@@ -216,15 +225,7 @@ class RemoteBackend:
                 conn.connect()
                 conn.sock.settimeout(self.config.timeout)
                 # cancel() from another thread closes the socket: a blocked read ends at once.
-                sock = conn.sock
-                original_cancel = c.cancel
-
-                def cancel() -> None:
-                    original_cancel()
-                    with contextlib.suppress(OSError):
-                        sock.shutdown(socket.SHUT_RDWR)
-
-                c.cancel = cancel  # type: ignore[method-assign]
+                c.on_cancel(_shutdown(conn.sock))
                 conn.request(
                     "POST", self._base + "/v1/completions", json.dumps(body), self._headers()
                 )
@@ -234,7 +235,7 @@ class RemoteBackend:
                 raise BackendError("backend_timeout", "the inference server did not answer") from e
             except OSError as e:
                 if c.cancelled:
-                    raise _Cancelled from None
+                    raise Cancelled from None
                 self._failed(f"{type(e).__name__}: {e}", started)
                 raise BackendError(
                     "backend_unavailable", f"cannot reach the inference server: {e}"
@@ -248,21 +249,16 @@ class RemoteBackend:
             try:
                 for delta, finish in _sse_deltas(resp):
                     if c.cancelled:
-                        raise _Cancelled
+                        raise Cancelled
                     if delta:
                         chunks += 1
-                        if not ttft:
-                            ttft = (time.perf_counter() - t0) * 1000
-                        text += delta
-                        final = rules.check(text)
-                        if final is not None:
-                            text, reason = final, ("newline" if mode == "line" else "block")
+                        out.first_token()
+                        if out.grow(out.text + delta):
                             break
-                        if text != emitted:
-                            emitted = text
-                            yield text
+                        if (new := out.fresh()) is not None:
+                            yield new
                     if finish:
-                        reason = "max_tokens" if finish == "length" else "eos"
+                        out.reason = "max_tokens" if finish == "length" else "eos"
                         break
                 else:
                     # Neither a finish reason nor [DONE]: the server died or dropped us mid-way.
@@ -280,38 +276,38 @@ class RemoteBackend:
                 ) from e
             except OSError as e:
                 if c.cancelled:
-                    raise _Cancelled from None
+                    raise Cancelled from None
                 self._failed(f"{type(e).__name__}: {e}", started)
                 raise BackendError("backend_unavailable", f"the stream broke: {e}") from e
             if c.cancelled:  # the shut-down socket reads as a clean end of stream
-                raise _Cancelled
+                raise Cancelled
             self._succeeded()
-        except _Cancelled:
-            reason = "cancelled"
+        except Cancelled:
+            out.reason = "cancelled"
         finally:
             if conn is not None:
                 conn.close()  # ends the server's generation too
             self._slots.release()
-        text, rest = settle(rules, text, emitted, reason)
+        rest = out.settle()
         if rest is not None:
             yield rest
-        if reason != "cancelled":
-            self._last = (prefix, suffix, mode, text)
-        c.result = CompletionResult(
-            text=text,
+        self._recall.kept(out, prefix, suffix)
+        c.result = out.result(
+            self.name,
             tokens=chunks,
-            ttft_ms=round(ttft, 3),
-            total_ms=round((time.perf_counter() - t0) * 1000, 3),
-            cached_tokens=0,
             prompt_tokens=self.count_tokens(prefix),
-            stop_reason=reason,
-            model=self.name,
             grounded=choices.site if choices is not None and choices.texts else "",
         )
 
 
-class _Cancelled(Exception):
-    pass
+def _shutdown(sock: socket.socket) -> Callable[[], None]:
+    """A cancel hook that shuts ``sock`` down (a no-op once it is closed)."""
+
+    def hook() -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    return hook
 
 
 def _sse_deltas(resp: http.client.HTTPResponse) -> Iterator[tuple[str, str | None]]:

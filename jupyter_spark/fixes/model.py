@@ -50,8 +50,11 @@ def rerank(engine: Any, fixes: list[Fix]) -> list[Fix]:
     head = [f for f in fixes if best - f.confidence <= RANK_MARGIN]
     if len(head) < 2:
         return fixes
-    scored = sorted(head, key=lambda f: -engine.score(f.new_source))
-    return scored + fixes[len(head) :]
+    scores = [engine.score(f.new_source) for f in head]
+    if any(score is None for score in scores):  # a backend that cannot score (a remote)
+        return fixes
+    order = sorted(range(len(head)), key=lambda i: -scores[i])
+    return [head[i] for i in order] + fixes[len(head) :]
 
 
 def error_row(source: str, error: ErrorInfo) -> int | None:

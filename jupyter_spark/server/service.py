@@ -22,13 +22,14 @@ from typing import Any
 
 from ..context import ContextBuilder, Notebook, NotebookStore, UnknownNotebook
 from ..engine import (
+    Backend,
     Completion,
-    CompletionResult,
     Engine,
     EngineConfig,
     RemoteBackend,
     RemoteConfig,
 )
+from ..engine.backend import EMBEDDED_STATUS
 from ..engine.grounded import Choices
 from ..fixes import FixService, KernelInspector, needed_details
 from ..grounding import Knowledge, ground
@@ -109,7 +110,8 @@ class CompletionService:
         self.kernel_reader = kernel_reader
         self.log = log
         self.status = ModelStatus()
-        self.engine: Engine | RemoteBackend | None = None
+        # The model behind every request: only the Backend interface is used past loading.
+        self.engine: Backend | None = None
         self.notebooks = NotebookStore()
         self.builder: ContextBuilder | None = None
         self._extra_builders: dict[int, ContextBuilder] = {}
@@ -200,11 +202,7 @@ class CompletionService:
                 info.path, info.onnx_path, info.tokenizer_path, info.name, self.engine_config
             )
             tok = engine.tokenizer
-
-            def count(text: str) -> int:
-                return len(tok.encode(text, add_special_tokens=False).ids)
-
-            self._count_tokens = count
+            self._count_tokens = count = engine.count_tokens
             if self.project_blocks is not None and tok.token_to_id(FILE_SEP) is not None:
                 self.project_blocks.file_sep = FILE_SEP  # repository-level prompts
             self.builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
@@ -239,12 +237,12 @@ class CompletionService:
                 "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
             }
 
-        backend = self.engine.status() if isinstance(self.engine, RemoteBackend) else None
+        backend = self.engine.status() if self.engine is not None else dict(EMBEDDED_STATUS)
         return status_reply(
             state=s.state,
             percent=s.percent,
             model=s.model,
-            backend=backend or {"kind": "embedded", "grounding": "constrained decoding"},
+            backend=backend,
             grounding=self.grounding,
             project=self.project.status() if self.project else {"enabled": False},
             error=s.error,
@@ -387,14 +385,8 @@ class CompletionService:
             return self._warm(engine, prompt.prefix, prompt.suffix, req)
         self.last_prompt = prompt
         choices = self._ground(req, kernel, notebook)
-        if not req.confident:
-            return engine.complete(
-                prompt.prefix, prompt.suffix, req.mode, req.max_tokens, choices=choices
-            )
-        if not isinstance(engine, Engine):  # a remote server tells nothing of its confidence
-            return _answered(CompletionResult("", 0, 0.0, 0.0, 0, 0, "unsure", engine.name))
         return engine.complete(
-            prompt.prefix, prompt.suffix, req.mode, req.max_tokens, choices, confident=True
+            prompt.prefix, prompt.suffix, req.mode, req.max_tokens, choices, req.confident
         )
 
     def _use_project(self, req: CompleteRequest) -> bool:
@@ -459,14 +451,12 @@ class CompletionService:
                 self.log.exception("jupyter-spark: grounding failed")
             return None
 
-    def _warm(
-        self, engine: Engine | RemoteBackend, prefix: str, suffix: str, req: CompleteRequest
-    ) -> Completion:
-        """The embedded engine prefills; a remote server caches prompts its own way (llama.cpp's
-        cache_prompt), so a warm there (or with warm_ahead off) is answered at once."""
-        if isinstance(engine, Engine) and self.warm_ahead:
+    def _warm(self, engine: Backend, prefix: str, suffix: str, req: CompleteRequest) -> Completion:
+        """The backend gets ready its own way (the embedded engine prefills, a remote server
+        answers at once); with warm_ahead off a warm is answered at once."""
+        if self.warm_ahead:
             return engine.warm(prefix, suffix, req.mode, req.max_tokens, ahead=req.ahead)
-        return _answered(CompletionResult("", 0, 0.0, 0.0, 0, 0, "warm", engine.name))
+        return Completion.answered("warm", engine.name)
 
     async def run(self, req: CompleteRequest, completion: Completion, send: Send) -> None:
         """Stream ``completion`` in the inference thread; chunks reach ``send`` on this loop."""
@@ -492,10 +482,3 @@ class CompletionService:
             self._queue.append(queue_ms)
         stats = {**r.stats(), "queue_ms": round(queue_ms, 2)}
         send(done_reply(req.id, r.text, r.stop_reason == "cancelled", stats))
-
-
-def _answered(result: CompletionResult) -> Completion:
-    """A completion answered without the model: nothing streams, ``result`` is its done."""
-    completion = Completion(iter(()))
-    completion.result = result
-    return completion
