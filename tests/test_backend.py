@@ -4,12 +4,13 @@ shared completion pieces (``Completion`` cancel hooks, ``Stream``) behave as the
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import socket
+from types import SimpleNamespace
 
 import pytest
 
-from jupyter_spark.context import ContextBuilder
 from jupyter_spark.engine import Backend, Completion, EngineConfig, RemoteBackend, RemoteConfig
 from jupyter_spark.engine.backend import EMBEDDED_STATUS
 from jupyter_spark.engine.completion import Stream
@@ -106,8 +107,8 @@ def test_the_service_uses_only_the_interface(warm_ahead):
     fake = FakeBackend()
     assert isinstance(fake, Backend)
     service = CompletionService(None, EngineConfig(), 256, warm_ahead=warm_ahead, grounding=False)
-    service.engine = fake
-    service.builder = ContextBuilder(budget_tokens=256, count_tokens=fake.count_tokens)
+    service.host.publish(fake)  # as the host does once a model is up
+    assert service.builder is not None and service.builder.count_tokens == fake.count_tokens
     try:
         assert service.status_message()["backend"] == fake.status()
         done = service.start_completion(CompleteRequest("1", "x = ", confident=True)).wait()
@@ -156,3 +157,41 @@ def test_fixes_are_ranked_by_a_backend_that_scores_and_kept_by_one_that_cannot(t
     ranked = rerank(tiny_engine, fixes)
     want = sorted(sources, key=lambda s: -tiny_engine.score(s))
     assert [f.new_source for f in ranked] == want
+
+
+def test_the_service_rewarms_the_last_kernel_request_of_each_idle_connection():
+    """Warm-ahead is the service's: started, it subscribes to the kernel reader; when a
+    kernel's variables change, each open, idle connection whose last request was on that kernel
+    gets its prompt warmed again (its done frame, id rewarm-N, goes to that connection only)."""
+    reader = SimpleNamespace(refreshed=set(), get=lambda kernel_id: None)
+    service = CompletionService(
+        None, EngineConfig(), 256, reader, remote=RemoteConfig(dead_url()), grounding=False
+    )
+    service.start()  # a remote is "up" at once, reachable or not
+    try:
+        assert service.wait_ready(10) and reader.refreshed == {service.kernel_refreshed}
+        fake = FakeBackend()
+        service.host.publish(fake)
+
+        async def scenario() -> tuple[list[dict], list[dict]]:
+            a_sent, b_sent = [], []
+            a, b = service.connect(a_sent.append), service.connect(b_sent.append)
+            a.complete(CompleteRequest("1", "x = ", kernel_id="k1"))
+            b.complete(CompleteRequest("2", "y = ", kernel_id="k2"))
+            while a.busy or b.busy:
+                await asyncio.sleep(0.01)
+            service.kernel_refreshed("k1")
+            b.close()
+            service.kernel_refreshed("k2")  # b is gone: nobody to warm
+            while a.busy:
+                await asyncio.sleep(0.01)
+            return a_sent, b_sent
+
+        a_sent, b_sent = asyncio.run(scenario())
+    finally:
+        service.close()
+    assert [m["id"] for m in a_sent] == ["1", "rewarm-1"]
+    assert a_sent[1]["stats"]["stop_reason"] == "warm"
+    assert [m["id"] for m in b_sent] == ["2"]
+    assert [name for name, _ in fake.calls] == ["complete", "complete", "warm"]
+    assert reader.refreshed == set()  # closed: unsubscribed

@@ -229,7 +229,7 @@ async def test_remote_fallback_to_embedded(jp_serverapp, jp_ws_fetch):
     svc = jp_serverapp.web_app.settings["spark_service"]
     assert svc.wait_ready(60)
     for _ in range(100):  # the embedded fallback loads after the remote is set up
-        if svc.engine.fallback is not None:
+        if svc.host.backend.fallback is not None:
             break
         await asyncio.sleep(0.1)
     ws = await jp_ws_fetch("spark", "ws")

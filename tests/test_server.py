@@ -35,7 +35,7 @@ def jp_server_config(tiny_model_dir):
 @pytest.fixture
 def service(jp_serverapp):
     svc = jp_serverapp.web_app.settings["spark_service"]
-    assert svc.wait_ready(60), svc.status
+    assert svc.wait_ready(60), svc.host.status
     return svc
 
 
@@ -45,7 +45,7 @@ def complete(rid: str, prefix: str, **extra) -> str:
 
 async def test_status_and_rest_complete(service, jp_fetch):
     status = json.loads((await jp_fetch("spark", "status")).body)
-    assert status["model"] == service.status.model and status["percent"] == 100.0
+    assert status["model"] == service.host.status.model and status["percent"] == 100.0
     r = await jp_fetch(
         "spark",
         "complete",
@@ -379,7 +379,7 @@ async def test_io_loop_never_waits_on_inference(service, jp_fetch, jp_ws_fetch):
     thread), the IO loop still takes requests and answers status; the queued completion
     finishes once the model is free."""
     ws = await jp_ws_fetch("spark", "ws")
-    lock = service.engine._lock
+    lock = service.host.backend._lock
     lock.acquire()
     try:
         ws.write_message(complete("queued", "import numpy as np\n", max_tokens=2))

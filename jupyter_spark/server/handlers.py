@@ -1,4 +1,6 @@
-"""HTTP and websocket handlers: decode, authorize, hand to the service, encode. Thin on purpose.
+"""HTTP and websocket handlers: decode, authorize, hand to the service, encode. Thin on purpose:
+the websocket registers its connection with the service (connection.py runs its requests) and
+streams what it is sent.
 
 Auth the jupyter_server way: every handler is a JupyterHandler with ``auth_resource = "spark"``;
 REST methods use ``@web.authenticated`` + ``@authorized`` (XSRF is checked on POST by
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import time
 from typing import Any
@@ -30,6 +31,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from ..context import Cell
 from ..context.notebook import analyze_cells
 from ..engine import BackendError
+from .connection import Connection, internal_error
 from .protocol import (
     CancelRequest,
     CompleteRequest,
@@ -40,7 +42,6 @@ from .protocol import (
     check_size,
     decode_json,
     error_reply,
-    internal_error_reply,
     parse,
     parse_message,
 )
@@ -82,12 +83,6 @@ async def analyze_ahead(cells: list[Cell]) -> dict[str, Any] | None:
     if not cells:
         return None
     return await asyncio.get_running_loop().run_in_executor(None, analyze_cells, cells)
-
-
-def internal_error(log: Any, e: BaseException, rid: str | None) -> dict[str, Any]:
-    """The reply to a message whose handling failed for a reason of ours (logged)."""
-    log.error("jupyter-spark: handling a message failed", exc_info=e)
-    return internal_error_reply(e, rid)
 
 
 class SparkAPIHandler(APIHandler):
@@ -176,12 +171,7 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
     def initialize(self, service: CompletionService) -> None:
         self.service = service
-        self._current: tuple[str, Any] | None = None  # (request id, Completion)
-        self._tasks: set[asyncio.Task] = set()
-        # The connection's last complete/warm request with a kernel: re-warmed (prefilled
-        # again) when that kernel's state changes, so the next keystroke finds it cached.
-        self._last_kernel_request: CompleteRequest | None = None
-        self._rewarms = 0
+        self.connection: Connection | None = None  # registered with the service on open
         self._slice_start: float | None = None  # when this stretch of frames began (None: new)
         self._closed = False
 
@@ -207,25 +197,8 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
     def open(self, *args: Any, **kwargs: Any) -> None:
         # Small frames must leave at once: Nagle's algorithm would hold a chunk ~40 ms.
         self.set_nodelay(True)
-        if self.service.kernel_reader is not None:
-            self.service.kernel_reader.refreshed.add(self._kernel_refreshed)
+        self.connection = self.service.connect(self.send, self.log)
         super().open(*args, **kwargs)
-
-    def _kernel_refreshed(self, kernel_id: str) -> None:
-        """The kernel's variables changed (a cell ran): its block at the top of the prompt did
-        too, so prefill the last prompt again now rather than at the next keystroke."""
-        last = self._last_kernel_request
-        busy = self._current is not None
-        if last is None or last.kernel_id != kernel_id or busy or not self.service.warm_ahead:
-            return
-        self._rewarms += 1
-        try:
-            rewarm = dataclasses.replace(last, id=f"rewarm-{self._rewarms}", warm=True, ahead=False)
-            self._complete(rewarm)
-        except ProtocolError:  # the model went away meanwhile
-            pass
-        except Exception as e:  # nobody asked: log it, tell no one
-            self.log.error("jupyter-spark: re-warming failed", exc_info=e)
 
     def send(self, msg: dict[str, Any]) -> None:
         with contextlib.suppress(WebSocketClosedError):
@@ -293,27 +266,20 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.send(internal_error(self.log, e, getattr(req, "id", None)))
 
     def _handle(self, req: Request, infos: dict[str, Any] | None = None) -> None:
+        conn = self.connection
+        assert conn is not None  # (frames come after open)
         if isinstance(req, CompleteRequest):
-            self._complete(req)
+            conn.complete(req)
         elif isinstance(req, CancelRequest):
-            if self._current and self._current[0] == req.id:
-                self._current[1].cancel()
+            conn.cancel(req.id)
         elif isinstance(req, SyncRequest):
             self.service.sync(req, infos)
         elif isinstance(req, FixMessage):
-            self._spawn(self._fix(req))
+            conn.spawn(self._fix(req))
 
     def _use(self, req: Request) -> None:
-        """Hold the synced copy of the notebook a message named (once handled: a sync stored
-        it) until this connection closes; a dropped one is held again once resent."""
-        path = getattr(req, "path", None)
-        if path is not None:
-            self.service.notebooks.acquire(path, self)
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if self.connection is not None:
+            self.connection.use(getattr(req, "path", None))
 
     async def _fix(self, req: FixMessage) -> None:
         try:
@@ -323,42 +289,10 @@ class SparkWebSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         except Exception as e:  # a rule's bug answers this request, not the connection
             self.send(internal_error(self.log, e, req.id))
 
-    def _complete(self, req: CompleteRequest) -> None:
-        try:
-            completion = self.service.start_completion(req)
-        except Exception:
-            self._supersede(None)
-            raise
-        self._supersede(completion)
-        if req.kernel_id is not None:
-            self._last_kernel_request = req
-        self._current = (req.id, completion)
-        self._spawn(self._run(req, completion))
-
-    def _supersede(self, new: Any) -> None:
-        """The newest request of a connection wins: the older one is cancelled, unless the new
-        one streams from it (the continuation generated after an accept, engine/ahead.py)."""
-        if self._current is not None and (new is None or new.follows is not self._current[1]):
-            self._current[1].cancel()
-
-    async def _run(self, req: CompleteRequest, completion: Any) -> None:
-        try:
-            await self.service.run(req, completion, self.send)
-        except BackendError as e:  # the inference server: timeout, down, busy, error
-            self.send(error_reply(e.code, str(e), req.id))
-        except Exception as e:  # an engine failure answers this request, not the connection
-            self.send(internal_error(self.log, e, req.id))
-        finally:
-            if self._current and self._current[1] is completion:
-                self._current = None
-
     def on_close(self) -> None:
         self._closed = True
-        if self.service.kernel_reader is not None:
-            self.service.kernel_reader.refreshed.discard(self._kernel_refreshed)
-        if self._current is not None:
-            self._current[1].cancel()
-        self.service.notebooks.release(self)
+        if self.connection is not None:
+            self.connection.close()
         super().on_close()
 
 

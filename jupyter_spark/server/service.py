@@ -1,45 +1,42 @@
-"""The completion service behind the handlers: model state, context, inference off the IO loop.
+"""The completion service behind the handlers: context, inference off the IO loop, warm-ahead.
 
-Handlers only parse and send; this object owns the warm engine (loaded in a background thread
-so the server starts at once), the synced notebooks, the kernel-state reader and one inference
-thread. Generation runs in that thread (onnxruntime releases the GIL); each new text is handed
-back to the IO loop with ``call_soon_threadsafe``. The IO loop never waits on the model or on a
-kernel.
+Handlers only parse and send; this object holds the model (``ModelHost``, hosting.py: loaded in
+a background thread so the server starts at once), the synced notebooks, the kernel-state
+reader, the clients' connections (connection.py) and one inference thread. Generation runs in
+that thread (onnxruntime releases the GIL); each new text is handed back to the IO loop with
+``call_soon_threadsafe``. The IO loop never waits on the model or on a kernel.
+
+Warm-ahead is decided here: a ``warm`` request prefills (``warm_ahead``), and when a cell run
+changes a kernel's variables the last request of each connection on that kernel is warmed again
+(the service subscribes to the kernel reader), so the next keystroke finds its prompt cached.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import posixpath
 import statistics
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import ContextBuilder, Notebook, NotebookStore, UnknownNotebook
-from ..engine import (
-    Backend,
-    Completion,
-    Engine,
-    EngineConfig,
-    RemoteBackend,
-    RemoteConfig,
-)
+from ..engine import Backend, Completion, EngineConfig, RemoteConfig
 from ..engine.backend import EMBEDDED_STATUS
 from ..engine.grounded import Choices
 from ..fixes import FixService, KernelInspector, needed_details
 from ..grounding import Knowledge, ground
 from ..grounding import modules as installed_modules
 from ..kernel import KernelState
-from ..models.errors import ModelError
-from ..models.metadata import LLAMA_CPP_FILE_SEP_NAMES
 from ..project import ProjectIndex
 from ..project.prompt import CursorBlock, ProjectBlocks
+from .connection import Connection, Send
 from .fixing import answer_fix
+from .hosting import ModelHost
 from .protocol import (
     CompleteRequest,
     FixMessage,
@@ -51,36 +48,17 @@ from .protocol import (
     status_reply,
 )
 
-Send = Callable[[dict[str, Any]], None]
+_log = logging.getLogger(__name__)
 
 # Recent requests kept for the latency percentiles shown by spark/status.
 LATENCY_WINDOW = 200
 # Context builders kept for client-chosen budgets other than the server's (each has caches).
 MAX_EXTRA_BUILDERS = 4
 
-# The repository-level file separator of models trained with it (Qwen2.5-Coder): the project
-# block marks its files with it instead of comments. Only the name llama.cpp gives that role:
-# SmolLM2 inherits StarCoder's <file_sep> in its vocabulary but was not measured with it, so
-# the default model keeps comment headers (benchmarks/project_hits.py measured those).
-FILE_SEP = LLAMA_CPP_FILE_SEP_NAMES[0]
-
-STATES = ("starting", "pulling", "converting", "loading", "ready", "error")
-
-
-@dataclass
-class ModelStatus:
-    """What GET spark/status reports about the model."""
-
-    state: str = "starting"
-    percent: float = 0.0
-    model: str | None = None
-    error: str | None = None
-    error_code: str | None = None
-    since: float = field(default_factory=time.time)
-
 
 class CompletionService:
-    """One per server: the shared engine and everything a request needs besides HTTP."""
+    """One per server, the server extension's one entry point (``start``, ``close``): the model
+    (its host), the clients' connections and everything a request needs besides HTTP."""
 
     def __init__(
         self,
@@ -95,27 +73,21 @@ class CompletionService:
         grounding: bool = True,
         project: ProjectIndex | None = None,
     ) -> None:
-        self.model_spec = model
-        # A remote OpenAI-compatible server instead of the embedded model (and, with
-        # remote_fallback, the embedded model loaded too, taking over while the remote fails).
-        self.remote = remote
-        self.remote_fallback = remote_fallback
+        # The model: embedded, or a remote OpenAI-compatible server (and, with remote_fallback,
+        # the embedded model loaded too, taking over while the remote fails).
+        self.host = ModelHost(model, engine_config, remote, remote_fallback, log, self._model_ready)
         self.warm_ahead = warm_ahead  # SparkExtension.warm_ahead
         self.grounding = grounding  # SparkExtension.grounding (a request may override it)
         # SparkExtension.project_index: the project's other files (None: off)
         self.project = project
         self.project_blocks = ProjectBlocks(project) if project is not None else None
-        self.engine_config = engine_config
         self.context_budget = context_budget
         self.kernel_reader = kernel_reader
         self.log = log
-        self.status = ModelStatus()
-        # The model behind every request: only the Backend interface is used past loading.
-        self.engine: Backend | None = None
         self.notebooks = NotebookStore()
-        self.builder: ContextBuilder | None = None
+        self.builder: ContextBuilder | None = None  # once the model is up (its token counts)
         self._extra_builders: dict[int, ContextBuilder] = {}
-        self._count_tokens: Callable[[str], int] | None = None
+        self._connections: dict[Connection, None] = {}  # open ones, oldest first
         # One inference thread for the embedded model (it is one session); a remote server
         # takes as many requests in flight as it is configured for.
         workers = max(1, remote.max_concurrent) if remote is not None else 1
@@ -133,100 +105,38 @@ class CompletionService:
         self._ttft: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._total: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._queue: deque[float] = deque(maxlen=LATENCY_WINDOW)
-        self._loader: threading.Thread | None = None
         # The last prompt sent to the engine, for `spark/status?debug` and the tests that check
         # what context reached the model.
         self.last_prompt: Any = None
 
-    # -- model lifecycle ------------------------------------------------------------------
+    # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Pull (if missing), convert and load the model in a background thread."""
+        """Bring the model up (hosting.py, in the background) and what else runs on its own."""
         if self.grounding:
             installed_modules.prime()  # `import pa` offers them; the scan is off the loop
         if self.project is not None:
             self.project.start()  # builds in its own thread, then follows changes
-        self._loader = threading.Thread(target=self._load, name="spark-load", daemon=True)
-        self._loader.start()
+        if self.kernel_reader is not None:
+            self.kernel_reader.refreshed.add(self.kernel_refreshed)
+        self.host.start()
 
-    def _progress(self, stage: str, fraction: float) -> None:
-        state = {
-            "download": "pulling",
-            "downloading": "pulling",
-            "extracting": "pulling",
-            "pulling": "pulling",
-        }.get(stage, "converting")
-        self.status.state, self.status.percent = state, round(100 * fraction, 1)
-
-    def _load(self) -> None:
-        if self.remote is not None:
-            self._connect_remote(self.remote)
-            return
-        self._load_embedded()
-
-    def _connect_remote(self, config: RemoteConfig) -> None:
-        try:
-            backend = RemoteBackend(config)
-        except ValueError as e:
-            self.status.state, self.status.error, self.status.error_code = "error", str(e), "config"
-            return
-        self._count_tokens = backend.count_tokens
+    def _model_ready(self, backend: Backend) -> None:
+        """The model is up (called by the host before requests see it): what requests need of
+        it, its token counts for the context budget and its file separator."""
+        if self.project_blocks is not None and self.host.file_sep is not None:
+            self.project_blocks.file_sep = self.host.file_sep  # repository-level prompts
         self.builder = ContextBuilder(
             budget_tokens=self.context_budget, count_tokens=backend.count_tokens
         )
-        self.engine = backend
         self.fixes.engine = backend
-        self.status.state, self.status.percent, self.status.model = "ready", 100.0, backend.name
-        self.status.since = time.time()
-        if not backend.health() and self.log:
-            self.log.warning(
-                "jupyter-spark: the inference server %s: %s", config.url, backend.last_error
-            )
-        if self.remote_fallback:
-            from ..engine import Engine
-
-            try:
-                backend.fallback = Engine.load(self.model_spec, self.engine_config, progress=False)
-            except Exception as e:
-                if self.log:
-                    self.log.warning("jupyter-spark: no embedded fallback: %s", e)
-
-    def _load_embedded(self) -> None:
-        from ..models import resolve_model
-
-        try:
-            self.status.state = "pulling"
-            info = resolve_model(self.model_spec, progress=self._progress)
-            self.status.state, self.status.percent, self.status.model = "loading", 0.0, info.name
-            engine = Engine(
-                info.path, info.onnx_path, info.tokenizer_path, info.name, self.engine_config
-            )
-            tok = engine.tokenizer
-            self._count_tokens = count = engine.count_tokens
-            if self.project_blocks is not None and tok.token_to_id(FILE_SEP) is not None:
-                self.project_blocks.file_sep = FILE_SEP  # repository-level prompts
-            self.builder = ContextBuilder(budget_tokens=self.context_budget, count_tokens=count)
-            self.engine = engine
-            self.fixes.engine = engine
-            self.status.state, self.status.percent = "ready", 100.0
-        except ModelError as e:
-            self.status.state, self.status.error, self.status.error_code = "error", str(e), e.code
-        except Exception as e:  # anything else: show it, keep the server up
-            self.status.state, self.status.error = "error", f"{type(e).__name__}: {e}"
-            self.status.error_code = "load_failed"
-            if self.log:
-                self.log.exception("jupyter-spark: loading the model failed")
-        finally:
-            self.status.since = time.time()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        """Block until loading ends (tests and the CLI; never called on the IO loop)."""
-        if self._loader is not None:
-            self._loader.join(timeout)
-        return self.status.state == "ready"
+        """Block until the model is up or failed (tests and the CLI; never on the IO loop)."""
+        return self.host.wait_ready(timeout)
 
     def status_message(self) -> dict[str, Any]:
-        s = self.status
+        s = self.host.status
 
         def pct(values: deque[float]) -> dict[str, float | None]:
             if not values:
@@ -237,12 +147,12 @@ class CompletionService:
                 "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
             }
 
-        backend = self.engine.status() if self.engine is not None else dict(EMBEDDED_STATUS)
+        backend = self.host.backend
         return status_reply(
             state=s.state,
             percent=s.percent,
             model=s.model,
-            backend=backend,
+            backend=backend.status() if backend is not None else dict(EMBEDDED_STATUS),
             grounding=self.grounding,
             project=self.project.status() if self.project else {"enabled": False},
             error=s.error,
@@ -257,6 +167,8 @@ class CompletionService:
         )
 
     def close(self) -> None:
+        if self.kernel_reader is not None:
+            self.kernel_reader.refreshed.discard(self.kernel_refreshed)
         if self.project is not None:
             self.project.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -349,11 +261,11 @@ class CompletionService:
 
     def _builder_for(self, budget: int | None) -> ContextBuilder | None:
         """The server's builder, or one for a client's own budget (a few kept, oldest dropped)."""
-        if budget is None or budget == self.context_budget or self._count_tokens is None:
+        if budget is None or budget == self.context_budget or self.builder is None:
             return self.builder
         builder = self._extra_builders.pop(budget, None)
         if builder is None:
-            builder = ContextBuilder(budget_tokens=budget, count_tokens=self._count_tokens)
+            builder = ContextBuilder(budget_tokens=budget, count_tokens=self.builder.count_tokens)
             while len(self._extra_builders) >= MAX_EXTRA_BUILDERS:
                 self._extra_builders.pop(next(iter(self._extra_builders)))
         self._extra_builders[budget] = builder  # most recently used last
@@ -361,9 +273,9 @@ class CompletionService:
 
     def start_completion(self, req: CompleteRequest) -> Completion:
         """Build the prompt (on the IO loop, a few ms at most) and create the completion."""
-        engine, builder = self.engine, self._builder_for(req.context_budget)
+        engine, builder = self.host.backend, self._builder_for(req.context_budget)
         if engine is None or builder is None:
-            s = self.status
+            s = self.host.status
             if s.state == "error":
                 raise ProtocolError("model_error", f"the model failed to load: {s.error}", req.id)
             raise ProtocolError(
@@ -457,6 +369,38 @@ class CompletionService:
         if self.warm_ahead:
             return engine.warm(prefix, suffix, req.mode, req.max_tokens, ahead=req.ahead)
         return Completion.answered("warm", engine.name)
+
+    # -- connections ----------------------------------------------------------------------
+
+    def connect(self, send: Send, log: Any = None) -> Connection:
+        """A client connected (a websocket): its requests go through the returned connection,
+        their frames to ``send``; ``Connection.close`` when it goes."""
+        conn = Connection(self, send, log)
+        self._connections[conn] = None
+        return conn
+
+    def disconnect(self, conn: Connection) -> None:
+        self._connections.pop(conn, None)
+
+    def kernel_refreshed(self, kernel_id: str) -> None:
+        """The kernel's variables changed (a cell ran): its block at the top of the prompt did
+        too, so the last prompt of each idle connection on that kernel is prefilled again now
+        rather than at its next keystroke (the kernel reader calls this, on the IO loop)."""
+        if not self.warm_ahead:
+            return
+        for conn in list(self._connections):
+            last = conn.last_kernel_request
+            if last is None or last.kernel_id != kernel_id or conn.busy:
+                continue
+            conn.rewarms += 1
+            try:
+                conn.complete(
+                    dataclasses.replace(last, id=f"rewarm-{conn.rewarms}", warm=True, ahead=False)
+                )
+            except ProtocolError:  # the model went away meanwhile
+                pass
+            except Exception as e:  # nobody asked: log it, tell no one
+                (self.log or _log).error("jupyter-spark: re-warming failed", exc_info=e)
 
     async def run(self, req: CompleteRequest, completion: Completion, send: Send) -> None:
         """Stream ``completion`` in the inference thread; chunks reach ``send`` on this loop."""
