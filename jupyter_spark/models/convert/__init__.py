@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the produced graph or files change, so cached conversions are redone. Not bumped
 # for qwen2/starcoder2/Llama 3/K-quants: every file version 2 accepted gets the same graph.
-CONVERTER_VERSION = "2"
+CONVERTER_VERSION = "3"  # 3: an 8-bit embedding table stays 8-bit (GatherBlockQuantized)
 
 # MatMulNBits accuracy_level: 4 = int8 activations with int32 accumulation (3x faster than fp32
 # compute on AVX2/AVX512 machines; weights stay exact), 0 = fp32 compute.

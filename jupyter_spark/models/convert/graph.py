@@ -66,6 +66,26 @@ class GraphBuilder:
         out, _, _, summed = self.op(op, ins, n_out=4, domain="com.microsoft", epsilon=eps)
         return out, summed
 
+    def embedding(self, w: QuantMatrix, ids: str, qweight: str | None) -> str:
+        """Rows ``ids`` of an 8-bit ``w`` (B, S, K), dequantized by GatherBlockQuantized as
+        MatMulNBits does (scale * (q - zp), exact in fp32), so the table stays at 8 bits
+        instead of an fp32 copy (113 MB for SmolLM2's 49k x 576). ``qweight``: an initializer
+        already holding ``w.packed`` (the tied LM head's: one copy serves both)."""
+        nb = w.k // w.block
+        data = qweight or self.init("embed.qweight", w.packed)
+        scales = self.init("embed.scales", w.scales.reshape(w.n, nb, 1))
+        zp = self.init("embed.zp", w.zp.reshape(w.n, nb, 1).astype(np.uint8))
+        rows = self.op(
+            "GatherBlockQuantized",
+            [data, ids, scales, zp],
+            domain="com.microsoft",
+            gather_axis=0,
+            quantize_axis=2,
+            block_size=w.block,
+            bits=w.bits,
+        )[0]  # (B, S, nb, block)
+        return self.op("Reshape", [rows, self.const_i64([0, 0, -1])])[0]
+
     def const_i64(self, values: list[int]) -> str:
         return self.init(self.name("c"), np.array(values, dtype=np.int64))
 
@@ -160,8 +180,15 @@ def build_graph(
     g.init("rope.sin", sin)
     gqa_attrs = {"local_window_size": cfg.sliding_window} if cfg.sliding_window else {}
 
-    embed = dense_weight(t["token_embd.weight"])  # (vocab, hidden)
-    x = g.op("Gather", [g.init("embed.weight", embed), "input_ids"])[0]  # (B, S, hidden)
+    embed_t = t["token_embd.weight"]
+    head_t = t.get("output.weight", embed_t)
+    embed_q = quant_matrix(embed_t)
+    if embed_q.kind == "nbits" and embed_q.bits == 8 and embed_q.block_min is None:
+        tied = "lm_head.qweight" if head_t is embed_t else None
+        x = g.embedding(embed_q, "input_ids", tied)  # (B, S, hidden)
+    else:  # fp32 rows (4-bit and block-minimum types have no exact quantized gather here)
+        embed = dense_weight(embed_t)  # (vocab, hidden)
+        x = g.op("Gather", [g.init("embed.weight", embed), "input_ids"])[0]
     residual = x
     hidden = None
     eps = cfg.norm_eps
@@ -216,8 +243,8 @@ def build_graph(
     # Only the last `logits_to_keep` positions reach the LM head.
     start = g.op("Neg", ["logits_to_keep"])[0]
     kept = g.op("Slice", [final, start, g.const_i64([2**62]), g.const_i64([1])])[0]
-    head = t.get("output.weight", t["token_embd.weight"])
-    logits = g.linear(kept, quant_matrix(head), "lm_head", vec("output.bias"))
+    head = embed_q if head_t is embed_t else quant_matrix(head_t)
+    logits = g.linear(kept, head, "lm_head", vec("output.bias"))
     g.nodes.append(helper.make_node("Identity", [logits], ["logits"], name="logits_out"))
 
     graph = helper.make_graph(g.nodes, f"spark_{cfg.architecture}", inputs, outputs, g.inits)
