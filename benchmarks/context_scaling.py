@@ -74,15 +74,18 @@ def copy_bandwidth(threads: int) -> float:
 
 
 def weight_bytes(onnx_path: Path) -> int:
-    """Bytes of initializers one step reads: all but the embedding table (one row is
-    gathered) and the rotary caches (one row per position)."""
+    """Bytes of initializers one step reads: all but the embedding table's (one row is
+    gathered; a tied LM head's weights are read whole) and the rotary caches (one row per
+    position)."""
     import onnx
 
     model = onnx.load(str(onnx_path), load_external_data=False)
-    gathered = {n.input[0] for n in model.graph.node if n.op_type == "Gather"}
+    gathers = ("Gather", "GatherBlockQuantized")
+    gathered = {i for n in model.graph.node if n.op_type in gathers for i in n.input}
+    used = {i for n in model.graph.node if n.op_type not in gathers for i in n.input}
     total = 0
     for init in model.graph.initializer:
-        if init.name in gathered or init.name.startswith("rope."):
+        if (init.name in gathered and init.name not in used) or init.name.startswith("rope."):
             continue
         total += len(init.raw_data) or onnx.numpy_helper.to_array(init).nbytes
     return total
