@@ -44,10 +44,11 @@ class KVSlot:
     logits: dict[int, np.ndarray] = field(default_factory=dict)
 
 
-# Logits rows a slot remembers (~200 KB each for a 49k vocabulary, copied in ~10 us): a line
-# completion's worth (EngineConfig.max_tokens_line, 48) and the prompt's kept rows, so a
-# keystroke that types into the last suggestion and then differs finds the row it needs.
-REMEMBERED_ROWS = 64
+# Logits rows a slot remembers (~200 KB each for a 49k vocabulary, copied in ~10 us; 6 MB a
+# slot at 32): the prompt's kept rows and the first ~30 tokens of the last suggestion (a line
+# completion's p50 is 11 on the latency trace), so a keystroke that types into it and then
+# differs finds the row it needs; past them it runs one position more (~1.4 ms at 1k).
+REMEMBERED_ROWS = 32
 
 
 class DecoderSession:
