@@ -260,6 +260,39 @@ describe('SparkInlineProvider', () => {
     expect(t.cancelled).toEqual([]);
   });
 
+  it('waits for a suggestion still streaming when the user types to the end of its streamed part', async () => {
+    // It may go on (then its rest shows) or end there (then it was taken whole); either way the
+    // request it belongs to is not cancelled by a warm-ahead for the next line meanwhile.
+    const t = setup();
+    const a = await t.provider.fetch(request('total = '), ctx(AUTOMATIC));
+    const streamA = drain(t.provider.stream(a.items[0].token!));
+    t.handles[0].chunks.push('sum');
+    await new Promise(r => setTimeout(r, 0));
+    const b = t.provider.fetch(request('total = sum'), ctx(AUTOMATIC));
+    await new Promise(r => setTimeout(r, 0));
+    expect(t.warms).toEqual([]);
+    t.handles[0].finish('sum(values)');
+    expect((await b).items).toEqual([{ insertText: '(values)' }]);
+    await streamA;
+    expect(t.calls).toHaveLength(1);
+    expect(t.cancelled).toEqual([]);
+
+    const e = setup();
+    const c = await e.provider.fetch(request('n = '), ctx(AUTOMATIC));
+    const streamC = drain(e.provider.stream(c.items[0].token!));
+    e.handles[0].chunks.push('len(xs)');
+    await new Promise(r => setTimeout(r, 0));
+    const d = e.provider.fetch(request('n = len(xs)'), ctx(AUTOMATIC));
+    await new Promise(r => setTimeout(r, 0));
+    expect(e.warms).toEqual([]);
+    e.handles[0].finish('len(xs)');
+    expect((await d).items).toEqual([]);
+    await streamC;
+    expect(e.warms.map(w => w.prefix)).toEqual(['n = len(xs)\n']);
+    expect(e.calls).toHaveLength(1);
+    expect(e.cancelled).toEqual([]);
+  });
+
   it("answers our own invoke (fresh line, after a line accept) as typing; Alt-\\ asks anew", async () => {
     const t = setup();
     await shown(t, 'def f(df):\n    ', 'total = 0\n    return total');

@@ -38,6 +38,11 @@ const QUIET_ERRORS = new Set(['disconnected', 'model_not_ready']);
 
 export type { ILatencyReport } from './tokens';
 
+/** Whether the text around the cursor is `shown`'s prefix followed by all of its text. */
+function typedToItsEnd(shown: IShownSuggestion, prefix: string, suffix: string): boolean {
+  return !!shown.text && suffix === shown.suffix && prefix === shown.prefix + shown.text;
+}
+
 export class SparkInlineProvider implements IInlineCompletionProvider {
   readonly identifier = PROVIDER_ID;
   readonly name = 'Spark (local model)';
@@ -205,7 +210,8 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
    * `null` (nothing to show: a newer keystroke came, or its request failed); `undefined` when
    * the text does not continue it (or its request failed) and the server must be asked. A
    * suggestion still streaming is waited for (JupyterLab keeps showing its typed-through part
-   * meanwhile): its request goes on rather than a new one starting over.
+   * meanwhile): its request goes on rather than a new one starting over, also when the user
+   * typed exactly what has streamed so far (it may go on, or have been taken whole).
    */
   private async _typedThrough(
     prefix: string,
@@ -213,7 +219,8 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
     generation: number
   ): Promise<string | null | undefined> {
     const shown = this._shown;
-    if (!shown || remainder(shown, prefix, suffix) === null) {
+    const continues = shown !== null && remainder(shown, prefix, suffix) !== null;
+    if (!shown || (!continues && !typedToItsEnd(shown, prefix, suffix))) {
       return undefined;
     }
     if (!shown.handle.chunks.ended) {
@@ -230,6 +237,9 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
       return null;
     }
     this._shown = { ...shown, text };
+    if (this._accepted(prefix, suffix)) {
+      return null; // what streamed was all of it: taken whole
+    }
     return remainder(this._shown, prefix, suffix) ?? undefined;
   }
 
@@ -242,8 +252,8 @@ export class SparkInlineProvider implements IInlineCompletionProvider {
    */
   private _accepted(prefix: string, suffix: string): boolean {
     const shown = this._shown;
-    if (!shown || !shown.text || suffix !== shown.suffix || prefix !== shown.prefix + shown.text) {
-      return false;
+    if (!shown || !shown.handle.chunks.ended || !typedToItsEnd(shown, prefix, suffix)) {
+      return false; // (typed to the end of what has streamed so far: it may go on)
     }
     this._shown = null; // taken: nothing of it is left to type through
     const settings = this._settings();

@@ -134,14 +134,20 @@ test('accept the next word, then the next line, then the rest with Tab', async (
   // Word and line came from the suggestion on screen: no request went to the server.
   expect(completes.n).toBe(asked);
 
+  // (typing the header may already have taken a short suggestion whole, e.g. " =": those
+  // prepared lines are not the Tab's)
+  const aheadBefore = completes.warms.filter(w => w.ahead).length;
   await page.keyboard.press('Tab');
   await expect.poll(() => cellText(page, 2)).toContain(start + suggestion);
   // Taken whole: no request for the finished line; the server is asked to generate the
   // suggestion of the fresh line Enter will open.
   const taken = await cellText(page, 2);
-  await expect.poll(() => completes.warms.filter(w => w.ahead).map(w => w.prefix)).toEqual([
-    afterEnter(taken)
-  ]);
+  const aheadAfterTab = () =>
+    completes.warms
+      .filter(w => w.ahead)
+      .slice(aheadBefore)
+      .map(w => w.prefix);
+  await expect.poll(aheadAfterTab).toEqual([afterEnter(taken)]);
   expect(completes.n).toBe(asked);
   // One keystroke after the accept, the next line has its suggestion, streamed from that.
   await page.keyboard.press('Control+End');
