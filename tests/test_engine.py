@@ -446,3 +446,18 @@ def test_a_keystroke_runs_only_the_healed_tail_when_the_last_one_left_its_logits
         assert r.text == cold.complete(text[:i], max_tokens=4).wait().text, text[:i]
         ones += firsts[0] == 1  # the prompt's forward call
     assert ones >= 3, "most keystrokes ran a single position"
+
+
+def test_after_a_warm_the_request_runs_only_its_healed_tail(tiny_model_dir):
+    """A warm prefills up to the healed tail and keeps the logits there, so the keystroke's
+    request at that prompt runs only the tail: same text as a cold run."""
+    eng = make_engine(tiny_model_dir, typed_through=False, warm_chunk=16)
+    cold = make_engine(tiny_model_dir, prefix_reuse=False, typed_through=False)
+    prompt = CODE + "total = compute(valu"
+    eng.warm(prompt).wait()
+    fwd, sizes = eng.session.forward, []
+    eng.session.forward = lambda slot, ids, **kw: sizes.append(len(ids)) or fwd(slot, ids, **kw)
+    r = eng.complete(prompt, max_tokens=4).wait()
+    assert r.text == cold.complete(prompt, max_tokens=4).wait().text
+    assert sizes[0] == r.prompt_tokens - r.cached_tokens
+    assert r.prompt_tokens - r.cached_tokens == 1, "the warm left only the healed tail to run"

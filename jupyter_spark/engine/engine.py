@@ -368,7 +368,9 @@ class Engine(Backend):
                 for i in range(0, len(todo), step):
                     if c.cancelled:
                         raise Cancelled
-                    self.session.forward(slot, todo[i : i + step])
+                    # the last row is what the request's healed tail needs first (_prepare)
+                    last = i + step >= len(todo)
+                    self.session.forward(slot, todo[i : i + step], remember=last)
             except Cancelled:
                 reason = "cancelled"
         c.result = self._warmed(t0, reason, reuse, len(ids))
