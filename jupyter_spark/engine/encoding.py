@@ -64,12 +64,8 @@ def _is_indent_split(text: str, b: int) -> bool:
     return j >= 1 and text[j] == "\n" and not text[j - 1].isspace()
 
 
-def _line_starts(text: str, indented: bool = False) -> list[int]:
-    return [
-        b
-        for b in range(2, len(text))
-        if _is_line_start(text, b) or (indented and _is_indent_split(text, b))
-    ]
+def _line_starts(text: str) -> list[int]:
+    return [b for b in range(2, len(text)) if _is_line_start(text, b)]
 
 
 def _common_prefix_len(a: str, b: str) -> int:

@@ -20,6 +20,9 @@ from .quant import QuantMatrix, dense_weight, quant_matrix
 
 Progress = Callable[[str, float], None]
 
+# Prefix of the LM head's initializers; a tied embedding gathers from its packed weights.
+LM_HEAD = "lm_head"
+
 
 class GraphBuilder:
     """Accumulates nodes and initializers; every helper returns its output's name."""
@@ -184,7 +187,7 @@ def build_graph(
     head_t = t.get("output.weight", embed_t)
     embed_q = quant_matrix(embed_t)
     if embed_q.kind == "nbits" and embed_q.bits == 8 and embed_q.block_min is None:
-        tied = "lm_head.qweight" if head_t is embed_t else None
+        tied = f"{LM_HEAD}.qweight" if head_t is embed_t else None  # linear()'s name for it
         x = g.embedding(embed_q, "input_ids", tied)  # (B, S, hidden)
     else:  # fp32 rows (4-bit and block-minimum types have no exact quantized gather here)
         embed = dense_weight(embed_t)  # (vocab, hidden)
@@ -244,7 +247,7 @@ def build_graph(
     start = g.op("Neg", ["logits_to_keep"])[0]
     kept = g.op("Slice", [final, start, g.const_i64([2**62]), g.const_i64([1])])[0]
     head = embed_q if head_t is embed_t else quant_matrix(head_t)
-    logits = g.linear(kept, head, "lm_head", vec("output.bias"))
+    logits = g.linear(kept, head, LM_HEAD, vec("output.bias"))
     g.nodes.append(helper.make_node("Identity", [logits], ["logits"], name="logits_out"))
 
     graph = helper.make_graph(g.nodes, f"spark_{cfg.architecture}", inputs, outputs, g.inits)
