@@ -39,6 +39,10 @@ class EngineConfig:
 
     # onnxruntime intra-op threads. All cores: a keystroke's one-token step is latency-bound.
     threads: int = 0  # 0 = default_threads()
+    # Back the weights onnxruntime prepacks at load with 2 MB pages (Linux transparent huge
+    # pages; see engine/hugepages.py): a step streams all of them, and 4 KB pages cost ~5 %
+    # of a step on the benchmarks' 2-core CPU. False keeps the system's page size.
+    huge_pages: bool = True
     # Tokens each KV slot holds (prompt + completion). Memory per slot is
     # layers * 2 * kv_heads * head_dim * 4 bytes * this: 70 MB for SmolLM2-135M at 1536.
     max_context: int = 1536

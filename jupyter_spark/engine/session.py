@@ -21,6 +21,7 @@ import onnxruntime as ort
 
 from ..models.errors import InvalidModelFile
 from ..models.metadata import ModelMetadata, read_spark_json
+from . import hugepages
 from .config import EngineConfig
 
 _ORT_DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
@@ -66,6 +67,8 @@ class DecoderSession:
             self.sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types
             raise InvalidModelFile(onnx_path, f"onnxruntime cannot load it ({e})") from e
+        # The session's prepacked weights are written now (the KV slots come later).
+        self.huge_pages = hugepages.collapse_resident() if cfg.huge_pages else None
         inputs = {i.name: i for i in self.sess.get_inputs()}
         self.past_names = sorted(
             (n for n in inputs if n.startswith("past_key_values.")),
