@@ -1,4 +1,4 @@
-"""Huge pages after a model load: fully resident ranges are collapsed, nothing is added."""
+"""Huge pages after a model load: only new, fully resident memory is collapsed."""
 
 from __future__ import annotations
 
@@ -54,21 +54,42 @@ def _smaps(addr: int) -> dict[str, list[str]]:
 
 
 @needs_thp
-def test_fully_resident_ranges_get_huge_pages_and_sparse_ones_are_left_alone():
+def test_new_fully_resident_ranges_get_huge_pages_and_nothing_else_does():
+    old, old_addr = _mapping(8 << 20, 8 << 20)  # there before the snapshot: left alone
+    before = hugepages.snapshot()
     full, full_addr = _mapping(8 << 20, 8 << 20)
     sparse, sparse_addr = _mapping(8 << 20, 4096)  # one page written of 2,048
-    assert _resident_pages(sparse_addr, 8 << 20) == 1
-    result = hugepages.collapse_resident()
+    result = hugepages.collapse_new(before)
     assert result.resident >= 6 << 20  # an 8 MB mapping holds >= 3 aligned 2 MB ranges
     assert "hg" in _smaps(full_addr + (4 << 20))["VmFlags"]
+    assert "hg" not in _smaps(old_addr + (4 << 20))["VmFlags"]
     # A range with pages missing is neither marked nor filled in: RSS does not grow.
     assert "hg" not in _smaps(sparse_addr)["VmFlags"]
     assert _resident_pages(sparse_addr, 8 << 20) == 1
     assert bytes(full[-4:]) == b"\x01" * 4  # contents are untouched
     if result.collapsed:  # MADV_COLLAPSE (Linux 6.1+) did it now, not khugepaged later
         assert int(_smaps(full_addr + (4 << 20))["AnonHugePages"][0]) >= 4096
-    full.close()
-    sparse.close()
+    for m in (old, full, sparse):
+        m.close()
+
+
+def test_only_what_the_snapshot_did_not_cover_counts_as_new():
+    mb = 1 << 20
+    grown = (16 * mb, 24 * mb)
+    assert hugepages._subtract(grown, [(16 * mb, 20 * mb)]) == [(20 * mb, 24 * mb)]
+    assert hugepages._subtract(
+        grown, [(2 * mb, 4 * mb), (18 * mb, 20 * mb), (30 * mb, 32 * mb)]
+    ) == [
+        (16 * mb, 18 * mb),
+        (20 * mb, 24 * mb),
+    ]
+    assert hugepages._subtract(grown, [(8 * mb, 30 * mb)]) == []
+    assert hugepages._subtract(grown, []) == [grown]
+
+
+def test_a_missing_snapshot_marks_nothing():
+    # Without a "before", every mapping would look new: nothing is done at all.
+    assert hugepages.collapse_new(None) == hugepages.CollapseResult()
 
 
 def test_huge_ranges_are_the_aligned_2mb_pieces_inside():

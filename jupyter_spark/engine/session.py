@@ -63,12 +63,13 @@ class DecoderSession:
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         so.log_severity_level = 3
+        before = hugepages.snapshot() if cfg.huge_pages else None
         try:
             self.sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types
             raise InvalidModelFile(onnx_path, f"onnxruntime cannot load it ({e})") from e
-        # The session's prepacked weights are written now (the KV slots come later).
-        self.huge_pages = hugepages.collapse_resident() if cfg.huge_pages else None
+        # What the load wrote is the session's prepacked weights (the KV slots come later).
+        self.huge_pages = hugepages.collapse_new(before) if cfg.huge_pages else None
         inputs = {i.name: i for i in self.sess.get_inputs()}
         self.past_names = sorted(
             (n for n in inputs if n.startswith("past_key_values.")),
