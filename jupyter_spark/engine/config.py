@@ -40,7 +40,7 @@ class EngineConfig:
     # onnxruntime intra-op threads. All cores: a keystroke's one-token step is latency-bound.
     threads: int = 0  # 0 = default_threads()
     # Back the weights onnxruntime prepacks at load with 2 MB pages (Linux transparent huge
-    # pages; see engine/hugepages.py): a step streams all of them, and 4 KB pages cost ~5 %
+    # pages; see engine/hugepages.py): a step streams all of them, and 4 KB pages cost 10-13 %
     # of a step on the benchmarks' 2-core CPU. False keeps the system's page size.
     huge_pages: bool = True
     # Tokens each KV slot holds (prompt + completion). Memory per slot is
