@@ -106,3 +106,19 @@ def test_a_session_computes_the_same_with_and_without_huge_pages(tiny_model_dir)
         assert (s.huge_pages is not None) == huge or not sys.platform.startswith("linux")
         runs.append(s.forward(s.new_slot(), [1, 5, 9, 12]).copy())
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+@pytest.fixture
+def jp_server_config(tiny_model_dir):
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_spark": True}},
+        "SparkExtension": {"model": str(tiny_model_dir), "threads": 1, "huge_pages": False},
+    }
+
+
+async def test_the_server_switch_reaches_the_engine(jp_serverapp):
+    svc = jp_serverapp.web_app.settings["spark_service"]
+    assert svc.wait_ready(60), svc.host.status
+    engine = svc.host.backend
+    assert engine.config.huge_pages is False
+    assert engine.session.huge_pages is None  # nothing was marked
